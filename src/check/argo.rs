@@ -1,0 +1,645 @@
+//! IU401–IU419: Argo CD Image Updater annotations on Applications and the
+//! v1 `ImageUpdater` custom resource. The per-setting validators are shared
+//! with the KubeSphere check, which maps onto the same engine.
+
+use std::ops::Range;
+
+use super::Context;
+use crate::diagnostic::{Diagnostic, FileId};
+use crate::gosyntax::{glob, regex as goregex};
+use crate::model::argo::{self, AnnotationKey, CR_GROUP};
+use crate::model::object::str_at;
+use crate::model::{Str, image, value_subspan};
+use crate::resolve::constraint::Constraint;
+use crate::rules;
+use crate::yaml::{NodeId, Span, Yaml};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strategy {
+    Semver,
+    NewestBuild,
+    Alphabetical,
+    Digest,
+}
+
+/// Where a setting's text sits, so sub-ranges of a value can be pointed at.
+#[derive(Clone, Copy)]
+pub struct At {
+    pub file: FileId,
+    pub node: NodeId,
+    /// Offset of the setting's text inside the node's parsed value.
+    pub offset: usize,
+}
+
+impl At {
+    pub fn node(file: FileId, node: NodeId) -> Self {
+        Self { file, node, offset: 0 }
+    }
+
+    pub fn span(&self, cx: &Context, range: Range<usize>) -> Span {
+        let yaml = cx.yaml(self.file);
+        value_subspan(yaml, cx.src(self.file), self.node, self.offset + range.start..self.offset + range.end)
+    }
+
+    pub fn whole(&self, cx: &Context, len: usize) -> Span {
+        self.span(cx, 0..len)
+    }
+}
+
+pub fn check(cx: &mut Context) {
+    let objects: Vec<_> = cx.reported_objects().map(|(_, o)| o.clone()).collect();
+    for obj in objects {
+        let yaml = cx.yaml(obj.file);
+        let api = obj.api_version.as_ref().map_or("", |a| a.value.as_str());
+        if argo::is_application(api, obj.kind()) {
+            annotations(cx, obj.file, yaml, obj.root);
+        } else if obj.group() == CR_GROUP && obj.kind() == "ImageUpdater" {
+            if let Some(spec) = obj.spec(yaml) {
+                image_updater(cx, obj.file, yaml, spec);
+            }
+        }
+    }
+}
+
+/// A parsed `[alias=]image[:constraint]` entry.
+pub struct ImageEntry {
+    pub alias: Option<String>,
+    pub constraint: Option<(String, Range<usize>)>,
+}
+
+/// Parses one image-list entry (or a CR `imageName` when `allow_alias` is
+/// false) and reports what is wrong with it.
+pub fn image_entry(cx: &mut Context, at: At, text: &str, allow_alias: bool) -> Option<ImageEntry> {
+    let parsed = match image::parse_argo_item(text) {
+        Ok(p) => p,
+        Err(err) => {
+            cx.report(Diagnostic::new(
+                &rules::IMAGE_LIST_SYNTAX,
+                at.file,
+                at.span(cx, err.range()),
+                format!("{text:?}: {err}"),
+            ));
+            return None;
+        }
+    };
+    if let Some(constraint) = parsed.eq_constraint_trap() {
+        let meant = &text[constraint.clone()];
+        let help = if allow_alias {
+            "add an alias: <alias>=<image>:<constraint>".to_owned()
+        } else {
+            "the alias separator '=' cannot appear in imageName; use ~, ^ or a hyphen range".to_owned()
+        };
+        cx.report(
+            Diagnostic::new(
+                &rules::CONSTRAINT_NEEDS_ALIAS,
+                at.file,
+                at.whole(cx, text.len()),
+                format!(
+                    "{text:?} is read as alias {:?} and image {:?}, not as constraint {meant:?}",
+                    parsed.alias().unwrap_or_default(),
+                    parsed.image()
+                ),
+            )
+            .help(help),
+        );
+        return None;
+    }
+    if let Some(alias) = parsed.alias() {
+        if !allow_alias {
+            cx.report(Diagnostic::new(
+                &rules::IMAGE_LIST_SYNTAX,
+                at.file,
+                at.span(cx, parsed.alias_range().unwrap_or(0..text.len())),
+                format!("imageName {text:?} carries an alias; set images[].alias instead"),
+            ));
+        } else if !valid_alias(alias) {
+            cx.report(Diagnostic::new(
+                &rules::INVALID_ALIAS,
+                at.file,
+                at.span(cx, parsed.alias_range().unwrap_or(0..text.len())),
+                format!("alias {alias:?} must match ^[a-zA-Z0-9][a-zA-Z0-9-._]*$"),
+            ));
+        }
+    }
+    if parsed.image().trim().is_empty() {
+        cx.report(Diagnostic::new(&rules::IMAGE_LIST_SYNTAX, at.file, at.whole(cx, text.len()), "the entry has no image"));
+        return None;
+    }
+    Some(ImageEntry {
+        alias: parsed.alias().map(str::to_owned),
+        constraint: parsed
+            .constraint_range()
+            .map(|r| (text[r.clone()].to_owned(), at.offset + r.start..at.offset + r.end)),
+    })
+}
+
+pub fn valid_alias(a: &str) -> bool {
+    let mut chars = a.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
+}
+
+pub fn strategy(cx: &mut Context, at: At, value: &str) -> Option<Strategy> {
+    let span = at.whole(cx, value.len());
+    match value.to_ascii_lowercase().as_str() {
+        "semver" => Some(Strategy::Semver),
+        "newest-build" => Some(Strategy::NewestBuild),
+        "alphabetical" => Some(Strategy::Alphabetical),
+        "digest" => Some(Strategy::Digest),
+        "latest" => {
+            cx.report(Diagnostic::new(&rules::DEPRECATED_STRATEGY, at.file, span, "update strategy \"latest\" is deprecated")
+                .help("use newest-build"));
+            Some(Strategy::NewestBuild)
+        }
+        "name" => {
+            cx.report(Diagnostic::new(&rules::DEPRECATED_STRATEGY, at.file, span, "update strategy \"name\" is deprecated")
+                .help("use alphabetical"));
+            Some(Strategy::Alphabetical)
+        }
+        _ => {
+            let mut d = Diagnostic::new(
+                &rules::UNKNOWN_STRATEGY,
+                at.file,
+                span,
+                format!("unknown update strategy {value:?}; Argo CD Image Updater falls back to semver"),
+            );
+            if let Some(close) = super::did_you_mean(value, ["semver", "newest-build", "alphabetical", "digest"]) {
+                d = d.help(format!("did you mean {close:?}?"));
+            }
+            cx.report(d);
+            None
+        }
+    }
+}
+
+/// The image's constraint judged for its effective strategy.
+pub fn constraint(cx: &mut Context, at: At, image_text: &str, constraint: Option<&(String, Range<usize>)>, strategy: Strategy) {
+    match strategy {
+        Strategy::Semver => {
+            let Some((c, range)) = constraint else { return };
+            if c == "latest" {
+                cx.report(Diagnostic::new(
+                    &rules::INVALID_CONSTRAINT,
+                    at.file,
+                    At { offset: 0, ..at }.span(cx, range.clone()),
+                    "\"latest\" is not a semver constraint; the image is skipped",
+                ).help("use update strategy digest to follow a mutable tag, or a version range"));
+                return;
+            }
+            if let Err(err) = Constraint::parse(c) {
+                cx.report(Diagnostic::new(
+                    &rules::INVALID_CONSTRAINT,
+                    at.file,
+                    At { offset: 0, ..at }.span(cx, range.clone()),
+                    format!("constraint {c:?} is not a valid semver constraint: {err}"),
+                ));
+            }
+        }
+        Strategy::Digest => {
+            if constraint.is_none() {
+                cx.report(Diagnostic::new(
+                    &rules::DIGEST_WITHOUT_CONSTRAINT,
+                    at.file,
+                    at.whole(cx, image_text.len()),
+                    format!("{image_text:?} uses the digest strategy but names no tag to track"),
+                ));
+            }
+        }
+        Strategy::NewestBuild | Strategy::Alphabetical => {}
+    }
+}
+
+/// `allow-tags` as Argo CD Image Updater reads it: `any`, or `regexp:<RE2>`.
+pub fn allow_tags(cx: &mut Context, at: At, value: &str) {
+    if value.is_empty() || value.eq_ignore_ascii_case("any") {
+        return;
+    }
+    let span = at.whole(cx, value.len());
+    match value.split_once(':') {
+        Some((func, expr)) if func.eq_ignore_ascii_case("regexp") => bare_regex(cx, At { offset: at.offset + func.len() + 1, ..at }, expr),
+        _ => cx.report(
+            Diagnostic::new(
+                &rules::ALLOW_TAGS_NOTHING,
+                at.file,
+                span,
+                format!("allow-tags {value:?} has no regexp: prefix; it matches no tag and the image never updates"),
+            )
+            .help(format!("write \"regexp:{value}\"")),
+        ),
+    }
+}
+
+/// A bare RE2 expression (KubeSphere's shipped `allowTags`, or the part
+/// after `regexp:`).
+pub fn bare_regex(cx: &mut Context, at: At, expr: &str) {
+    if let Err(err) = goregex::compile_go_regex(expr) {
+        cx.report(Diagnostic::new(
+            &rules::ALLOW_TAGS_NOTHING,
+            at.file,
+            at.whole(cx, expr.len()),
+            format!("the regular expression {expr:?} does not compile ({err}); it matches no tag"),
+        ));
+    }
+}
+
+pub fn ignore_glob(cx: &mut Context, at: At, pattern: &str) {
+    let span = at.whole(cx, pattern.len());
+    if let Err(err) = glob::validate_glob(pattern) {
+        cx.report(Diagnostic::new(
+            &rules::INVALID_IGNORE_TAGS,
+            at.file,
+            span,
+            format!("ignore-tags pattern {pattern:?} is malformed ({err}); it ignores nothing"),
+        ));
+    } else if glob::uses_bang_negation(pattern) {
+        cx.report(
+            Diagnostic::new(
+                &rules::INVALID_IGNORE_TAGS,
+                at.file,
+                span,
+                format!("in {pattern:?}, [!...] matches a literal '!'; Go globs negate with [^...]"),
+            )
+            .severity(crate::diagnostic::Severity::Warning),
+        );
+    }
+}
+
+/// Comma-separated list (annotations): each item checked with its range.
+pub fn each_item(value: &str, mut f: impl FnMut(&str, usize)) {
+    for item in argo::split_list(value) {
+        f(&item.text, item.range.start);
+    }
+}
+
+pub fn platform(cx: &mut Context, at: At, value: &str) {
+    let parts: Vec<&str> = value.split('/').collect();
+    let ok = (2..=3).contains(&parts.len()) && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+    if !ok {
+        cx.report(Diagnostic::new(
+            &rules::INVALID_PLATFORM,
+            at.file,
+            at.whole(cx, value.len()),
+            format!("platform {value:?} is not os/arch[/variant]; it matches no image"),
+        ).help("e.g. linux/amd64 or linux/arm64/v8"));
+    }
+}
+
+/// Credential references: `pullsecret:<ns>/<name>`, `secret:<ns>/<name>#<field>`,
+/// `env:<VAR>`, `ext:<absolute path>`.
+pub fn pull_secret(cx: &mut Context, at: At, value: &str) {
+    let body = match value.split_once('=') {
+        Some((registry, rest)) if !registry.contains(':') => rest,
+        _ => value,
+    };
+    let ok = match body.split_once(':') {
+        Some(("pullsecret", rest)) => ns_name(rest),
+        Some(("secret", rest)) => rest.split_once('#').is_some_and(|(nn, field)| ns_name(nn) && !field.is_empty()),
+        Some(("env", var)) => !var.is_empty(),
+        Some(("ext", path)) => path.starts_with('/') && !path.contains(':'),
+        _ => false,
+    };
+    if !ok {
+        cx.report(Diagnostic::new(
+            &rules::INVALID_PULL_SECRET,
+            at.file,
+            at.whole(cx, value.len()),
+            format!("pull secret {value:?} is not a credential reference"),
+        ));
+    }
+}
+
+fn ns_name(s: &str) -> bool {
+    s.split_once('/').is_some_and(|(ns, name)| !ns.is_empty() && !name.is_empty() && !name.contains('/'))
+}
+
+pub fn write_back_method(cx: &mut Context, at: At, value: &str) {
+    let ok = match value {
+        "argocd" | "git" | "git:repocreds" => true,
+        v => v.strip_prefix("git:secret:").is_some_and(|s| {
+            !s.is_empty() && s.split('/').count() <= 2 && s.split('/').all(|p| !p.is_empty())
+        }),
+    };
+    if !ok {
+        cx.report(Diagnostic::new(
+            &rules::INVALID_WRITE_BACK_METHOD,
+            at.file,
+            at.whole(cx, value.len()),
+            format!("write-back method {value:?} is not argocd, git, git:repocreds or git:secret:[<ns>/]<name>"),
+        ));
+    }
+}
+
+pub fn git_branch(cx: &mut Context, at: At, value: &str) {
+    if value.matches(':').count() > 1 {
+        cx.report(Diagnostic::new(
+            &rules::INVALID_GIT_BRANCH,
+            at.file,
+            at.whole(cx, value.len()),
+            format!("git-branch {value:?} has more than one ':'"),
+        ));
+    }
+}
+
+pub fn write_back_target(cx: &mut Context, at: At, value: &str) {
+    let bad = match value.split_once(':') {
+        Some(("kustomization", dir)) => dir.is_empty().then_some("kustomization: needs a folder after the colon"),
+        Some(("helmvalues", file)) => file.is_empty().then_some("helmvalues: needs a file after the colon"),
+        _ if value.is_empty() => Some("the target is empty"),
+        _ if matches!(value.rsplit('/').next(), Some("kustomization.yaml" | "kustomization.yml" | "Kustomization")) => {
+            Some("a bare kustomization file name is rejected; use kustomization[:<dir>]")
+        }
+        _ => None,
+    };
+    if let Some(why) = bad {
+        cx.report(Diagnostic::new(
+            &rules::INVALID_WRITE_BACK_TARGET,
+            at.file,
+            at.whole(cx, value.len()),
+            format!("write-back target {value:?}: {why}"),
+        ));
+    }
+}
+
+pub fn force_update(cx: &mut Context, at: At, value: &str) {
+    const GO_BOOLS: &[&str] = &["1", "t", "T", "true", "TRUE", "True", "0", "f", "F", "false", "FALSE", "False"];
+    if !GO_BOOLS.contains(&value) {
+        cx.report(Diagnostic::new(
+            &rules::INVALID_FORCE_UPDATE,
+            at.file,
+            at.whole(cx, value.len()),
+            format!("force-update {value:?} is not a boolean"),
+        ));
+    }
+}
+
+fn annotations(cx: &mut Context, file: FileId, yaml: &Yaml, root: NodeId) {
+    let list = argo::annotations(yaml, root);
+    if list.is_empty() {
+        return;
+    }
+    let mut declared: Vec<String> = Vec::new();
+    let mut entries: Vec<(ImageEntry, String, At)> = Vec::new();
+    let image_list = list.iter().find(|a| a.key == "image-list");
+    match image_list {
+        None => {
+            let first = &list[0];
+            cx.report(Diagnostic::new(
+                &rules::MISSING_FIELD,
+                file,
+                cx.span(file, first.key_node),
+                "image-updater annotations without argocd-image-updater.argoproj.io/image-list do nothing",
+            ));
+        }
+        Some(a) if argo::split_list(&a.value.value).is_empty() => {
+            cx.report(Diagnostic::new(
+                &rules::IMAGE_LIST_SYNTAX,
+                file,
+                cx.span(file, a.value.node),
+                "image-list is empty",
+            ));
+        }
+        Some(a) => {
+            for item in argo::split_list(&a.value.value) {
+                let at = At { file, node: a.value.node, offset: item.range.start };
+                if let Some(entry) = image_entry(cx, at, &item.text, true) {
+                    if let Some(alias) = &entry.alias {
+                        if declared.contains(alias) {
+                            cx.report(Diagnostic::new(
+                                &rules::DUPLICATE_ALIAS,
+                                file,
+                                at.whole(cx, item.text.len()),
+                                format!("alias {alias:?} is declared twice in image-list"),
+                            ));
+                        }
+                        declared.push(alias.clone());
+                    }
+                    entries.push((entry, item.text.clone(), at));
+                }
+            }
+        }
+    }
+    let app_setting = |key: &str| list.iter().find(|a| a.key == key);
+    let app_strategy = app_setting("update-strategy").map(|a| a.value.value.clone());
+    let mut targets: Vec<(String, &'static str, NodeId)> = Vec::new();
+    for a in &list {
+        let at = At::node(file, a.value.node);
+        let v = a.value.value.as_str();
+        match argo::classify(&a.key) {
+            AnnotationKey::App("image-list") => {}
+            AnnotationKey::App("update-strategy") => {
+                strategy(cx, at, v);
+            }
+            AnnotationKey::App("allow-tags") => allow_tags(cx, at, v),
+            AnnotationKey::App("ignore-tags") => each_item(v, |p, off| ignore_glob(cx, At { offset: off, ..at }, p)),
+            AnnotationKey::App("force-update") => {}
+            AnnotationKey::App("pull-secret") => pull_secret(cx, at, v),
+            AnnotationKey::App("write-back-method") => write_back_method(cx, at, v),
+            AnnotationKey::App("git-branch") => git_branch(cx, at, v),
+            AnnotationKey::App("write-back-target") => write_back_target(cx, at, v),
+            AnnotationKey::App(_) => {}
+            AnnotationKey::Alias { alias, key } => {
+                if image_list.is_some() && !declared.iter().any(|d| d == alias) {
+                    cx.report(Diagnostic::new(
+                        &rules::UNKNOWN_ALIAS,
+                        file,
+                        cx.span(file, a.key_node),
+                        format!("alias {alias:?} is not declared in image-list; this setting is ignored"),
+                    ));
+                    continue;
+                }
+                match key {
+                    "update-strategy" => {
+                        strategy(cx, at, v);
+                    }
+                    "allow-tags" => allow_tags(cx, at, v),
+                    "ignore-tags" => each_item(v, |p, off| ignore_glob(cx, At { offset: off, ..at }, p)),
+                    "force-update" => force_update(cx, at, v),
+                    "pull-secret" => pull_secret(cx, at, v),
+                    "platforms" => each_item(v, |p, off| platform(cx, At { offset: off, ..at }, p)),
+                    "tag-match" => cx.report(Diagnostic::new(
+                        &rules::UNKNOWN_ANNOTATION,
+                        file,
+                        cx.span(file, a.key_node),
+                        "tag-match is only read by Argo CD Image Updater v0.x",
+                    ).help(format!("use {alias}.allow-tags"))),
+                    k if k.starts_with("helm.") => targets.push((alias.to_owned(), "helm", a.key_node)),
+                    k if k.starts_with("kustomize.") => targets.push((alias.to_owned(), "kustomize", a.key_node)),
+                    _ => {}
+                }
+            }
+            AnnotationKey::Unknown => {
+                let known = argo::APP_KEYS.iter().copied();
+                let mut d = Diagnostic::new(
+                    &rules::UNKNOWN_ANNOTATION,
+                    file,
+                    cx.span(file, a.key_node),
+                    format!("{}{} is not an Argo CD Image Updater annotation; it is ignored", argo::ANNOTATION_PREFIX, a.key),
+                );
+                let last = a.key.rsplit('.').next().unwrap_or(&a.key);
+                if let Some(close) = super::did_you_mean(&a.key, known).or_else(|| super::did_you_mean(last, argo::ALIAS_KEYS.iter().copied())) {
+                    d = d.help(format!("did you mean {close:?}?"));
+                }
+                cx.report(d);
+            }
+        }
+    }
+    for (alias, kind, key_node) in &targets {
+        if kind == &"helm" && targets.iter().any(|(a, k, _)| a == alias && *k == "kustomize") {
+            cx.report(Diagnostic::new(
+                &rules::CONFLICTING_TARGETS,
+                file,
+                cx.span(file, *key_node),
+                format!("alias {alias:?} has both helm.* and kustomize.image-name settings"),
+            ));
+        }
+    }
+    // Constraints are judged with each image's effective strategy, which
+    // the per-alias key overrides.
+    for (entry, text, at) in &entries {
+        let alias_strategy = entry.alias.as_ref().and_then(|alias| {
+            list.iter()
+                .find(|a| argo::classify(&a.key) == AnnotationKey::Alias { alias, key: "update-strategy" })
+                .map(|a| a.value.value.clone())
+        });
+        let effective = alias_strategy.or_else(|| app_strategy.clone()).map_or(Some(Strategy::Semver), |s| quiet_strategy(&s));
+        if let Some(s) = effective {
+            constraint(cx, *at, text, entry.constraint.as_ref(), s);
+        }
+    }
+}
+
+/// Strategy name without reporting (already reported where it is written).
+pub fn quiet_strategy(s: &str) -> Option<Strategy> {
+    match s.to_ascii_lowercase().as_str() {
+        "semver" => Some(Strategy::Semver),
+        "newest-build" | "latest" => Some(Strategy::NewestBuild),
+        "alphabetical" | "name" => Some(Strategy::Alphabetical),
+        "digest" => Some(Strategy::Digest),
+        _ => Some(Strategy::Semver),
+    }
+}
+
+fn settings(cx: &mut Context, file: FileId, yaml: &Yaml, node: NodeId) -> Option<String> {
+    let s = str_at(yaml, node, &["updateStrategy"]);
+    if let Some(s) = &s {
+        strategy(cx, At::node(file, s.node), &s.value);
+    }
+    if let Some(a) = str_at(yaml, node, &["allowTags"]) {
+        allow_tags(cx, At::node(file, a.node), &a.value);
+    }
+    if let Some(list) = yaml.get(node, "ignoreTags") {
+        for &item in yaml.items(list) {
+            if let Some(p) = yaml.str(item) {
+                ignore_glob(cx, At::node(file, item), &p.to_owned());
+            }
+        }
+    }
+    if let Some(list) = yaml.get(node, "platforms") {
+        for &item in yaml.items(list) {
+            if let Some(p) = yaml.str(item) {
+                platform(cx, At::node(file, item), &p.to_owned());
+            }
+        }
+    }
+    if let Some(p) = str_at(yaml, node, &["pullSecret"]) {
+        pull_secret(cx, At::node(file, p.node), &p.value);
+    }
+    s.map(|s| s.value)
+}
+
+fn write_back(cx: &mut Context, file: FileId, yaml: &Yaml, node: NodeId) {
+    if let Some(m) = str_at(yaml, node, &["method"]) {
+        write_back_method(cx, At::node(file, m.node), &m.value);
+    }
+    if let Some(b) = str_at(yaml, node, &["gitConfig", "branch"]) {
+        git_branch(cx, At::node(file, b.node), &b.value);
+    }
+    if let Some(t) = str_at(yaml, node, &["gitConfig", "writeBackTarget"]) {
+        write_back_target(cx, At::node(file, t.node), &t.value);
+    }
+}
+
+fn image_updater(cx: &mut Context, file: FileId, yaml: &Yaml, spec: NodeId) {
+    let global = yaml.get(spec, "commonUpdateSettings").and_then(|n| settings(cx, file, yaml, n));
+    if let Some(w) = yaml.get(spec, "writeBackConfig") {
+        write_back(cx, file, yaml, w);
+    }
+    let refs = argo::application_refs(yaml, spec);
+    if refs.is_empty() {
+        cx.report(Diagnostic::new(
+            &rules::MISSING_FIELD,
+            file,
+            cx.span(file, spec),
+            "ImageUpdater requires spec.applicationRefs with at least one entry",
+        ));
+    }
+    for r in refs {
+        if r.name_pattern.is_none() {
+            cx.report(Diagnostic::new(&rules::MISSING_FIELD, file, cx.span(file, r.node), "applicationRefs[] requires namePattern"));
+        }
+        let app = yaml.get(r.node, "commonUpdateSettings").and_then(|n| settings(cx, file, yaml, n));
+        if let Some(w) = yaml.get(r.node, "writeBackConfig") {
+            write_back(cx, file, yaml, w);
+        }
+        if r.images.is_empty() && !r.use_annotations {
+            cx.report(Diagnostic::new(
+                &rules::MISSING_FIELD,
+                file,
+                cx.span(file, r.node),
+                "applicationRefs[] requires images unless useAnnotations is true",
+            ));
+        }
+        let mut seen: Vec<(String, NodeId)> = Vec::new();
+        for &img in &r.images {
+            let alias = str_at(yaml, img, &["alias"]);
+            match &alias {
+                None => cx.report(Diagnostic::new(&rules::MISSING_FIELD, file, cx.span(file, img), "images[] requires alias")),
+                Some(a) => {
+                    if !valid_alias(&a.value) {
+                        cx.report(Diagnostic::new(
+                            &rules::INVALID_ALIAS,
+                            file,
+                            cx.span(file, a.node),
+                            format!("alias {:?} must match ^[a-zA-Z0-9][a-zA-Z0-9-._]*$", a.value),
+                        ));
+                    }
+                    if let Some((_, first)) = seen.iter().find(|(s, _)| *s == a.value) {
+                        cx.report(
+                            Diagnostic::new(&rules::DUPLICATE_ALIAS, file, cx.span(file, a.node), format!("alias {:?} is declared twice", a.value))
+                                .related(file, cx.span(file, *first), "first declared here"),
+                        );
+                    }
+                    seen.push((a.value.clone(), a.node));
+                }
+            }
+            let own = yaml.get(img, "commonUpdateSettings").and_then(|n| settings(cx, file, yaml, n));
+            if let Some(targets) = yaml.get(img, "manifestTargets") {
+                let kinds: Vec<&str> = ["helm", "kustomize", "plugin"].into_iter().filter(|k| yaml.get(targets, k).is_some()).collect();
+                if kinds.len() > 1 {
+                    cx.report(Diagnostic::new(
+                        &rules::CONFLICTING_TARGETS,
+                        file,
+                        cx.span(file, targets),
+                        format!("manifestTargets sets {}; exactly one is allowed", kinds.join(" and ")),
+                    ));
+                }
+            }
+            let Some(name) = str_at(yaml, img, &["imageName"]) else {
+                cx.report(Diagnostic::new(&rules::MISSING_FIELD, file, cx.span(file, img), "images[] requires imageName"));
+                continue;
+            };
+            let at = At::node(file, name.node);
+            if let Some(entry) = image_entry(cx, at, &name.value, false) {
+                let effective = own.or_else(|| app.clone()).or_else(|| global.clone());
+                if let Some(s) = effective.map_or(Some(Strategy::Semver), |s| quiet_strategy(&s)) {
+                    constraint(cx, at, &name.value, entry.constraint.as_ref(), s);
+                }
+            }
+        }
+    }
+}
+
+/// Used by other checks that hold a plain string field.
+pub fn str_field(yaml: &Yaml, node: NodeId, key: &str) -> Option<Str> {
+    str_at(yaml, node, &[key])
+}

@@ -1,0 +1,80 @@
+//! Command line: clap definitions and dispatch. One module per subcommand;
+//! each parses its flags into options and calls the library.
+
+mod rules_cmd;
+mod validate;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub const EXIT_CLEAN: u8 = 0;
+pub const EXIT_FINDINGS: u8 = 1;
+pub const EXIT_ERROR: u8 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kubectl-imageupdate",
+    bin_name = "kubectl imageupdate",
+    version,
+    about = "Lint container image update configuration in GitOps repositories",
+    long_about = "Finds every image-update construct in a GitOps repository (Flux setter markers and \
+image automation objects, Argo CD Image Updater annotations and ImageUpdater CRs, KubeSphere \
+ImageUpdater, kustomize images:, Helm values, gitops-promotion) and checks them offline."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub kube: KubeFlags,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// kubectl passes no global flags to plugins; these are parsed here so
+/// `kubectl imageupdate --context x ...` works.
+#[derive(Debug, clap::Args)]
+pub struct KubeFlags {
+    /// Path to the kubeconfig file (not used by offline commands).
+    #[arg(long, global = true, env = "KUBECONFIG", hide_env_values = true)]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context (not used by offline commands).
+    #[arg(long, global = true)]
+    pub context: Option<String>,
+    /// Namespace (not used by offline commands).
+    #[arg(short = 'n', long, global = true)]
+    pub namespace: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check every image-update construct in the given files and folders.
+    Validate(validate::Args),
+    /// List every rule with its code, severity and summary.
+    Rules(rules_cmd::RulesArgs),
+    /// Print the documentation of one rule.
+    Explain(rules_cmd::ExplainArgs),
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return ExitCode::from(if err.use_stderr() { EXIT_ERROR } else { EXIT_CLEAN });
+        }
+    };
+    let code = match cli.command {
+        Command::Validate(args) => validate::run(args),
+        Command::Rules(args) => rules_cmd::rules(args),
+        Command::Explain(args) => rules_cmd::explain(args),
+    };
+    ExitCode::from(code)
+}
+
+/// Writes to stdout; a closed pipe (`| head`) is not an error.
+pub(crate) fn print(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}

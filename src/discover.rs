@@ -1,0 +1,319 @@
+//! Discovery: which files make up a repository, read and parsed in parallel.
+//!
+//! Walks with `ignore` (honouring .gitignore, .ignore and Flux's
+//! .sourceignore), keeps `.yaml`/`.yml` files and files named exactly
+//! `Kustomization`, skips hidden entries except Argo CD's
+//! `.argocd-source*.yaml` write-back files and Helm chart `templates/`, never follows a symlink out of
+//! the repository, and hands on a [`Workspace`]: every file with its text and
+//! span tree, plus the problems met while reading (as diagnostics).
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::rules;
+use crate::yaml::{self, Span, Yaml};
+
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
+
+#[derive(Debug)]
+pub struct SourceFile {
+    /// Relative to the repository root, `/`-separated.
+    pub path: String,
+    pub abs: PathBuf,
+    pub text: String,
+    /// `None` when the file was not parsed (unreadable, too large, or only
+    /// needed for references and screened out).
+    pub yaml: Option<Yaml>,
+    /// True for files the user asked about; findings are reported only for
+    /// these, while every file is used to resolve references.
+    pub report: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct Workspace {
+    pub root: PathBuf,
+    pub files: Vec<SourceFile>,
+    /// Problems met while reading, already attached to their files.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Workspace {
+    pub fn file(&self, id: usize) -> &SourceFile {
+        &self.files[id]
+    }
+
+    pub fn file_id(&self, path: &str) -> Option<usize> {
+        self.files
+            .binary_search_by(|f| f.path.as_str().cmp(path))
+            .ok()
+    }
+
+    /// True when `rel` (a `/`-separated path relative to the root) exists on
+    /// disk inside the repository.
+    pub fn exists(&self, rel: &str) -> bool {
+        let rel = rel.trim_start_matches("./").trim_start_matches('/');
+        self.root.join(rel).exists()
+    }
+
+    pub fn is_dir(&self, rel: &str) -> bool {
+        let rel = rel.trim_start_matches("./").trim_start_matches('/');
+        self.root.join(rel).is_dir()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub max_file_size: u64,
+    /// Honour .gitignore/.ignore/.sourceignore (on by default).
+    pub respect_ignore: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+            respect_ignore: true,
+        }
+    }
+}
+
+/// The repository a path belongs to: the nearest ancestor holding `.git`,
+/// else the path itself (a folder) or its parent (a file).
+pub fn find_root(path: &Path) -> PathBuf {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let start = if abs.is_dir() {
+        abs.clone()
+    } else {
+        abs.parent().map(Path::to_path_buf).unwrap_or_default()
+    };
+    start
+        .ancestors()
+        .find(|dir| dir.join(".git").exists())
+        .map(Path::to_path_buf)
+        .unwrap_or(start)
+}
+
+pub fn is_yaml_name(name: &str) -> bool {
+    name.ends_with(".yaml") || name.ends_with(".yml") || name == "Kustomization"
+}
+
+fn is_argocd_source(name: &str) -> bool {
+    name.starts_with(".argocd-source") && (name.ends_with(".yaml") || name.ends_with(".yml"))
+}
+
+/// Files outside the reported set are only parsed when they may define
+/// something a reported file refers to. Flux's own controller screens files
+/// by a token in the same spirit.
+fn worth_parsing_for_references(text: &str) -> bool {
+    text.contains("toolkit.fluxcd.io") || text.contains("gitops.kubesphere.io")
+}
+
+/// Loads the repository at `root`. `targets` are the files and folders the
+/// user named (absolute or relative to the current directory); empty means
+/// the whole repository is reported on.
+pub fn load(root: &Path, targets: &[PathBuf], opts: &Options) -> Workspace {
+    let root = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
+    let canonical_root = root.canonicalize().unwrap_or_else(|_| root.clone());
+    let targets: Vec<PathBuf> = targets
+        .iter()
+        .map(|t| std::path::absolute(t).unwrap_or_else(|_| t.clone()))
+        .collect();
+    // A file named explicitly is checked even when ignore files exclude it,
+    // as rg does for paths given on its command line.
+    let explicit_files: Vec<PathBuf> = targets.iter().filter(|t| t.is_file()).cloned().collect();
+
+    let mut walk = ignore::WalkBuilder::new(&root);
+    walk.hidden(false)
+        .follow_links(false)
+        .git_ignore(opts.respect_ignore)
+        .git_global(false)
+        .git_exclude(opts.respect_ignore)
+        .ignore(opts.respect_ignore)
+        .parents(false)
+        .require_git(false)
+        .threads(std::thread::available_parallelism().map_or(2, |n| n.get()).min(8));
+    if opts.respect_ignore {
+        walk.add_custom_ignore_filename(".sourceignore");
+    }
+    walk.filter_entry(|entry| {
+        if entry.depth() == 0 {
+            return true;
+        }
+        let name = entry.file_name().to_string_lossy();
+        let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+        if is_dir && name == "templates" && entry.path().parent().is_some_and(|p| p.join("Chart.yaml").is_file()) {
+            // Helm chart templates are Go templates, not YAML.
+            return false;
+        }
+        if !name.starts_with('.') {
+            return true;
+        }
+        !is_dir && is_argocd_source(&name)
+    });
+
+    let found: Mutex<Vec<(SourceFile, Vec<Pending>)>> = Mutex::new(Vec::new());
+    walk.build_parallel().run(|| {
+        let found = &found;
+        let root = &root;
+        let canonical_root = &canonical_root;
+        let targets = &targets;
+        Box::new(move |entry| {
+            let Ok(entry) = entry else {
+                return ignore::WalkState::Continue;
+            };
+            let Some(ft) = entry.file_type() else {
+                return ignore::WalkState::Continue;
+            };
+            if ft.is_dir() || !is_yaml_name(&entry.file_name().to_string_lossy()) {
+                return ignore::WalkState::Continue;
+            }
+            let path = entry.path();
+            let report = is_reported(path, targets);
+            let loaded = load_file(root, canonical_root, path, ft.is_symlink(), report, opts);
+            found.lock().unwrap_or_else(|e| e.into_inner()).push(loaded);
+            ignore::WalkState::Continue
+        })
+    });
+    let mut loaded = found.into_inner().unwrap_or_else(|e| e.into_inner());
+    for file in &explicit_files {
+        let rel = relative(&root, file);
+        if !loaded.iter().any(|(f, _)| f.path == rel) && file.starts_with(&root) {
+            let is_link = file.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink());
+            loaded.push(load_file(&root, &canonical_root, file, is_link, true, opts));
+        }
+    }
+    loaded.sort_by(|a, b| a.0.path.cmp(&b.0.path));
+
+    let mut ws = Workspace {
+        root,
+        ..Workspace::default()
+    };
+    for (id, (file, pending)) in loaded.into_iter().enumerate() {
+        for p in pending {
+            let mut d = Diagnostic::new(p.rule, id, p.span, p.message);
+            if let Some(sev) = p.severity {
+                d = d.severity(sev);
+            }
+            ws.diagnostics.push(d);
+        }
+        ws.files.push(file);
+    }
+    ws
+}
+
+/// A load problem before its file has an id.
+struct Pending {
+    rule: &'static rules::Rule,
+    span: Span,
+    message: String,
+    severity: Option<Severity>,
+}
+
+fn is_reported(path: &Path, targets: &[PathBuf]) -> bool {
+    targets.is_empty() || targets.iter().any(|t| path.starts_with(t))
+}
+
+fn relative(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let mut out = String::new();
+    for (i, part) in rel.components().enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        out.push_str(&part.as_os_str().to_string_lossy());
+    }
+    out
+}
+
+fn load_file(
+    root: &Path,
+    canonical_root: &Path,
+    path: &Path,
+    is_symlink: bool,
+    report: bool,
+    opts: &Options,
+) -> (SourceFile, Vec<Pending>) {
+    let mut file = SourceFile {
+        path: relative(root, path),
+        abs: path.to_path_buf(),
+        text: String::new(),
+        yaml: None,
+        report,
+    };
+    let mut pending = Vec::new();
+    let mut problem = |rule, message: String, severity| {
+        pending.push(Pending {
+            rule,
+            span: Span::empty(0),
+            message,
+            severity,
+        });
+    };
+    if is_symlink {
+        match path.canonicalize() {
+            Ok(target) if target.starts_with(canonical_root) => {}
+            Ok(target) => {
+                problem(
+                    &rules::SYMLINK_OUTSIDE,
+                    format!("symlink leads out of the repository to {}", target.display()),
+                    None,
+                );
+                return (file, pending);
+            }
+            Err(_) => {
+                problem(
+                    &rules::UNREADABLE_FILE,
+                    "dangling symlink: its target does not exist".to_owned(),
+                    Some(Severity::Warning),
+                );
+                return (file, pending);
+            }
+        }
+    }
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.len() > opts.max_file_size => {
+            problem(
+                &rules::FILE_TOO_LARGE,
+                format!(
+                    "file is {} bytes, over the {} byte limit; not checked",
+                    meta.len(),
+                    opts.max_file_size
+                ),
+                None,
+            );
+            return (file, pending);
+        }
+        Ok(_) => {}
+        Err(err) => {
+            problem(&rules::UNREADABLE_FILE, format!("cannot read file: {err}"), None);
+            return (file, pending);
+        }
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(err) => {
+            problem(&rules::UNREADABLE_FILE, format!("cannot read file: {err}"), None);
+            return (file, pending);
+        }
+    };
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(err) => {
+            let at = err.utf8_error().valid_up_to();
+            file.text = String::from_utf8_lossy(err.as_bytes()).into_owned();
+            pending.push(Pending {
+                rule: &rules::INVALID_UTF8,
+                span: Span::new(at, at + 1),
+                message: format!("invalid UTF-8 at byte {at}"),
+                severity: None,
+            });
+            return (file, pending);
+        }
+    };
+    if report || worth_parsing_for_references(&text) {
+        file.yaml = Some(yaml::parse(&text));
+    }
+    file.text = text;
+    (file, pending)
+}

@@ -1,0 +1,268 @@
+//! CLI behaviour of `validate`, `rules` and `explain`: exit codes, file
+//! arguments as pre-commit passes them, ignore files, unreadable input.
+//! Every test builds its own small repository in a temporary folder.
+
+mod common;
+
+use std::path::Path;
+
+use common::bin;
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+const POLICIES: &str = "\
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImageRepository
+metadata:
+  name: podinfo
+  namespace: flux-system
+spec:
+  image: ghcr.io/stefanprodan/podinfo
+  interval: 5m
+---
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImagePolicy
+metadata:
+  name: podinfo
+  namespace: flux-system
+spec:
+  imageRepositoryRef:
+    name: podinfo
+  policy:
+    semver:
+      range: 6.x
+";
+
+fn deployment(marker: &str) -> String {
+    format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: podinfo\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: ghcr.io/stefanprodan/podinfo:6.0.0 # {{\"$imagepolicy\": \"{marker}\"}}\n"
+    )
+}
+
+/// A git-less repository: the root is given with --root.
+fn repo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "clusters/policies.yaml", POLICIES);
+    write(dir.path(), "apps/deploy.yaml", &deployment("flux-system:podinfo"));
+    dir
+}
+
+fn run(root: &Path, args: &[&str]) -> std::process::Output {
+    bin().current_dir(root).arg("validate").arg("--root").arg(root).args(args).output().unwrap()
+}
+
+fn codes(out: &std::process::Output) -> Vec<String> {
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    v["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap().to_owned()).collect()
+}
+
+#[test]
+fn clean_repository_exits_0() {
+    let dir = repo();
+    let out = run(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("0 errors, 0 warnings in 2 files checked"));
+}
+
+#[test]
+fn error_finding_exits_1() {
+    let dir = repo();
+    write(dir.path(), "apps/deploy.yaml", &deployment("flux-system:podinfoo"));
+    let out = run(dir.path(), &["--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(codes(&out), ["IU105"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let d = &v["diagnostics"][0];
+    assert_eq!(d["file"], "apps/deploy.yaml");
+    assert_eq!(d["line"], 10);
+    assert_eq!(d["help"], "did you mean \"podinfo\"?");
+    assert_eq!(v["summary"]["errors"], 1);
+    assert_eq!(v["summary"]["files"], 2);
+}
+
+#[test]
+fn warnings_fail_only_with_strict() {
+    let dir = repo();
+    write(dir.path(), "apps/alias.yaml", "a: &img ghcr.io/stefanprodan/podinfo:6.0.0\nb: *img # {\"$imagepolicy\": \"flux-system:podinfo\"}\n");
+    assert_eq!(run(dir.path(), &[]).status.code(), Some(0));
+    let out = run(dir.path(), &["--strict", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(codes(&out), ["IU109"]);
+}
+
+#[test]
+fn missing_path_is_a_usage_error() {
+    let dir = repo();
+    let out = run(dir.path(), &["does/not/exist.yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no such file or directory"));
+}
+
+#[test]
+fn unknown_flag_exits_2() {
+    let out = bin().args(["validate", "--no-such-flag"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn named_files_are_reported_but_references_resolve_repo_wide() {
+    let dir = repo();
+    // A broken file that is not named must not be reported...
+    write(dir.path(), "apps/broken.yaml", "a: [unclosed\n");
+    let out = run(dir.path(), &["--format", "json", "apps/deploy.yaml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    // ...while the marker in the named file still finds its policy in
+    // clusters/policies.yaml, which was not named.
+    assert!(codes(&out).is_empty());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["summary"]["files"], 1);
+    let out = run(dir.path(), &["--format", "json", "apps/broken.yaml"]);
+    assert_eq!(codes(&out), ["IU001"]);
+}
+
+#[test]
+fn suppression_comment_on_previous_line() {
+    let dir = repo();
+    let text = deployment("flux-system:nope").replace(
+        "        - name: app\n",
+        "        - name: app\n          # imageupdate: ignore[IU105]\n",
+    );
+    write(dir.path(), "apps/deploy.yaml", &text);
+    assert_eq!(run(dir.path(), &[]).status.code(), Some(0));
+    let text = deployment("flux-system:nope").replace(
+        "        - name: app\n",
+        "        - name: app\n          # imageupdate: ignore[IU106]\n",
+    );
+    write(dir.path(), "apps/deploy.yaml", &text);
+    assert_eq!(run(dir.path(), &[]).status.code(), Some(1));
+}
+
+#[test]
+fn ignore_files_are_honoured() {
+    let dir = repo();
+    write(dir.path(), "vendor/broken.yaml", "a: [unclosed\n");
+    write(dir.path(), "generated/broken.yml", "a: [unclosed\n");
+    write(dir.path(), "other/broken.yaml", "a: [unclosed\n");
+    write(dir.path(), ".sourceignore", "vendor/\n");
+    write(dir.path(), ".ignore", "generated/\n");
+    let out = run(dir.path(), &["--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let files: Vec<&str> = v["diagnostics"].as_array().unwrap().iter().map(|d| d["file"].as_str().unwrap()).collect();
+    assert_eq!(files, ["other/broken.yaml"]);
+    let out = run(dir.path(), &["--format", "json", "--no-ignore"]);
+    assert_eq!(codes(&out).len(), 3);
+}
+
+#[test]
+fn gitignore_applies_inside_a_git_repository() {
+    let dir = repo();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    write(dir.path(), "tmp/broken.yaml", "a: [unclosed\n");
+    write(dir.path(), ".gitignore", "tmp/\n");
+    let out = bin().current_dir(dir.path()).args(["validate", "--format", "json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
+fn hidden_files_are_skipped_except_argocd_write_back_files() {
+    let dir = repo();
+    write(dir.path(), ".github/workflows/broken.yaml", "a: [unclosed\n");
+    write(dir.path(), "apps/.hidden.yaml", "a: [unclosed\n");
+    write(dir.path(), "apps/.argocd-source-web.yaml", "a: [unclosed\n");
+    let out = run(dir.path(), &["--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let files: Vec<&str> = v["diagnostics"].as_array().unwrap().iter().map(|d| d["file"].as_str().unwrap()).collect();
+    assert_eq!(files, ["apps/.argocd-source-web.yaml"]);
+}
+
+#[test]
+fn extensionless_kustomization_is_discovered_and_other_files_are_not() {
+    let dir = repo();
+    write(dir.path(), "apps/Kustomization", "a: [unclosed\n");
+    write(dir.path(), "apps/notes.txt", "a: [unclosed\n");
+    write(dir.path(), "apps/upper.YAML", "a: [unclosed\n");
+    let out = run(dir.path(), &["--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let files: Vec<&str> = v["diagnostics"].as_array().unwrap().iter().map(|d| d["file"].as_str().unwrap()).collect();
+    assert_eq!(files, ["apps/Kustomization"]);
+}
+
+#[test]
+fn unreadable_inputs_are_findings_not_crashes() {
+    let dir = repo();
+    std::fs::write(dir.path().join("apps/latin1.yaml"), b"name: caf\xe9\n").unwrap();
+    write(dir.path(), "apps/big.yaml", &"a: b\n".repeat(300));
+    let outside = tempfile::tempdir().unwrap();
+    write(outside.path(), "secret.yaml", "a: b\n");
+    std::os::unix::fs::symlink(outside.path().join("secret.yaml"), dir.path().join("apps/link.yaml")).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("apps/missing.yaml"), dir.path().join("apps/dangling.yaml")).unwrap();
+    let out = run(dir.path(), &["--format", "json", "--max-file-size", "1000"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found: Vec<(String, String, u64)> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["file"].as_str().unwrap().to_owned(), d["code"].as_str().unwrap().to_owned(), d["column"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("apps/big.yaml".to_owned(), "IU005".to_owned(), 1),
+            ("apps/dangling.yaml".to_owned(), "IU003".to_owned(), 1),
+            ("apps/latin1.yaml".to_owned(), "IU004".to_owned(), 10),
+            ("apps/link.yaml".to_owned(), "IU006".to_owned(), 1),
+        ]
+    );
+}
+
+#[test]
+fn human_output_has_no_colour_when_piped() {
+    let dir = repo();
+    write(dir.path(), "apps/deploy.yaml", &deployment("podinfo"));
+    let out = run(dir.path(), &[]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("IU102"), "{text}");
+    assert!(text.contains("apps/deploy.yaml:10:"), "{text}");
+    assert!(!text.contains('\u{1b}'), "no ANSI escapes when stdout is not a terminal");
+}
+
+#[test]
+fn rules_and_explain() {
+    let out = bin().arg("rules").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("IU105  marker-policy-not-found"));
+    let out = bin().args(["explain", "marker-policy-not-found"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8(out.stdout).unwrap().starts_with("IU105 (marker-policy-not-found)"));
+    let out = bin().args(["explain", "IU999"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = bin().args(["rules", "--json"]).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v.as_array().unwrap().len() >= 60);
+}
+
+#[test]
+fn help_says_kubectl_imageupdate() {
+    let out = bin().args(["validate", "--help"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("kubectl imageupdate validate"), "{text}");
+    assert!(text.contains("--strict"));
+}
+
+#[test]
+fn kubectl_global_flags_are_accepted() {
+    let dir = repo();
+    let out = bin()
+        .current_dir(dir.path())
+        .args(["--context", "prod", "-n", "flux-system", "validate", "--root", "."])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+}

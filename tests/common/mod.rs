@@ -1,0 +1,61 @@
+//! Helpers shared by the CLI tests: run the real binary, read fixtures.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+pub fn project() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn testdata(rel: &str) -> PathBuf {
+    project().join("testdata").join(rel)
+}
+
+pub fn bin() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("kubectl-imageupdate").expect("binary is built");
+    cmd.env_remove("NO_COLOR").env_remove("KUBECONFIG");
+    cmd
+}
+
+/// `validate --root <repo> <repo> <extra...>` run from the project folder.
+pub fn validate(repo: &Path, extra: &[&str]) -> Output {
+    let mut cmd = bin();
+    cmd.current_dir(project()).arg("validate").arg("--root").arg(repo).arg(repo);
+    cmd.args(extra);
+    cmd.output().expect("binary runs")
+}
+
+pub fn json(repo: &Path) -> serde_json::Value {
+    let out = validate(repo, &["--format", "json"]);
+    assert!(out.status.code().is_some_and(|c| c <= 1), "exit {:?}: {}", out.status, String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("validate --format json prints JSON")
+}
+
+/// Copies a fixture tree into a temporary folder (for tests that change it).
+pub fn copy_tree(from: &Path, to: &Path) {
+    for entry in walk(from) {
+        let rel = entry.strip_prefix(from).expect("inside");
+        let dest = to.join(rel);
+        if entry.is_dir() {
+            std::fs::create_dir_all(&dest).expect("mkdir");
+        } else {
+            std::fs::create_dir_all(dest.parent().expect("parent")).expect("mkdir");
+            std::fs::copy(&entry, &dest).expect("copy");
+        }
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = vec![dir.to_path_buf()];
+    let mut i = 0;
+    while i < out.len() {
+        if out[i].is_dir() {
+            let mut children: Vec<PathBuf> = std::fs::read_dir(&out[i]).expect("read dir").map(|e| e.expect("entry").path()).collect();
+            children.sort();
+            out.extend(children);
+        }
+        i += 1;
+    }
+    out
+}

@@ -1,0 +1,127 @@
+//! The example repositories under testdata/ are the specification: each
+//! holds a MISTAKES.md table (file, line, code) of every deliberate mistake.
+//! `validate` must report exactly those findings (no more, no fewer), and
+//! its human and JSON output are snapshot-tested.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use common::{json, testdata, validate};
+
+/// (file relative to the repo root, line, code) rows of a MISTAKES.md
+/// table. `prefix` is stripped from the file column when the table lives
+/// above several repository roots.
+fn expected(mistakes: &Path, prefix: &str) -> BTreeSet<(String, u64, String)> {
+    let text = std::fs::read_to_string(mistakes).expect("MISTAKES.md exists");
+    let mut rows = BTreeSet::new();
+    for line in text.lines() {
+        let cells: Vec<&str> = line.trim().trim_matches('|').split('|').map(str::trim).collect();
+        if cells.len() < 3 {
+            continue;
+        }
+        let (file, lineno, code) = (cells[0].trim_matches('`'), cells[1], cells[2]);
+        let (Ok(lineno), true) = (lineno.parse::<u64>(), code.starts_with("IU")) else { continue };
+        let Some(file) = file.strip_prefix(prefix) else { continue };
+        rows.insert((file.to_owned(), lineno, code.to_owned()));
+    }
+    rows
+}
+
+fn reported(repo: &Path) -> BTreeSet<(String, u64, String)> {
+    let out = json(repo);
+    out["diagnostics"]
+        .as_array()
+        .expect("diagnostics array")
+        .iter()
+        .map(|d| {
+            (
+                d["file"].as_str().expect("file").to_owned(),
+                d["line"].as_u64().expect("line"),
+                d["code"].as_str().expect("code").to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn assert_matches_spec(repo: &str, mistakes: &str, prefix: &str) {
+    let root = testdata(repo);
+    let want = expected(&testdata(mistakes), prefix);
+    let got = reported(&root);
+    let missing: Vec<_> = want.difference(&got).collect();
+    let extra: Vec<_> = got.difference(&want).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "{repo}: findings differ from {mistakes}\n  missing: {missing:#?}\n  unexpected: {extra:#?}"
+    );
+}
+
+fn snapshot(repo: &str) {
+    let root = testdata(repo);
+    let human = validate(&root, &[]);
+    let name = repo.replace('/', "__");
+    insta::assert_snapshot!(format!("{name}__human"), String::from_utf8_lossy(&human.stdout));
+    insta::assert_json_snapshot!(format!("{name}__json"), json(&root));
+}
+
+#[test]
+fn flux_matches_mistakes_table() {
+    assert_matches_spec("flux", "flux/MISTAKES.md", "");
+}
+
+#[test]
+fn argocd_kustomize_matches_mistakes_table() {
+    assert_matches_spec("argocd-kustomize", "argocd-kustomize/MISTAKES.md", "");
+}
+
+#[test]
+fn argocd_helm_matches_mistakes_table() {
+    assert_matches_spec("argocd-helm", "argocd-helm/MISTAKES.md", "");
+}
+
+#[test]
+fn kubesphere_matches_mistakes_table() {
+    assert_matches_spec("kubesphere", "kubesphere/MISTAKES.md", "");
+}
+
+#[test]
+fn gitops_promotion_missing_env_matches_mistakes_table() {
+    assert_matches_spec("gitops-promotion/missing-env", "gitops-promotion/MISTAKES.md", "missing-env/");
+}
+
+#[test]
+fn gitops_promotion_invalid_config_matches_mistakes_table() {
+    assert_matches_spec("gitops-promotion/invalid-config", "gitops-promotion/MISTAKES.md", "invalid-config/");
+}
+
+#[test]
+fn gitops_promotion_clean_has_no_findings() {
+    assert!(reported(&testdata("gitops-promotion/clean")).is_empty());
+}
+
+#[test]
+fn snapshots_flux() {
+    snapshot("flux");
+}
+
+#[test]
+fn snapshots_argocd_kustomize() {
+    snapshot("argocd-kustomize");
+}
+
+#[test]
+fn snapshots_argocd_helm() {
+    snapshot("argocd-helm");
+}
+
+#[test]
+fn snapshots_kubesphere() {
+    snapshot("kubesphere");
+}
+
+#[test]
+fn snapshots_gitops_promotion() {
+    snapshot("gitops-promotion/missing-env");
+    snapshot("gitops-promotion/invalid-config");
+}
