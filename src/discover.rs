@@ -132,7 +132,11 @@ pub fn load(root: &Path, targets: &[PathBuf], opts: &Options) -> Workspace {
         .ignore(opts.respect_ignore)
         .parents(false)
         .require_git(false)
-        .threads(std::thread::available_parallelism().map_or(2, |n| n.get()).min(8));
+        .threads(
+            std::thread::available_parallelism()
+                .map_or(2, |n| n.get())
+                .min(8),
+        );
     if opts.respect_ignore {
         walk.add_custom_ignore_filename(".sourceignore");
     }
@@ -142,7 +146,13 @@ pub fn load(root: &Path, targets: &[PathBuf], opts: &Options) -> Workspace {
         }
         let name = entry.file_name().to_string_lossy();
         let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
-        if is_dir && name == "templates" && entry.path().parent().is_some_and(|p| p.join("Chart.yaml").is_file()) {
+        if is_dir
+            && name == "templates"
+            && entry
+                .path()
+                .parent()
+                .is_some_and(|p| p.join("Chart.yaml").is_file())
+        {
             // Helm chart templates are Go templates, not YAML.
             return false;
         }
@@ -179,7 +189,9 @@ pub fn load(root: &Path, targets: &[PathBuf], opts: &Options) -> Workspace {
     for file in &explicit_files {
         let rel = relative(&root, file);
         if !loaded.iter().any(|(f, _)| f.path == rel) && file.starts_with(&root) {
-            let is_link = file.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink());
+            let is_link = file
+                .symlink_metadata()
+                .is_ok_and(|m| m.file_type().is_symlink());
             loaded.push(load_file(&root, &canonical_root, file, is_link, true, opts));
         }
     }
@@ -256,7 +268,10 @@ fn load_file(
             Ok(target) => {
                 problem(
                     &rules::SYMLINK_OUTSIDE,
-                    format!("symlink leads out of the repository to {}", target.display()),
+                    format!(
+                        "symlink leads out of the repository to {}",
+                        target.display()
+                    ),
                     None,
                 );
                 return (file, pending);
@@ -286,14 +301,22 @@ fn load_file(
         }
         Ok(_) => {}
         Err(err) => {
-            problem(&rules::UNREADABLE_FILE, format!("cannot read file: {err}"), None);
+            problem(
+                &rules::UNREADABLE_FILE,
+                format!("cannot read file: {err}"),
+                None,
+            );
             return (file, pending);
         }
     }
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
         Err(err) => {
-            problem(&rules::UNREADABLE_FILE, format!("cannot read file: {err}"), None);
+            problem(
+                &rules::UNREADABLE_FILE,
+                format!("cannot read file: {err}"),
+                None,
+            );
             return (file, pending);
         }
     };

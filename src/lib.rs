@@ -25,7 +25,11 @@ pub use discover::Workspace;
 
 /// Loads the repository containing `paths` (all files when `paths` is
 /// empty... or the ones named), builds the model and runs every check.
-pub fn validate(root: &std::path::Path, paths: &[PathBuf], opts: &discover::Options) -> (Workspace, Vec<Diagnostic>) {
+pub fn validate(
+    root: &std::path::Path,
+    paths: &[PathBuf],
+    opts: &discover::Options,
+) -> (Workspace, Vec<Diagnostic>) {
     let ws = discover::load(root, paths, opts);
     let model = model::Model::build(&ws);
     let diagnostics = check::run(&ws, &model);

@@ -8,7 +8,9 @@ fn main() -> ExitCode {
     match std::panic::catch_unwind(imageupdate::cli::main) {
         Ok(code) => code,
         Err(_) => {
-            eprintln!("error: internal error (this is a bug in kubectl-imageupdate; please report it)");
+            eprintln!(
+                "error: internal error (this is a bug in kubectl-imageupdate; please report it)"
+            );
             ExitCode::from(2)
         }
     }

@@ -47,31 +47,58 @@ fn deployment(marker: &str) -> String {
 fn repo() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "clusters/policies.yaml", POLICIES);
-    write(dir.path(), "apps/deploy.yaml", &deployment("flux-system:podinfo"));
+    write(
+        dir.path(),
+        "apps/deploy.yaml",
+        &deployment("flux-system:podinfo"),
+    );
     dir
 }
 
 fn run(root: &Path, args: &[&str]) -> std::process::Output {
-    bin().current_dir(root).arg("validate").arg("--root").arg(root).args(args).output().unwrap()
+    bin()
+        .current_dir(root)
+        .arg("validate")
+        .arg("--root")
+        .arg(root)
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 fn codes(out: &std::process::Output) -> Vec<String> {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    v["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap().to_owned()).collect()
+    v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 #[test]
 fn clean_repository_exits_0() {
     let dir = repo();
     let out = run(dir.path(), &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("0 errors, 0 warnings in 2 files checked"));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("0 errors, 0 warnings in 2 files checked")
+    );
 }
 
 #[test]
 fn error_finding_exits_1() {
     let dir = repo();
-    write(dir.path(), "apps/deploy.yaml", &deployment("flux-system:podinfoo"));
+    write(
+        dir.path(),
+        "apps/deploy.yaml",
+        &deployment("flux-system:podinfoo"),
+    );
     let out = run(dir.path(), &["--format", "json"]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(codes(&out), ["IU105"]);
@@ -87,7 +114,11 @@ fn error_finding_exits_1() {
 #[test]
 fn warnings_fail_only_with_strict() {
     let dir = repo();
-    write(dir.path(), "apps/alias.yaml", "a: &img ghcr.io/stefanprodan/podinfo:6.0.0\nb: *img # {\"$imagepolicy\": \"flux-system:podinfo\"}\n");
+    write(
+        dir.path(),
+        "apps/alias.yaml",
+        "a: &img ghcr.io/stefanprodan/podinfo:6.0.0\nb: *img # {\"$imagepolicy\": \"flux-system:podinfo\"}\n",
+    );
     assert_eq!(run(dir.path(), &[]).status.code(), Some(0));
     let out = run(dir.path(), &["--strict", "--format", "json"]);
     assert_eq!(out.status.code(), Some(1));
@@ -114,7 +145,12 @@ fn named_files_are_reported_but_references_resolve_repo_wide() {
     // A broken file that is not named must not be reported...
     write(dir.path(), "apps/broken.yaml", "a: [unclosed\n");
     let out = run(dir.path(), &["--format", "json", "apps/deploy.yaml"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     // ...while the marker in the named file still finds its policy in
     // clusters/policies.yaml, which was not named.
     assert!(codes(&out).is_empty());
@@ -151,7 +187,12 @@ fn ignore_files_are_honoured() {
     write(dir.path(), ".ignore", "generated/\n");
     let out = run(dir.path(), &["--format", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let files: Vec<&str> = v["diagnostics"].as_array().unwrap().iter().map(|d| d["file"].as_str().unwrap()).collect();
+    let files: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["file"].as_str().unwrap())
+        .collect();
     assert_eq!(files, ["other/broken.yaml"]);
     let out = run(dir.path(), &["--format", "json", "--no-ignore"]);
     assert_eq!(codes(&out).len(), 3);
@@ -163,19 +204,37 @@ fn gitignore_applies_inside_a_git_repository() {
     std::fs::create_dir(dir.path().join(".git")).unwrap();
     write(dir.path(), "tmp/broken.yaml", "a: [unclosed\n");
     write(dir.path(), ".gitignore", "tmp/\n");
-    let out = bin().current_dir(dir.path()).args(["validate", "--format", "json"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let out = bin()
+        .current_dir(dir.path())
+        .args(["validate", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 #[test]
 fn hidden_files_are_skipped_except_argocd_write_back_files() {
     let dir = repo();
-    write(dir.path(), ".github/workflows/broken.yaml", "a: [unclosed\n");
+    write(
+        dir.path(),
+        ".github/workflows/broken.yaml",
+        "a: [unclosed\n",
+    );
     write(dir.path(), "apps/.hidden.yaml", "a: [unclosed\n");
     write(dir.path(), "apps/.argocd-source-web.yaml", "a: [unclosed\n");
     let out = run(dir.path(), &["--format", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let files: Vec<&str> = v["diagnostics"].as_array().unwrap().iter().map(|d| d["file"].as_str().unwrap()).collect();
+    let files: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["file"].as_str().unwrap())
+        .collect();
     assert_eq!(files, ["apps/.argocd-source-web.yaml"]);
 }
 
@@ -187,7 +246,12 @@ fn extensionless_kustomization_is_discovered_and_other_files_are_not() {
     write(dir.path(), "apps/upper.YAML", "a: [unclosed\n");
     let out = run(dir.path(), &["--format", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let files: Vec<&str> = v["diagnostics"].as_array().unwrap().iter().map(|d| d["file"].as_str().unwrap()).collect();
+    let files: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["file"].as_str().unwrap())
+        .collect();
     assert_eq!(files, ["apps/Kustomization"]);
 }
 
@@ -198,8 +262,16 @@ fn unreadable_inputs_are_findings_not_crashes() {
     write(dir.path(), "apps/big.yaml", &"a: b\n".repeat(300));
     let outside = tempfile::tempdir().unwrap();
     write(outside.path(), "secret.yaml", "a: b\n");
-    std::os::unix::fs::symlink(outside.path().join("secret.yaml"), dir.path().join("apps/link.yaml")).unwrap();
-    std::os::unix::fs::symlink(dir.path().join("apps/missing.yaml"), dir.path().join("apps/dangling.yaml")).unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("secret.yaml"),
+        dir.path().join("apps/link.yaml"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(
+        dir.path().join("apps/missing.yaml"),
+        dir.path().join("apps/dangling.yaml"),
+    )
+    .unwrap();
     let out = run(dir.path(), &["--format", "json", "--max-file-size", "1000"]);
     assert_eq!(out.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -207,7 +279,13 @@ fn unreadable_inputs_are_findings_not_crashes() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|d| (d["file"].as_str().unwrap().to_owned(), d["code"].as_str().unwrap().to_owned(), d["column"].as_u64().unwrap()))
+        .map(|d| {
+            (
+                d["file"].as_str().unwrap().to_owned(),
+                d["code"].as_str().unwrap().to_owned(),
+                d["column"].as_u64().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         found,
@@ -228,7 +306,10 @@ fn human_output_has_no_colour_when_piped() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("IU102"), "{text}");
     assert!(text.contains("apps/deploy.yaml:10:"), "{text}");
-    assert!(!text.contains('\u{1b}'), "no ANSI escapes when stdout is not a terminal");
+    assert!(
+        !text.contains('\u{1b}'),
+        "no ANSI escapes when stdout is not a terminal"
+    );
 }
 
 #[test]
@@ -237,9 +318,16 @@ fn rules_and_explain() {
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("IU105  marker-policy-not-found"));
-    let out = bin().args(["explain", "marker-policy-not-found"]).output().unwrap();
+    let out = bin()
+        .args(["explain", "marker-policy-not-found"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
-    assert!(String::from_utf8(out.stdout).unwrap().starts_with("IU105 (marker-policy-not-found)"));
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .starts_with("IU105 (marker-policy-not-found)")
+    );
     let out = bin().args(["explain", "IU999"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let out = bin().args(["rules", "--json"]).output().unwrap();
@@ -261,8 +349,21 @@ fn kubectl_global_flags_are_accepted() {
     let dir = repo();
     let out = bin()
         .current_dir(dir.path())
-        .args(["--context", "prod", "-n", "flux-system", "validate", "--root", "."])
+        .args([
+            "--context",
+            "prod",
+            "-n",
+            "flux-system",
+            "validate",
+            "--root",
+            ".",
+        ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

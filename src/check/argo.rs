@@ -9,7 +9,7 @@ use crate::diagnostic::{Diagnostic, FileId};
 use crate::gosyntax::{glob, regex as goregex};
 use crate::model::argo::{self, AnnotationKey, CR_GROUP};
 use crate::model::object::str_at;
-use crate::model::{Str, image, value_subspan};
+use crate::model::{image, value_subspan};
 use crate::resolve::constraint::Constraint;
 use crate::rules;
 use crate::yaml::{NodeId, Span, Yaml};
@@ -33,12 +33,21 @@ pub struct At {
 
 impl At {
     pub fn node(file: FileId, node: NodeId) -> Self {
-        Self { file, node, offset: 0 }
+        Self {
+            file,
+            node,
+            offset: 0,
+        }
     }
 
     pub fn span(&self, cx: &Context, range: Range<usize>) -> Span {
         let yaml = cx.yaml(self.file);
-        value_subspan(yaml, cx.src(self.file), self.node, self.offset + range.start..self.offset + range.end)
+        value_subspan(
+            yaml,
+            cx.src(self.file),
+            self.node,
+            self.offset + range.start..self.offset + range.end,
+        )
     }
 
     pub fn whole(&self, cx: &Context, len: usize) -> Span {
@@ -53,10 +62,11 @@ pub fn check(cx: &mut Context) {
         let api = obj.api_version.as_ref().map_or("", |a| a.value.as_str());
         if argo::is_application(api, obj.kind()) {
             annotations(cx, obj.file, yaml, obj.root);
-        } else if obj.group() == CR_GROUP && obj.kind() == "ImageUpdater" {
-            if let Some(spec) = obj.spec(yaml) {
-                image_updater(cx, obj.file, yaml, spec);
-            }
+        } else if obj.group() == CR_GROUP
+            && obj.kind() == "ImageUpdater"
+            && let Some(spec) = obj.spec(yaml)
+        {
+            image_updater(cx, obj.file, yaml, spec);
         }
     }
 }
@@ -87,7 +97,8 @@ pub fn image_entry(cx: &mut Context, at: At, text: &str, allow_alias: bool) -> O
         let help = if allow_alias {
             "add an alias: <alias>=<image>:<constraint>".to_owned()
         } else {
-            "the alias separator '=' cannot appear in imageName; use ~, ^ or a hyphen range".to_owned()
+            "the alias separator '=' cannot appear in imageName; use ~, ^ or a hyphen range"
+                .to_owned()
         };
         cx.report(
             Diagnostic::new(
@@ -122,14 +133,22 @@ pub fn image_entry(cx: &mut Context, at: At, text: &str, allow_alias: bool) -> O
         }
     }
     if parsed.image().trim().is_empty() {
-        cx.report(Diagnostic::new(&rules::IMAGE_LIST_SYNTAX, at.file, at.whole(cx, text.len()), "the entry has no image"));
+        cx.report(Diagnostic::new(
+            &rules::IMAGE_LIST_SYNTAX,
+            at.file,
+            at.whole(cx, text.len()),
+            "the entry has no image",
+        ));
         return None;
     }
     Some(ImageEntry {
         alias: parsed.alias().map(str::to_owned),
-        constraint: parsed
-            .constraint_range()
-            .map(|r| (text[r.clone()].to_owned(), at.offset + r.start..at.offset + r.end)),
+        constraint: parsed.constraint_range().map(|r| {
+            (
+                text[r.clone()].to_owned(),
+                at.offset + r.start..at.offset + r.end,
+            )
+        }),
     })
 }
 
@@ -147,13 +166,27 @@ pub fn strategy(cx: &mut Context, at: At, value: &str) -> Option<Strategy> {
         "alphabetical" => Some(Strategy::Alphabetical),
         "digest" => Some(Strategy::Digest),
         "latest" => {
-            cx.report(Diagnostic::new(&rules::DEPRECATED_STRATEGY, at.file, span, "update strategy \"latest\" is deprecated")
-                .help("use newest-build"));
+            cx.report(
+                Diagnostic::new(
+                    &rules::DEPRECATED_STRATEGY,
+                    at.file,
+                    span,
+                    "update strategy \"latest\" is deprecated",
+                )
+                .help("use newest-build"),
+            );
             Some(Strategy::NewestBuild)
         }
         "name" => {
-            cx.report(Diagnostic::new(&rules::DEPRECATED_STRATEGY, at.file, span, "update strategy \"name\" is deprecated")
-                .help("use alphabetical"));
+            cx.report(
+                Diagnostic::new(
+                    &rules::DEPRECATED_STRATEGY,
+                    at.file,
+                    span,
+                    "update strategy \"name\" is deprecated",
+                )
+                .help("use alphabetical"),
+            );
             Some(Strategy::Alphabetical)
         }
         _ => {
@@ -161,9 +194,13 @@ pub fn strategy(cx: &mut Context, at: At, value: &str) -> Option<Strategy> {
                 &rules::UNKNOWN_STRATEGY,
                 at.file,
                 span,
-                format!("unknown update strategy {value:?}; Argo CD Image Updater falls back to semver"),
+                format!(
+                    "unknown update strategy {value:?}; Argo CD Image Updater falls back to semver"
+                ),
             );
-            if let Some(close) = super::did_you_mean(value, ["semver", "newest-build", "alphabetical", "digest"]) {
+            if let Some(close) =
+                super::did_you_mean(value, ["semver", "newest-build", "alphabetical", "digest"])
+            {
                 d = d.help(format!("did you mean {close:?}?"));
             }
             cx.report(d);
@@ -173,17 +210,26 @@ pub fn strategy(cx: &mut Context, at: At, value: &str) -> Option<Strategy> {
 }
 
 /// The image's constraint judged for its effective strategy.
-pub fn constraint(cx: &mut Context, at: At, image_text: &str, constraint: Option<&(String, Range<usize>)>, strategy: Strategy) {
+pub fn constraint(
+    cx: &mut Context,
+    at: At,
+    image_text: &str,
+    constraint: Option<&(String, Range<usize>)>,
+    strategy: Strategy,
+) {
     match strategy {
         Strategy::Semver => {
             let Some((c, range)) = constraint else { return };
             if c == "latest" {
-                cx.report(Diagnostic::new(
-                    &rules::INVALID_CONSTRAINT,
-                    at.file,
-                    At { offset: 0, ..at }.span(cx, range.clone()),
-                    "\"latest\" is not a semver constraint; the image is skipped",
-                ).help("use update strategy digest to follow a mutable tag, or a version range"));
+                cx.report(
+                    Diagnostic::new(
+                        &rules::INVALID_CONSTRAINT,
+                        at.file,
+                        At { offset: 0, ..at }.span(cx, range.clone()),
+                        "\"latest\" is not a semver constraint; the image is skipped",
+                    )
+                    .help("use update strategy digest to follow a mutable tag, or a version range"),
+                );
                 return;
             }
             if let Err(err) = Constraint::parse(c) {
@@ -232,7 +278,13 @@ pub fn allow_tags(cx: &mut Context, at: At, value: &str) {
 /// A bare RE2 expression (KubeSphere's shipped `allowTags`, or the part
 /// after `regexp:`).
 pub fn bare_regex(cx: &mut Context, at: At, expr: &str) {
-    if let Err(err) = goregex::compile_go_regex(expr) {
+    if let Err(err) = goregex::compile_go_regex(expr)
+        .map(|_| ())
+        .or_else(|e| match e.kind {
+            goregex::GoRegexErrorKind::Unsupported => Ok(()),
+            _ => Err(e),
+        })
+    {
         cx.report(Diagnostic::new(
             &rules::ALLOW_TAGS_NOTHING,
             at.file,
@@ -257,7 +309,9 @@ pub fn ignore_glob(cx: &mut Context, at: At, pattern: &str) {
                 &rules::INVALID_IGNORE_TAGS,
                 at.file,
                 span,
-                format!("in {pattern:?}, [!...] matches a literal '!'; Go globs negate with [^...]"),
+                format!(
+                    "in {pattern:?}, [!...] matches a literal '!'; Go globs negate with [^...]"
+                ),
             )
             .severity(crate::diagnostic::Severity::Warning),
         );
@@ -273,14 +327,20 @@ pub fn each_item(value: &str, mut f: impl FnMut(&str, usize)) {
 
 pub fn platform(cx: &mut Context, at: At, value: &str) {
     let parts: Vec<&str> = value.split('/').collect();
-    let ok = (2..=3).contains(&parts.len()) && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+    let ok = (2..=3).contains(&parts.len())
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
     if !ok {
-        cx.report(Diagnostic::new(
-            &rules::INVALID_PLATFORM,
-            at.file,
-            at.whole(cx, value.len()),
-            format!("platform {value:?} is not os/arch[/variant]; it matches no image"),
-        ).help("e.g. linux/amd64 or linux/arm64/v8"));
+        cx.report(
+            Diagnostic::new(
+                &rules::INVALID_PLATFORM,
+                at.file,
+                at.whole(cx, value.len()),
+                format!("platform {value:?} is not os/arch[/variant]; it matches no image"),
+            )
+            .help("e.g. linux/amd64 or linux/arm64/v8"),
+        );
     }
 }
 
@@ -293,7 +353,9 @@ pub fn pull_secret(cx: &mut Context, at: At, value: &str) {
     };
     let ok = match body.split_once(':') {
         Some(("pullsecret", rest)) => ns_name(rest),
-        Some(("secret", rest)) => rest.split_once('#').is_some_and(|(nn, field)| ns_name(nn) && !field.is_empty()),
+        Some(("secret", rest)) => rest
+            .split_once('#')
+            .is_some_and(|(nn, field)| ns_name(nn) && !field.is_empty()),
         Some(("env", var)) => !var.is_empty(),
         Some(("ext", path)) => path.starts_with('/') && !path.contains(':'),
         _ => false,
@@ -309,7 +371,8 @@ pub fn pull_secret(cx: &mut Context, at: At, value: &str) {
 }
 
 fn ns_name(s: &str) -> bool {
-    s.split_once('/').is_some_and(|(ns, name)| !ns.is_empty() && !name.is_empty() && !name.contains('/'))
+    s.split_once('/')
+        .is_some_and(|(ns, name)| !ns.is_empty() && !name.is_empty() && !name.contains('/'))
 }
 
 pub fn write_back_method(cx: &mut Context, at: At, value: &str) {
@@ -342,10 +405,18 @@ pub fn git_branch(cx: &mut Context, at: At, value: &str) {
 
 pub fn write_back_target(cx: &mut Context, at: At, value: &str) {
     let bad = match value.split_once(':') {
-        Some(("kustomization", dir)) => dir.is_empty().then_some("kustomization: needs a folder after the colon"),
-        Some(("helmvalues", file)) => file.is_empty().then_some("helmvalues: needs a file after the colon"),
+        Some(("kustomization", dir)) => dir
+            .is_empty()
+            .then_some("kustomization: needs a folder after the colon"),
+        Some(("helmvalues", file)) => file
+            .is_empty()
+            .then_some("helmvalues: needs a file after the colon"),
         _ if value.is_empty() => Some("the target is empty"),
-        _ if matches!(value.rsplit('/').next(), Some("kustomization.yaml" | "kustomization.yml" | "Kustomization")) => {
+        _ if matches!(
+            value.rsplit('/').next(),
+            Some("kustomization.yaml" | "kustomization.yml" | "Kustomization")
+        ) =>
+        {
             Some("a bare kustomization file name is rejected; use kustomization[:<dir>]")
         }
         _ => None,
@@ -361,7 +432,9 @@ pub fn write_back_target(cx: &mut Context, at: At, value: &str) {
 }
 
 pub fn force_update(cx: &mut Context, at: At, value: &str) {
-    const GO_BOOLS: &[&str] = &["1", "t", "T", "true", "TRUE", "True", "0", "f", "F", "false", "FALSE", "False"];
+    const GO_BOOLS: &[&str] = &[
+        "1", "t", "T", "true", "TRUE", "True", "0", "f", "F", "false", "FALSE", "False",
+    ];
     if !GO_BOOLS.contains(&value) {
         cx.report(Diagnostic::new(
             &rules::INVALID_FORCE_UPDATE,
@@ -400,7 +473,11 @@ fn annotations(cx: &mut Context, file: FileId, yaml: &Yaml, root: NodeId) {
         }
         Some(a) => {
             for item in argo::split_list(&a.value.value) {
-                let at = At { file, node: a.value.node, offset: item.range.start };
+                let at = At {
+                    file,
+                    node: a.value.node,
+                    offset: item.range.start,
+                };
                 if let Some(entry) = image_entry(cx, at, &item.text, true) {
                     if let Some(alias) = &entry.alias {
                         if declared.contains(alias) {
@@ -430,7 +507,9 @@ fn annotations(cx: &mut Context, file: FileId, yaml: &Yaml, root: NodeId) {
                 strategy(cx, at, v);
             }
             AnnotationKey::App("allow-tags") => allow_tags(cx, at, v),
-            AnnotationKey::App("ignore-tags") => each_item(v, |p, off| ignore_glob(cx, At { offset: off, ..at }, p)),
+            AnnotationKey::App("ignore-tags") => {
+                each_item(v, |p, off| ignore_glob(cx, At { offset: off, ..at }, p))
+            }
             AnnotationKey::App("force-update") => {}
             AnnotationKey::App("pull-secret") => pull_secret(cx, at, v),
             AnnotationKey::App("write-back-method") => write_back_method(cx, at, v),
@@ -443,7 +522,9 @@ fn annotations(cx: &mut Context, file: FileId, yaml: &Yaml, root: NodeId) {
                         &rules::UNKNOWN_ALIAS,
                         file,
                         cx.span(file, a.key_node),
-                        format!("alias {alias:?} is not declared in image-list; this setting is ignored"),
+                        format!(
+                            "alias {alias:?} is not declared in image-list; this setting is ignored"
+                        ),
                     ));
                     continue;
                 }
@@ -452,18 +533,27 @@ fn annotations(cx: &mut Context, file: FileId, yaml: &Yaml, root: NodeId) {
                         strategy(cx, at, v);
                     }
                     "allow-tags" => allow_tags(cx, at, v),
-                    "ignore-tags" => each_item(v, |p, off| ignore_glob(cx, At { offset: off, ..at }, p)),
+                    "ignore-tags" => {
+                        each_item(v, |p, off| ignore_glob(cx, At { offset: off, ..at }, p))
+                    }
                     "force-update" => force_update(cx, at, v),
                     "pull-secret" => pull_secret(cx, at, v),
                     "platforms" => each_item(v, |p, off| platform(cx, At { offset: off, ..at }, p)),
-                    "tag-match" => cx.report(Diagnostic::new(
-                        &rules::UNKNOWN_ANNOTATION,
-                        file,
-                        cx.span(file, a.key_node),
-                        "tag-match is only read by Argo CD Image Updater v0.x",
-                    ).help(format!("use {alias}.allow-tags"))),
-                    k if k.starts_with("helm.") => targets.push((alias.to_owned(), "helm", a.key_node)),
-                    k if k.starts_with("kustomize.") => targets.push((alias.to_owned(), "kustomize", a.key_node)),
+                    "tag-match" => cx.report(
+                        Diagnostic::new(
+                            &rules::UNKNOWN_ANNOTATION,
+                            file,
+                            cx.span(file, a.key_node),
+                            "tag-match is only read by Argo CD Image Updater v0.x",
+                        )
+                        .help(format!("use {alias}.allow-tags")),
+                    ),
+                    k if k.starts_with("helm.") => {
+                        targets.push((alias.to_owned(), "helm", a.key_node))
+                    }
+                    k if k.starts_with("kustomize.") => {
+                        targets.push((alias.to_owned(), "kustomize", a.key_node))
+                    }
                     _ => {}
                 }
             }
@@ -473,22 +563,43 @@ fn annotations(cx: &mut Context, file: FileId, yaml: &Yaml, root: NodeId) {
                     &rules::UNKNOWN_ANNOTATION,
                     file,
                     cx.span(file, a.key_node),
-                    format!("{}{} is not an Argo CD Image Updater annotation; it is ignored", argo::ANNOTATION_PREFIX, a.key),
+                    format!(
+                        "{}{} is not an Argo CD Image Updater annotation; it is ignored",
+                        argo::ANNOTATION_PREFIX,
+                        a.key
+                    ),
                 );
                 let last = a.key.rsplit('.').next().unwrap_or(&a.key);
-                if let Some(close) = super::did_you_mean(&a.key, known).or_else(|| super::did_you_mean(last, argo::ALIAS_KEYS.iter().copied())) {
+                if let Some(close) = super::did_you_mean(&a.key, known)
+                    .or_else(|| super::did_you_mean(last, argo::ALIAS_KEYS.iter().copied()))
+                {
                     d = d.help(format!("did you mean {close:?}?"));
                 }
                 cx.report(d);
             }
         }
     }
-    for (alias, kind, key_node) in &targets {
-        if kind == &"helm" && targets.iter().any(|(a, k, _)| a == alias && *k == "kustomize") {
+    // One finding per alias, on whichever conflicting key comes last.
+    let mut reported: Vec<&str> = Vec::new();
+    for (alias, _, _) in &targets {
+        let both = targets.iter().any(|(a, k, _)| a == alias && *k == "helm")
+            && targets
+                .iter()
+                .any(|(a, k, _)| a == alias && *k == "kustomize");
+        if !both || reported.contains(&alias.as_str()) {
+            continue;
+        }
+        reported.push(alias);
+        let last = targets
+            .iter()
+            .filter(|(a, _, _)| a == alias)
+            .map(|(_, _, n)| *n)
+            .max_by_key(|n| cx.span(file, *n).start);
+        if let Some(node) = last {
             cx.report(Diagnostic::new(
                 &rules::CONFLICTING_TARGETS,
                 file,
-                cx.span(file, *key_node),
+                cx.span(file, node),
                 format!("alias {alias:?} has both helm.* and kustomize.image-name settings"),
             ));
         }
@@ -498,10 +609,18 @@ fn annotations(cx: &mut Context, file: FileId, yaml: &Yaml, root: NodeId) {
     for (entry, text, at) in &entries {
         let alias_strategy = entry.alias.as_ref().and_then(|alias| {
             list.iter()
-                .find(|a| argo::classify(&a.key) == AnnotationKey::Alias { alias, key: "update-strategy" })
+                .find(|a| {
+                    argo::classify(&a.key)
+                        == AnnotationKey::Alias {
+                            alias,
+                            key: "update-strategy",
+                        }
+                })
                 .map(|a| a.value.value.clone())
         });
-        let effective = alias_strategy.or_else(|| app_strategy.clone()).map_or(Some(Strategy::Semver), |s| quiet_strategy(&s));
+        let effective = alias_strategy
+            .or_else(|| app_strategy.clone())
+            .map_or(Some(Strategy::Semver), |s| quiet_strategy(&s));
         if let Some(s) = effective {
             constraint(cx, *at, text, entry.constraint.as_ref(), s);
         }
@@ -530,14 +649,14 @@ fn settings(cx: &mut Context, file: FileId, yaml: &Yaml, node: NodeId) -> Option
     if let Some(list) = yaml.get(node, "ignoreTags") {
         for &item in yaml.items(list) {
             if let Some(p) = yaml.str(item) {
-                ignore_glob(cx, At::node(file, item), &p.to_owned());
+                ignore_glob(cx, At::node(file, item), p);
             }
         }
     }
     if let Some(list) = yaml.get(node, "platforms") {
         for &item in yaml.items(list) {
             if let Some(p) = yaml.str(item) {
-                platform(cx, At::node(file, item), &p.to_owned());
+                platform(cx, At::node(file, item), p);
             }
         }
     }
@@ -560,7 +679,9 @@ fn write_back(cx: &mut Context, file: FileId, yaml: &Yaml, node: NodeId) {
 }
 
 fn image_updater(cx: &mut Context, file: FileId, yaml: &Yaml, spec: NodeId) {
-    let global = yaml.get(spec, "commonUpdateSettings").and_then(|n| settings(cx, file, yaml, n));
+    let global = yaml
+        .get(spec, "commonUpdateSettings")
+        .and_then(|n| settings(cx, file, yaml, n));
     if let Some(w) = yaml.get(spec, "writeBackConfig") {
         write_back(cx, file, yaml, w);
     }
@@ -575,9 +696,16 @@ fn image_updater(cx: &mut Context, file: FileId, yaml: &Yaml, spec: NodeId) {
     }
     for r in refs {
         if r.name_pattern.is_none() {
-            cx.report(Diagnostic::new(&rules::MISSING_FIELD, file, cx.span(file, r.node), "applicationRefs[] requires namePattern"));
+            cx.report(Diagnostic::new(
+                &rules::MISSING_FIELD,
+                file,
+                cx.span(file, r.node),
+                "applicationRefs[] requires namePattern",
+            ));
         }
-        let app = yaml.get(r.node, "commonUpdateSettings").and_then(|n| settings(cx, file, yaml, n));
+        let app = yaml
+            .get(r.node, "commonUpdateSettings")
+            .and_then(|n| settings(cx, file, yaml, n));
         if let Some(w) = yaml.get(r.node, "writeBackConfig") {
             write_back(cx, file, yaml, w);
         }
@@ -593,39 +721,73 @@ fn image_updater(cx: &mut Context, file: FileId, yaml: &Yaml, spec: NodeId) {
         for &img in &r.images {
             let alias = str_at(yaml, img, &["alias"]);
             match &alias {
-                None => cx.report(Diagnostic::new(&rules::MISSING_FIELD, file, cx.span(file, img), "images[] requires alias")),
+                None => cx.report(Diagnostic::new(
+                    &rules::MISSING_FIELD,
+                    file,
+                    cx.span(file, img),
+                    "images[] requires alias",
+                )),
                 Some(a) => {
                     if !valid_alias(&a.value) {
                         cx.report(Diagnostic::new(
                             &rules::INVALID_ALIAS,
                             file,
                             cx.span(file, a.node),
-                            format!("alias {:?} must match ^[a-zA-Z0-9][a-zA-Z0-9-._]*$", a.value),
+                            format!(
+                                "alias {:?} must match ^[a-zA-Z0-9][a-zA-Z0-9-._]*$",
+                                a.value
+                            ),
                         ));
                     }
                     if let Some((_, first)) = seen.iter().find(|(s, _)| *s == a.value) {
                         cx.report(
-                            Diagnostic::new(&rules::DUPLICATE_ALIAS, file, cx.span(file, a.node), format!("alias {:?} is declared twice", a.value))
-                                .related(file, cx.span(file, *first), "first declared here"),
+                            Diagnostic::new(
+                                &rules::DUPLICATE_ALIAS,
+                                file,
+                                cx.span(file, a.node),
+                                format!("alias {:?} is declared twice", a.value),
+                            )
+                            .related(
+                                file,
+                                cx.span(file, *first),
+                                "first declared here",
+                            ),
                         );
                     }
                     seen.push((a.value.clone(), a.node));
                 }
             }
-            let own = yaml.get(img, "commonUpdateSettings").and_then(|n| settings(cx, file, yaml, n));
+            let own = yaml
+                .get(img, "commonUpdateSettings")
+                .and_then(|n| settings(cx, file, yaml, n));
             if let Some(targets) = yaml.get(img, "manifestTargets") {
-                let kinds: Vec<&str> = ["helm", "kustomize", "plugin"].into_iter().filter(|k| yaml.get(targets, k).is_some()).collect();
+                let kinds: Vec<&str> = ["helm", "kustomize", "plugin"]
+                    .into_iter()
+                    .filter(|k| yaml.get(targets, k).is_some())
+                    .collect();
                 if kinds.len() > 1 {
                     cx.report(Diagnostic::new(
                         &rules::CONFLICTING_TARGETS,
                         file,
-                        cx.span(file, targets),
-                        format!("manifestTargets sets {}; exactly one is allowed", kinds.join(" and ")),
+                        cx.span(
+                            file,
+                            yaml.entry(img, "manifestTargets")
+                                .map_or(targets, |(k, _)| k),
+                        ),
+                        format!(
+                            "manifestTargets sets {}; exactly one is allowed",
+                            kinds.join(" and ")
+                        ),
                     ));
                 }
             }
             let Some(name) = str_at(yaml, img, &["imageName"]) else {
-                cx.report(Diagnostic::new(&rules::MISSING_FIELD, file, cx.span(file, img), "images[] requires imageName"));
+                cx.report(Diagnostic::new(
+                    &rules::MISSING_FIELD,
+                    file,
+                    cx.span(file, img),
+                    "images[] requires imageName",
+                ));
                 continue;
             };
             let at = At::node(file, name.node);
@@ -637,9 +799,4 @@ fn image_updater(cx: &mut Context, file: FileId, yaml: &Yaml, spec: NodeId) {
             }
         }
     }
-}
-
-/// Used by other checks that hold a plain string field.
-pub fn str_field(yaml: &Yaml, node: NodeId, key: &str) -> Option<Str> {
-    str_at(yaml, node, &[key])
 }

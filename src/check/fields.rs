@@ -33,21 +33,25 @@ pub fn check(cx: &mut Context) {
 
 pub fn top_level(yaml: &crate::yaml::Yaml, root: crate::yaml::NodeId, out: &mut Vec<Unknown>) {
     for &(k, _) in yaml.entries(root) {
-        if let Some(name) = yaml.str(k) {
-            if !schema::OBJECT_TOP.contains(&name) {
-                out.push(Unknown {
-                    key: k,
-                    name: name.to_owned(),
-                    parent: String::new(),
-                    siblings: schema::OBJECT_TOP.to_vec(),
-                });
-            }
+        if let Some(name) = yaml.str(k)
+            && !schema::OBJECT_TOP.contains(&name)
+        {
+            out.push(Unknown {
+                key: k,
+                name: name.to_owned(),
+                parent: String::new(),
+                siblings: schema::OBJECT_TOP.to_vec(),
+            });
         }
     }
 }
 
 pub fn report(cx: &mut Context, file: usize, kind: &str, u: &Unknown) {
-    let at = if u.parent.is_empty() { String::new() } else { format!(" in {}", u.parent) };
+    let at = if u.parent.is_empty() {
+        String::new()
+    } else {
+        format!(" in {}", u.parent)
+    };
     let mut d = Diagnostic::new(
         &rules::UNKNOWN_FIELD,
         file,

@@ -21,7 +21,10 @@ pub fn check(cx: &mut Context) {
         let yaml = cx.yaml(obj.file);
         api_version(cx, obj);
         let Some(spec) = obj.spec(yaml) else {
-            if matches!(obj.kind(), "ImageRepository" | "ImagePolicy" | "ImageUpdateAutomation") {
+            if matches!(
+                obj.kind(),
+                "ImageRepository" | "ImagePolicy" | "ImageUpdateAutomation"
+            ) {
                 cx.report(Diagnostic::new(
                     &rules::MISSING_FIELD,
                     obj.file,
@@ -49,7 +52,10 @@ fn api_version(cx: &mut Context, obj: &Object) {
             &rules::FLUX_API_VERSION,
             obj.file,
             span,
-            format!("{} is deprecated since Flux 2.7 and removed in Flux 2.9", api.value),
+            format!(
+                "{} is deprecated since Flux 2.7 and removed in Flux 2.9",
+                api.value
+            ),
         )),
         other => cx.report(
             Diagnostic::new(
@@ -63,7 +69,13 @@ fn api_version(cx: &mut Context, obj: &Object) {
     }
 }
 
-fn required(cx: &mut Context, obj: &Object, yaml: &Yaml, at: NodeId, path: &[&str]) -> Option<crate::model::Str> {
+fn required(
+    cx: &mut Context,
+    obj: &Object,
+    yaml: &Yaml,
+    at: NodeId,
+    path: &[&str],
+) -> Option<crate::model::Str> {
     let found = str_at(yaml, at, path);
     if found.is_none() {
         cx.report(Diagnostic::new(
@@ -76,34 +88,50 @@ fn required(cx: &mut Context, obj: &Object, yaml: &Yaml, at: NodeId, path: &[&st
     found
 }
 
-pub(super) fn interval(cx: &mut Context, file: FileId, yaml: &Yaml, spec: NodeId, key: &str, timeout: bool) {
-    let Some(field) = str_at(yaml, spec, &[key]) else { return };
+pub(super) fn interval(
+    cx: &mut Context,
+    file: FileId,
+    yaml: &Yaml,
+    spec: NodeId,
+    key: &str,
+    timeout: bool,
+) {
+    let Some(field) = str_at(yaml, spec, &[key]) else {
+        return;
+    };
     let ok = if timeout {
         duration::matches_flux_timeout(&field.value)
     } else {
         duration::matches_flux_interval(&field.value)
     };
     if !ok {
-        let units = if timeout { "ms, s or m" } else { "ms, s, m or h" };
+        let units = if timeout {
+            "ms, s or m"
+        } else {
+            "ms, s, m or h"
+        };
         cx.report(Diagnostic::new(
             &rules::INVALID_DURATION,
             file,
             yaml.node(field.node).span,
-            format!("{key} {:?} is not a duration the CRD accepts (units {units})", field.value),
+            format!(
+                "{key} {:?} is not a duration the CRD accepts (units {units})",
+                field.value
+            ),
         ));
     }
 }
 
 fn image_repository(cx: &mut Context, obj: &Object, yaml: &Yaml, spec: NodeId) {
-    if let Some(img) = required(cx, obj, yaml, spec, &["image"]) {
-        if let Err(err) = image::validate_repository(&img.value) {
-            cx.report(Diagnostic::new(
-                &rules::INVALID_REPOSITORY_IMAGE,
-                obj.file,
-                yaml.node(img.node).span,
-                format!("spec.image {:?}: {err}", img.value),
-            ));
-        }
+    if let Some(img) = required(cx, obj, yaml, spec, &["image"])
+        && let Err(err) = image::validate_repository(&img.value)
+    {
+        cx.report(Diagnostic::new(
+            &rules::INVALID_REPOSITORY_IMAGE,
+            obj.file,
+            yaml.node(img.node).span,
+            format!("spec.image {:?}: {err}", img.value),
+        ));
     }
     required(cx, obj, yaml, spec, &["interval"]);
     interval(cx, obj.file, yaml, spec, "interval", false);
@@ -115,7 +143,11 @@ fn image_policy(cx: &mut Context, obj: &Object, yaml: &Yaml, spec: NodeId) {
     let policy = yaml.get(spec, "policy");
     let choices: Vec<(&str, NodeId)> = ["semver", "alphabetical", "numerical"]
         .into_iter()
-        .filter_map(|k| policy.and_then(|p| yaml.entry(p, k)).map(|(key, _)| (k, key)))
+        .filter_map(|k| {
+            policy
+                .and_then(|p| yaml.entry(p, k))
+                .map(|(key, _)| (k, key))
+        })
         .collect();
     match (policy, choices.len()) {
         (None, _) => {
@@ -136,10 +168,15 @@ fn image_policy(cx: &mut Context, obj: &Object, yaml: &Yaml, spec: NodeId) {
         (Some(_), _) => cx.report(Diagnostic::new(
             &rules::POLICY_CHOICE,
             obj.file,
-            yaml.node(choices[1].1).span,
+            yaml.node(yaml.entry(spec, "policy").map_or(spec, |(k, _)| k))
+                .span,
             format!(
                 "spec.policy sets {}; Flux silently uses only {}",
-                choices.iter().map(|c| c.0).collect::<Vec<_>>().join(" and "),
+                choices
+                    .iter()
+                    .map(|c| c.0)
+                    .collect::<Vec<_>>()
+                    .join(" and "),
                 choices[0].0
             ),
         )),
@@ -156,15 +193,16 @@ fn image_policy(cx: &mut Context, obj: &Object, yaml: &Yaml, spec: NodeId) {
             ));
         }
         for kind in ["alphabetical", "numerical"] {
-            if let Some(order) = str_at(yaml, p, &[kind, "order"]) {
-                if order.value != "asc" && order.value != "desc" {
-                    cx.report(Diagnostic::new(
-                        &rules::INVALID_ORDER,
-                        obj.file,
-                        yaml.node(order.node).span,
-                        format!("{kind}.order {:?} must be asc or desc", order.value),
-                    ));
-                }
+            if let Some(order) = str_at(yaml, p, &[kind, "order"])
+                && order.value != "asc"
+                && order.value != "desc"
+            {
+                cx.report(Diagnostic::new(
+                    &rules::INVALID_ORDER,
+                    obj.file,
+                    yaml.node(order.node).span,
+                    format!("{kind}.order {:?} must be asc or desc", order.value),
+                ));
             }
         }
     }
@@ -182,6 +220,8 @@ fn image_policy(cx: &mut Context, obj: &Object, yaml: &Yaml, spec: NodeId) {
                     }
                 }
             }
+            // Patterns Go accepts but this build cannot evaluate are not findings.
+            Err(err) if err.kind == goregex::GoRegexErrorKind::Unsupported => {}
             Err(err) => cx.report(Diagnostic::new(
                 &rules::INVALID_FILTER_PATTERN,
                 obj.file,
@@ -193,15 +233,21 @@ fn image_policy(cx: &mut Context, obj: &Object, yaml: &Yaml, spec: NodeId) {
     let reflection = str_at(yaml, spec, &["digestReflectionPolicy"]);
     let interval_field = str_at(yaml, spec, &["interval"]);
     let always = reflection.as_ref().is_some_and(|r| r.value == "Always");
-    if let Some(r) = &reflection {
-        if !matches!(r.value.as_str(), "Never" | "IfNotPresent" | "Always") {
-            cx.report(Diagnostic::new(
+    if let Some(r) = &reflection
+        && !matches!(r.value.as_str(), "Never" | "IfNotPresent" | "Always")
+    {
+        cx.report(
+            Diagnostic::new(
                 &rules::MISSING_FIELD,
                 obj.file,
                 yaml.node(r.node).span,
-                format!("digestReflectionPolicy {:?} must be Never, IfNotPresent or Always", r.value),
-            ).help("the API server rejects any other value"));
-        }
+                format!(
+                    "digestReflectionPolicy {:?} must be Never, IfNotPresent or Always",
+                    r.value
+                ),
+            )
+            .help("the API server rejects any other value"),
+        );
     }
     match (&interval_field, always) {
         (Some(i), false) => cx.report(Diagnostic::new(
@@ -224,12 +270,14 @@ fn image_policy(cx: &mut Context, obj: &Object, yaml: &Yaml, spec: NodeId) {
         return;
     };
     let repo_ns = str_at(yaml, spec, &["imageRepositoryRef", "namespace"]);
-    let wanted_ns = repo_ns.as_ref().map(|n| n.value.as_str()).or(obj.namespace());
+    let wanted_ns = repo_ns
+        .as_ref()
+        .map(|n| n.value.as_str())
+        .or(obj.namespace());
     let flux = &cx.model.flux;
-    let found = flux
-        .repositories
-        .iter()
-        .find(|r| r.meta.name == repo_name.value && wanted_ns.is_none_or(|ns| r.meta.in_namespace(ns)));
+    let found = flux.repositories.iter().find(|r| {
+        r.meta.name == repo_name.value && wanted_ns.is_none_or(|ns| r.meta.in_namespace(ns))
+    });
     match found {
         None => cx.report(Diagnostic::new(
             &rules::UNRESOLVED_REFERENCE,
@@ -251,7 +299,7 @@ fn image_policy(cx: &mut Context, obj: &Object, yaml: &Yaml, spec: NodeId) {
                     Diagnostic::new(
                         &rules::CROSS_NAMESPACE_POLICY,
                         obj.file,
-                        yaml.node(repo_name.node).span,
+                        yaml.node(repo_ns.as_ref().map_or(repo_name.node, |n| n.node)).span,
                         format!(
                             "ImageRepository {}/{} has no accessFrom; it denies policies from namespace {}",
                             repo.meta.namespace.as_deref().unwrap_or_default(),
@@ -267,7 +315,6 @@ fn image_policy(cx: &mut Context, obj: &Object, yaml: &Yaml, spec: NodeId) {
 }
 
 fn automation(cx: &mut Context, obj: &Object, yaml: &Yaml, spec: NodeId) {
-    let src = cx.src(obj.file);
     required(cx, obj, yaml, spec, &["interval"]);
     interval(cx, obj.file, yaml, spec, "interval", false);
     if let Some(source) = required(cx, obj, yaml, spec, &["sourceRef", "name"]) {
@@ -294,7 +341,10 @@ fn automation(cx: &mut Context, obj: &Object, yaml: &Yaml, spec: NodeId) {
                 &rules::UNRESOLVED_REFERENCE,
                 obj.file,
                 yaml.node(source.node).span,
-                format!("no {SOURCE_GROUP} GitRepository {:?} in the repository", source.value),
+                format!(
+                    "no {SOURCE_GROUP} GitRepository {:?} in the repository",
+                    source.value
+                ),
             ));
         }
     }
@@ -315,15 +365,15 @@ fn automation(cx: &mut Context, obj: &Object, yaml: &Yaml, spec: NodeId) {
             ));
         }
     }
-    if let Some(strategy) = str_at(yaml, spec, &["update", "strategy"]) {
-        if strategy.value != "Setters" {
-            cx.report(Diagnostic::new(
-                &rules::INVALID_UPDATE_STRATEGY,
-                obj.file,
-                yaml.node(strategy.node).span,
-                format!("update.strategy {:?} is not supported", strategy.value),
-            ));
-        }
+    if let Some(strategy) = str_at(yaml, spec, &["update", "strategy"])
+        && strategy.value != "Setters"
+    {
+        cx.report(Diagnostic::new(
+            &rules::INVALID_UPDATE_STRATEGY,
+            obj.file,
+            yaml.node(strategy.node).span,
+            format!("update.strategy {:?} is not supported", strategy.value),
+        ));
     }
     if let Some(path) = str_at(yaml, spec, &["update", "path"]) {
         let rel = normalize_rel(&path.value);
@@ -332,7 +382,10 @@ fn automation(cx: &mut Context, obj: &Object, yaml: &Yaml, spec: NodeId) {
                 &rules::UPDATE_PATH_MISSING,
                 obj.file,
                 yaml.node(path.node).span,
-                format!("update.path {:?} does not exist in the repository", path.value),
+                format!(
+                    "update.path {:?} does not exist in the repository",
+                    path.value
+                ),
             ));
         }
     }
@@ -356,9 +409,9 @@ pub(super) fn semver_range(cx: &mut Context, file: FileId, yaml: &Yaml, range: &
             }
         }
         Err(err) => {
-            let span = err
-                .span()
-                .map_or(yaml.node(range.node).span, |r| value_subspan(yaml, src, range.node, r));
+            let span = err.span().map_or(yaml.node(range.node).span, |r| {
+                value_subspan(yaml, src, range.node, r)
+            });
             cx.report(Diagnostic::new(
                 &rules::INVALID_SEMVER_RANGE,
                 file,
@@ -370,41 +423,48 @@ pub(super) fn semver_range(cx: &mut Context, file: FileId, yaml: &Yaml, range: &
 }
 
 /// IU311 / IU312 for a Flux commit message template.
-pub(super) fn message_template(cx: &mut Context, file: FileId, yaml: &Yaml, tpl: &crate::model::Str) {
+pub(super) fn message_template(
+    cx: &mut Context,
+    file: FileId,
+    yaml: &Yaml,
+    tpl: &crate::model::Str,
+) {
     let src = cx.src(file);
-        match template::parse_template(&tpl.value) {
-            Err(err) => cx.report(Diagnostic::new(
-                &rules::INVALID_MESSAGE_TEMPLATE,
-                file,
-                value_subspan(yaml, src, tpl.node, err.range.clone()),
-                format!("messageTemplate: {}", err.message),
-            )),
-            Ok(info) => {
-                for field in &info.fields {
-                    let removed = match field.chain.as_slice() {
-                        [first, ..] if first == "Updated" && field.is_dot_rooted() => Some(".Updated"),
-                        [first, second, ..] if first == "Changed" && second == "ImageResult" && field.is_dot_rooted() => {
-                            Some(".Changed.ImageResult")
-                        }
-                        _ => None,
-                    };
-                    if let Some(name) = removed {
-                        cx.report(Diagnostic::new(
-                            &rules::REMOVED_TEMPLATE_FIELD,
-                            file,
-                            value_subspan(yaml, src, tpl.node, field.range.clone()),
-                            format!("messageTemplate uses {name}, removed in image.toolkit.fluxcd.io/v1"),
-                        ));
+    match template::parse_template(&tpl.value) {
+        Err(err) => cx.report(Diagnostic::new(
+            &rules::INVALID_MESSAGE_TEMPLATE,
+            file,
+            value_subspan(yaml, src, tpl.node, err.range.clone()),
+            format!("messageTemplate: {}", err.message),
+        )),
+        Ok(info) => {
+            for field in &info.fields {
+                let removed = match field.top_level_path() {
+                    Some([first, ..]) if first == "Updated" => Some(".Updated"),
+                    Some([first, second, ..]) if first == "Changed" && second == "ImageResult" => {
+                        Some(".Changed.ImageResult")
                     }
-                }
-                for (func, range) in info.unknown_functions() {
+                    _ => None,
+                };
+                if let Some(name) = removed {
                     cx.report(Diagnostic::new(
-                        &rules::INVALID_MESSAGE_TEMPLATE,
+                        &rules::REMOVED_TEMPLATE_FIELD,
                         file,
-                        value_subspan(yaml, src, tpl.node, range.clone()),
-                        format!("messageTemplate: function {func:?} not defined"),
+                        value_subspan(yaml, src, tpl.node, field.range.clone()),
+                        format!(
+                            "messageTemplate uses {name}, removed in image.toolkit.fluxcd.io/v1"
+                        ),
                     ));
                 }
             }
+            for (func, range) in info.unknown_functions() {
+                cx.report(Diagnostic::new(
+                    &rules::INVALID_MESSAGE_TEMPLATE,
+                    file,
+                    value_subspan(yaml, src, tpl.node, range.clone()),
+                    format!("messageTemplate: function {func:?} not defined"),
+                ));
+            }
         }
+    }
 }

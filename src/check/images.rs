@@ -42,9 +42,16 @@ pub fn check(cx: &mut Context) {
         for h in &found.helm {
             match h {
                 HelmImage::Inline { value, .. } => reference(cx, file, value, "image"),
-                HelmImage::Split { registry, repository, tag, .. } => {
+                HelmImage::Split {
+                    registry,
+                    repository,
+                    tag,
+                    ..
+                } => {
                     let name = match registry {
-                        Some(r) if !r.value.is_empty() => format!("{}/{}", r.value, repository.value),
+                        Some(r) if !r.value.is_empty() => {
+                            format!("{}/{}", r.value, repository.value)
+                        }
                         _ => repository.value.clone(),
                     };
                     if let Err(err) = image::parse(&name) {
@@ -75,9 +82,12 @@ fn reference(cx: &mut Context, file: FileId, value: &Str, what: &str) {
             &rules::REGISTRY_PORT_AS_TAG,
             file,
             yaml.node(value.node).span,
-            format!("{what} {:?} reads as image {:?} with tag {:?}", value.value,
+            format!(
+                "{what} {:?} reads as image {:?} with tag {:?}",
+                value.value,
                 value.value.split(':').next().unwrap_or_default(),
-                value.value.split(':').nth(1).unwrap_or_default()),
+                value.value.split(':').nth(1).unwrap_or_default()
+            ),
         ));
         return;
     }

@@ -71,7 +71,11 @@ fn one(cx: &mut Context, obj: &Object, yaml: &Yaml, spec: NodeId) {
         ));
     }
     for u in &mixed {
-        let section = if u.parent == "spec.argo" { Spelling::Shipped } else { Spelling::Design };
+        let section = if u.parent == "spec.argo" {
+            Spelling::Shipped
+        } else {
+            Spelling::Design
+        };
         let other = ks::ALIAS_MAPS
             .iter()
             .find(|(d, s, _)| *d == u.name || *s == u.name)
@@ -85,7 +89,11 @@ fn one(cx: &mut Context, obj: &Object, yaml: &Yaml, spec: NodeId) {
                 format!(
                     "{:?} is the {} spelling, but this is the {} section; the key is ignored",
                     u.name,
-                    if section == Spelling::Shipped { "design" } else { "shipped" },
+                    if section == Spelling::Shipped {
+                        "design"
+                    } else {
+                        "shipped"
+                    },
                     section.section()
                 ),
             )
@@ -117,12 +125,19 @@ fn one(cx: &mut Context, obj: &Object, yaml: &Yaml, spec: NodeId) {
             }
         }
     } else {
-        cx.report(Diagnostic::new(&rules::MISSING_FIELD, file, cx.span(file, spec), "ImageUpdater requires spec.images"));
+        cx.report(Diagnostic::new(
+            &rules::MISSING_FIELD,
+            file,
+            cx.span(file, spec),
+            "ImageUpdater requires spec.images",
+        ));
     }
 
     match kind_value {
         "argocd" => {
-            let section = shipped.map(|s| (s, Spelling::Shipped)).or(design.map(|d| (d, Spelling::Design)));
+            let section = shipped
+                .map(|s| (s, Spelling::Shipped))
+                .or(design.map(|d| (d, Spelling::Design)));
             let Some((section, spelling)) = section else {
                 cx.report(Diagnostic::new(
                     &rules::KS_MISSING_SECTION,
@@ -156,15 +171,15 @@ fn argo_section(
     aliases: &[String],
     entries: &[(argo_check::ImageEntry, String, At)],
 ) {
-    if let Some(write) = str_at(yaml, section, &["write"]) {
-        if !matches!(write.value.as_str(), "built-in" | "git") {
-            cx.report(Diagnostic::new(
-                &rules::INVALID_WRITE_BACK_METHOD,
-                file,
-                cx.span(file, write.node),
-                format!("write {:?} must be built-in or git", write.value),
-            ));
-        }
+    if let Some(write) = str_at(yaml, section, &["write"])
+        && !matches!(write.value.as_str(), "built-in" | "git")
+    {
+        cx.report(Diagnostic::new(
+            &rules::INVALID_WRITE_BACK_METHOD,
+            file,
+            cx.span(file, write.node),
+            format!("write {:?} must be built-in or git", write.value),
+        ));
     }
     if str_at(yaml, section, &["app", "name"]).is_none() {
         cx.report(Diagnostic::new(
@@ -176,7 +191,9 @@ fn argo_section(
     }
     let mut strategies: Vec<(String, String)> = Vec::new();
     for &(_, _, setting) in ks::ALIAS_MAPS {
-        let Some(map) = yaml.get(section, ks::key_of(spelling, setting)) else { continue };
+        let Some(map) = yaml.get(section, ks::key_of(spelling, setting)) else {
+            continue;
+        };
         for &(k, v) in yaml.entries(map) {
             let Some(alias) = yaml.str(k) else { continue };
             if !aliases.iter().any(|a| a == alias) {
@@ -184,11 +201,15 @@ fn argo_section(
                     &rules::UNKNOWN_ALIAS,
                     file,
                     cx.span(file, k),
-                    format!("alias {alias:?} is not declared in spec.images; this setting is ignored"),
+                    format!(
+                        "alias {alias:?} is not declared in spec.images; this setting is ignored"
+                    ),
                 ));
                 continue;
             }
-            let Some(value) = yaml.str(v).map(str::to_owned) else { continue };
+            let Some(value) = yaml.str(v).map(str::to_owned) else {
+                continue;
+            };
             let at = At::node(file, v);
             match setting {
                 Setting::UpdateStrategy => {
@@ -196,13 +217,21 @@ fn argo_section(
                     strategies.push((alias.to_owned(), value));
                 }
                 // The shipped controller prepends "regexp:" itself.
-                Setting::AllowTags if spelling == Spelling::Shipped => argo_check::bare_regex(cx, at, &value),
+                Setting::AllowTags if spelling == Spelling::Shipped => {
+                    argo_check::bare_regex(cx, at, &value)
+                }
                 Setting::AllowTags => argo_check::allow_tags(cx, at, &value),
-                Setting::IgnoreTags => argo_check::each_item(&value, |p, off| argo_check::ignore_glob(cx, At { offset: off, ..at }, p)),
-                Setting::Platforms => argo_check::each_item(&value, |p, off| argo_check::platform(cx, At { offset: off, ..at }, p)),
+                Setting::IgnoreTags => argo_check::each_item(&value, |p, off| {
+                    argo_check::ignore_glob(cx, At { offset: off, ..at }, p)
+                }),
+                Setting::Platforms => argo_check::each_item(&value, |p, off| {
+                    argo_check::platform(cx, At { offset: off, ..at }, p)
+                }),
                 // The controller prepends "pullsecret:"; the value is [ns/]name.
                 Setting::Secret => {
-                    let ok = !value.is_empty() && value.split('/').count() <= 2 && value.split('/').all(|p| !p.is_empty());
+                    let ok = !value.is_empty()
+                        && value.split('/').count() <= 2
+                        && value.split('/').all(|p| !p.is_empty());
                     if !ok {
                         cx.report(Diagnostic::new(
                             &rules::INVALID_PULL_SECRET,
@@ -220,7 +249,9 @@ fn argo_section(
             .alias
             .as_ref()
             .and_then(|a| strategies.iter().find(|(s, _)| s == a))
-            .map_or(Some(Strategy::Semver), |(_, s)| argo_check::quiet_strategy(s));
+            .map_or(Some(Strategy::Semver), |(_, s)| {
+                argo_check::quiet_strategy(s)
+            });
         if let Some(s) = strategy {
             argo_check::constraint(cx, *at, text, entry.constraint.as_ref(), s);
         }
@@ -236,14 +267,14 @@ fn flux_section(cx: &mut Context, file: FileId, yaml: &Yaml, section: NodeId) {
     if let Some(tpl) = str_at(yaml, section, &["git", "commit", "messageTemplate"]) {
         super::flux::message_template(cx, file, yaml, &tpl);
     }
-    if let Some(strategy) = str_at(yaml, section, &["update", "strategy"]) {
-        if strategy.value != "Setters" {
-            cx.report(Diagnostic::new(
-                &rules::INVALID_UPDATE_STRATEGY,
-                file,
-                cx.span(file, strategy.node),
-                format!("update.strategy {:?} is not supported", strategy.value),
-            ));
-        }
+    if let Some(strategy) = str_at(yaml, section, &["update", "strategy"])
+        && strategy.value != "Setters"
+    {
+        cx.report(Diagnostic::new(
+            &rules::INVALID_UPDATE_STRATEGY,
+            file,
+            cx.span(file, strategy.node),
+            format!("update.strategy {:?} is not supported", strategy.value),
+        ));
     }
 }

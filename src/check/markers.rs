@@ -35,12 +35,19 @@ fn check_marker(cx: &mut Context, m: &Marker) {
                     m.value_span,
                     "the marker names a policy without its namespace",
                 )
-                .help(format!("write \"<namespace>:{name}\", e.g. \"flux-system:{name}\"")),
+                .help(format!(
+                    "write \"<namespace>:{name}\", e.g. \"flux-system:{name}\""
+                )),
             );
             return;
         }
         Err(MarkerError::InvalidReference(why)) => {
-            cx.report(Diagnostic::new(&rules::MARKER_INVALID_REFERENCE, m.file, m.value_span, why.clone()));
+            cx.report(Diagnostic::new(
+                &rules::MARKER_INVALID_REFERENCE,
+                m.file,
+                m.value_span,
+                why.clone(),
+            ));
             return;
         }
     };
@@ -108,17 +115,24 @@ fn check_marker(cx: &mut Context, m: &Marker) {
     let value_span = scalar.span;
 
     if style == ScalarStyle::Plain && !value.is_empty() && reads_as_non_string(value) {
-        cx.report(Diagnostic::new(
-            &rules::MARKER_ON_NON_STRING,
-            m.file,
-            value_span,
-            format!("YAML reads {value:?} as a number, boolean or null, not a string"),
-        ).help(format!("quote it: \"{value}\"")));
+        cx.report(
+            Diagnostic::new(
+                &rules::MARKER_ON_NON_STRING,
+                m.file,
+                value_span,
+                format!("YAML reads {value:?} as a number, boolean or null, not a string"),
+            )
+            .help(format!("quote it: \"{value}\"")),
+        );
     }
 
     let repo = flux.repository_for(policy);
-    let repo_image = repo.and_then(|r| r.image.as_ref()).map(|i| i.value.as_str());
-    shape_and_image(cx, m, reference, value, value_span, repo_image, policy, repo);
+    let repo_image = repo
+        .and_then(|r| r.image.as_ref())
+        .map(|i| i.value.as_str());
+    shape_and_image(
+        cx, m, reference, value, value_span, repo_image, policy, repo,
+    );
 
     if reference.suffix == Suffix::Digest && !policy.reflects_digest() {
         cx.report(
@@ -131,7 +145,11 @@ fn check_marker(cx: &mut Context, m: &Marker) {
                     reference.namespace, reference.name
                 ),
             )
-            .related(policy.meta.file, cx.span(policy.meta.file, policy.meta.root), "policy defined here"),
+            .related(
+                policy.meta.file,
+                cx.span(policy.meta.file, policy.meta.root),
+                "policy defined here",
+            ),
         );
     }
 
@@ -150,9 +168,16 @@ fn check_marker(cx: &mut Context, m: &Marker) {
                 .map(|a| format!("./{}", a.scope()))
                 .collect();
             let why = if scopes.is_empty() {
-                format!("no ImageUpdateAutomation in namespace {}", reference.namespace)
+                format!(
+                    "no ImageUpdateAutomation in namespace {}",
+                    reference.namespace
+                )
             } else {
-                format!("the automations in namespace {} update {}", reference.namespace, scopes.join(", "))
+                format!(
+                    "the automations in namespace {} update {}",
+                    reference.namespace,
+                    scopes.join(", ")
+                )
             };
             cx.report(Diagnostic::new(
                 &rules::MARKER_NOT_AUTOMATED,
@@ -180,26 +205,38 @@ fn shape_and_image(
     match reference.suffix {
         Suffix::Tag => {
             if value.contains('/') || value.contains(':') || value.contains('@') {
-                cx.report(shape(format!(
-                    "a :tag marker sets only the tag, but {value:?} is a full image reference"
-                )).help("use the marker without :tag, or keep only the tag in this field"));
+                cx.report(
+                    shape(format!(
+                        "a :tag marker sets only the tag, but {value:?} is a full image reference"
+                    ))
+                    .help("use the marker without :tag, or keep only the tag in this field"),
+                );
             }
             return;
         }
         Suffix::Digest => {
-            if !value.is_empty() && !value.starts_with("sha256:") && !value.starts_with("sha512:") && !value.starts_with("sha384:") {
-                cx.report(shape(format!("a :digest marker sets a digest, but {value:?} is not one")));
+            if !value.is_empty()
+                && !value.starts_with("sha256:")
+                && !value.starts_with("sha512:")
+                && !value.starts_with("sha384:")
+            {
+                cx.report(shape(format!(
+                    "a :digest marker sets a digest, but {value:?} is not one"
+                )));
             }
             return;
         }
         Suffix::Name => {
-            if let Ok(r) = image::parse(value) {
-                if r.tag().is_some() || r.digest().is_some() {
-                    cx.report(shape(format!(
+            if let Ok(r) = image::parse(value)
+                && (r.tag().is_some() || r.digest().is_some())
+            {
+                cx.report(
+                    shape(format!(
                         "a :name marker sets only the repository, but {value:?} has a tag or digest"
-                    )).help("use the marker without :name, or drop the tag from this field"));
-                    return;
-                }
+                    ))
+                    .help("use the marker without :name, or drop the tag from this field"),
+                );
+                return;
             }
         }
         Suffix::Full => {
@@ -233,11 +270,17 @@ fn shape_and_image(
                 expected
             ),
         )
-        .help(format!("the first update would replace the image with {expected}"));
-        if let Some(repo) = repo {
-            if let Some(img) = &repo.image {
-                d = d.related(repo.meta.file, cx.span(repo.meta.file, img.node), "ImageRepository image");
-            }
+        .help(format!(
+            "the first update would replace the image with {expected}"
+        ));
+        if let Some(repo) = repo
+            && let Some(img) = &repo.image
+        {
+            d = d.related(
+                repo.meta.file,
+                cx.span(repo.meta.file, img.node),
+                "ImageRepository image",
+            );
         }
         let _ = policy;
         cx.report(d);
@@ -289,7 +332,10 @@ pub fn reads_as_non_string(v: &str) -> bool {
         let frac = parts.next();
         let int_ok = int.chars().all(|c| c.is_ascii_digit() || c == '_');
         let frac_ok = frac.is_none_or(|f| f.chars().all(|c| c.is_ascii_digit()));
-        int_ok && frac_ok && (!int.is_empty() || frac.is_some_and(|f| !f.is_empty())) && (frac.is_some() || exp.is_some())
+        int_ok
+            && frac_ok
+            && (!int.is_empty() || frac.is_some_and(|f| !f.is_empty()))
+            && (frac.is_some() || exp.is_some())
     };
     let exp_ok = exp.is_none_or(|e| {
         let e = e.strip_prefix(['+', '-']).unwrap_or(e);
@@ -304,10 +350,23 @@ mod tests {
 
     #[test]
     fn non_string_plain_scalars() {
-        for v in ["1.10", "123", "1e3", ".5", "true", "yes", "null", "~", "0x1F", "0755", "1_000", "+1", "-1.5"] {
+        for v in [
+            "1.10", "123", "1e3", ".5", "true", "yes", "null", "~", "0x1F", "0755", "1_000", "+1",
+            "-1.5",
+        ] {
             assert!(reads_as_non_string(v), "{v}");
         }
-        for v in ["1.2.3", "v1.2.3", "2024-06-27", "latest", "1.0-rc1", "nginx", "e3", "1e", "sha256:abc"] {
+        for v in [
+            "1.2.3",
+            "v1.2.3",
+            "2024-06-27",
+            "latest",
+            "1.0-rc1",
+            "nginx",
+            "e3",
+            "1e",
+            "sha256:abc",
+        ] {
             assert!(!reads_as_non_string(v), "{v}");
         }
     }

@@ -82,9 +82,16 @@ pub fn run(ws: &Workspace, model: &Model) -> Vec<Diagnostic> {
         .filter(|d| !suppressed(ws, d))
         .collect();
     out.sort_by(|a, b| {
-        (a.file, a.span.start, a.rule.code, &a.message).cmp(&(b.file, b.span.start, b.rule.code, &b.message))
+        (a.file, a.span.start, a.rule.code, &a.message).cmp(&(
+            b.file,
+            b.span.start,
+            b.rule.code,
+            &b.message,
+        ))
     });
-    out.dedup_by(|a, b| a.file == b.file && a.span == b.span && a.rule.code == b.rule.code && a.message == b.message);
+    out.dedup_by(|a, b| {
+        a.file == b.file && a.span == b.span && a.rule.code == b.rule.code && a.message == b.message
+    });
     out
 }
 
@@ -118,10 +125,18 @@ fn suppression_matches(comment: &str, d: &Diagnostic) -> bool {
 }
 
 /// "did you mean" for a misspelt name among `candidates`.
-pub fn did_you_mean<'c>(name: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
+pub fn did_you_mean<'c>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'c str>,
+) -> Option<&'c str> {
     candidates
         .into_iter()
-        .map(|c| (strsim::jaro_winkler(&name.to_ascii_lowercase(), &c.to_ascii_lowercase()), c))
+        .map(|c| {
+            (
+                strsim::jaro_winkler(&name.to_ascii_lowercase(), &c.to_ascii_lowercase()),
+                c,
+            )
+        })
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c)
@@ -140,8 +155,14 @@ mod tests {
     fn suppression_forms() {
         let d = diag();
         assert!(suppression_matches("# imageupdate: ignore[IU105]", &d));
-        assert!(suppression_matches("# imageupdate: ignore[iu105, IU001]", &d));
-        assert!(suppression_matches("# imageupdate: ignore[marker-policy-not-found]", &d));
+        assert!(suppression_matches(
+            "# imageupdate: ignore[iu105, IU001]",
+            &d
+        ));
+        assert!(suppression_matches(
+            "# imageupdate: ignore[marker-policy-not-found]",
+            &d
+        ));
         assert!(suppression_matches("# imageupdate: ignore", &d));
         assert!(!suppression_matches("# imageupdate: ignore[IU106]", &d));
         assert!(!suppression_matches("# imageupdate: ignored because", &d));
@@ -149,7 +170,10 @@ mod tests {
 
     #[test]
     fn did_you_mean_picks_close_names() {
-        assert_eq!(did_you_mean("intervall", ["interval", "image", "timeout"]), Some("interval"));
+        assert_eq!(
+            did_you_mean("intervall", ["interval", "image", "timeout"]),
+            Some("interval")
+        );
         assert_eq!(did_you_mean("zzz", ["interval", "image"]), None);
     }
 }

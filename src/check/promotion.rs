@@ -8,18 +8,27 @@ use crate::model::promotion::{self, CONFIG_FILE};
 use crate::rules;
 
 pub fn check(cx: &mut Context) {
-    let Some(file) = cx.ws.file_id(CONFIG_FILE) else { return };
+    let Some(file) = cx.ws.file_id(CONFIG_FILE) else {
+        return;
+    };
     if !cx.ws.files[file].report {
         return;
     }
-    let Some(yaml) = cx.ws.files[file].yaml.as_ref() else { return };
+    let Some(yaml) = cx.ws.files[file].yaml.as_ref() else {
+        return;
+    };
     if yaml.error.is_some() {
         return;
     }
     let config = match promotion::read(yaml) {
         Ok(c) => c,
         Err(err) => {
-            cx.report(Diagnostic::new(&rules::PROMOTION_INVALID_CONFIG, file, cx.span(file, err.node), err.message));
+            cx.report(Diagnostic::new(
+                &rules::PROMOTION_INVALID_CONFIG,
+                file,
+                cx.span(file, key_of(yaml, err.node)),
+                err.message,
+            ));
             return;
         }
     };
@@ -29,7 +38,10 @@ pub fn check(cx: &mut Context) {
                 &rules::PROMOTION_INVALID_CONFIG,
                 file,
                 cx.span(file, t.node),
-                format!("status_timeout_minutes {:?} is read as {} nanoseconds", t.value, t.value),
+                format!(
+                    "status_timeout_minutes {:?} is read as {} nanoseconds",
+                    t.value, t.value
+                ),
             )
             .severity(Severity::Warning)
             .help(format!("write a duration: \"{}m\"", t.value)),
@@ -44,7 +56,12 @@ pub fn check(cx: &mut Context) {
             .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .filter(|name| !name.starts_with('.'))
-            .filter(|name| config.environments.iter().any(|env| cx.ws.is_dir(&format!("{name}/{}", env.value))))
+            .filter(|name| {
+                config
+                    .environments
+                    .iter()
+                    .any(|env| cx.ws.is_dir(&format!("{name}/{}", env.value)))
+            })
             .collect();
         found.sort();
         for g in found {
@@ -66,4 +83,18 @@ pub fn check(cx: &mut Context) {
             }
         }
     }
+}
+
+/// A finding about a mapping or sequence value points at its key's line.
+fn key_of(yaml: &crate::yaml::Yaml, node: crate::yaml::NodeId) -> crate::yaml::NodeId {
+    let Some(parent) = yaml.node(node).parent else {
+        return node;
+    };
+    if yaml.is_scalar(node) {
+        return node;
+    }
+    yaml.entries(parent)
+        .iter()
+        .find(|(_, v)| *v == node)
+        .map_or(node, |(k, _)| *k)
 }

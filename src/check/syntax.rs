@@ -8,7 +8,12 @@ use crate::rules;
 pub fn check(cx: &mut Context) {
     for (file, yaml) in cx.reported_files() {
         if let Some(err) = &yaml.error {
-            cx.report(Diagnostic::new(&rules::YAML_SYNTAX, file, err.span, err.message.clone()));
+            cx.report(Diagnostic::new(
+                &rules::YAML_SYNTAX,
+                file,
+                err.span,
+                err.message.clone(),
+            ));
         }
         for dup in &yaml.duplicate_keys {
             cx.report(

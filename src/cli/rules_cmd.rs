@@ -33,7 +33,13 @@ pub fn rules(args: RulesArgs) -> u8 {
     let width = rules::ALL.iter().map(|r| r.name.len()).max().unwrap_or(0);
     let mut out = String::new();
     for r in rules::ALL {
-        out.push_str(&format!("{}  {:<width$}  {:<7}  {}\n", r.code, r.name, r.severity.as_str(), r.summary));
+        out.push_str(&format!(
+            "{}  {:<width$}  {:<7}  {}\n",
+            r.code,
+            r.name,
+            r.severity.as_str(),
+            r.summary
+        ));
     }
     print(&out);
     EXIT_CLEAN
@@ -46,14 +52,24 @@ pub fn explain(args: ExplainArgs) -> u8 {
             EXIT_CLEAN
         }
         None => {
-            eprintln!("error: no rule {:?}; `kubectl imageupdate rules` lists them", args.rule);
+            eprintln!(
+                "error: no rule {:?}; `kubectl imageupdate rules` lists them",
+                args.rule
+            );
             EXIT_ERROR
         }
     }
 }
 
 fn explain_text(r: &Rule) -> String {
-    let mut s = format!("{} ({}) — {}\n\nDefault severity: {}\n\n{}\n", r.code, r.name, r.summary, r.severity.as_str(), r.doc);
+    let mut s = format!(
+        "{} ({}) — {}\n\nDefault severity: {}\n\n{}\n",
+        r.code,
+        r.name,
+        r.summary,
+        r.severity.as_str(),
+        r.doc
+    );
     if let Some(help) = r.help {
         s.push_str(&format!("\nHow to fix: {help}\n"));
     }

@@ -62,10 +62,17 @@ pub fn run(args: Args) -> u8 {
         .iter()
         .find(|p| !std::path::absolute(p).is_ok_and(|a| a.starts_with(&root)))
     {
-        eprintln!("error: {} is outside the repository root {}", outside.display(), root.display());
+        eprintln!(
+            "error: {} is outside the repository root {}",
+            outside.display(),
+            root.display()
+        );
         return EXIT_ERROR;
     }
-    if let Some(other) = paths.iter().find(|p| args.root.is_none() && discover::find_root(p) != root) {
+    if let Some(other) = paths
+        .iter()
+        .find(|p| args.root.is_none() && discover::find_root(p) != root)
+    {
         eprintln!(
             "error: {} and {} belong to different repositories; run validate once per repository",
             paths[0].display(),
@@ -88,7 +95,8 @@ pub fn run(args: Args) -> u8 {
     match args.format {
         Format::Json => print(&report::render_json(&ws, &diagnostics)),
         Format::Human => {
-            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            let color = std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
             let style = if color { Style::Color } else { Style::Plain };
             print(&report::render_human(&ws, &diagnostics, style));
             eprintln!("{}", summary.line());

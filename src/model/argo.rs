@@ -59,10 +59,10 @@ pub fn classify(key: &str) -> AnnotationKey<'_> {
         return AnnotationKey::App(k);
     }
     for suffix in ALIAS_KEYS {
-        if let Some(alias) = key.strip_suffix(suffix).and_then(|a| a.strip_suffix('.')) {
-            if !alias.is_empty() {
-                return AnnotationKey::Alias { alias, key: suffix };
-            }
+        if let Some(alias) = key.strip_suffix(suffix).and_then(|a| a.strip_suffix('.'))
+            && !alias.is_empty()
+        {
+            return AnnotationKey::Alias { alias, key: suffix };
         }
     }
     AnnotationKey::Unknown
@@ -136,7 +136,10 @@ pub fn application_refs(yaml: &Yaml, spec: NodeId) -> Vec<ApplicationRef> {
             node,
             name_pattern: str_at(yaml, node, &["namePattern"]),
             use_annotations: yaml.path_str(node, &["useAnnotations"]) == Some("true"),
-            images: yaml.get(node, "images").map(|i| yaml.items(i).to_vec()).unwrap_or_default(),
+            images: yaml
+                .get(node, "images")
+                .map(|i| yaml.items(i).to_vec())
+                .unwrap_or_default(),
         })
         .collect()
 }
@@ -150,11 +153,17 @@ mod tests {
         assert_eq!(classify("image-list"), AnnotationKey::App("image-list"));
         assert_eq!(
             classify("web.helm.image-name"),
-            AnnotationKey::Alias { alias: "web", key: "helm.image-name" }
+            AnnotationKey::Alias {
+                alias: "web",
+                key: "helm.image-name"
+            }
         );
         assert_eq!(
             classify("my.app.update-strategy"),
-            AnnotationKey::Alias { alias: "my.app", key: "update-strategy" }
+            AnnotationKey::Alias {
+                alias: "my.app",
+                key: "update-strategy"
+            }
         );
         assert_eq!(classify("update-interval"), AnnotationKey::Unknown);
         assert_eq!(classify("web.write-back-target"), AnnotationKey::Unknown);

@@ -134,7 +134,11 @@ impl FluxObjects {
                     meta,
                 }),
                 (IMAGE_GROUP, "ImagePolicy") => out.policies.push(ImagePolicy {
-                    repository_name: str_at(yaml, obj.root, &["spec", "imageRepositoryRef", "name"]),
+                    repository_name: str_at(
+                        yaml,
+                        obj.root,
+                        &["spec", "imageRepositoryRef", "name"],
+                    ),
                     repository_namespace: str_at(
                         yaml,
                         obj.root,
@@ -171,8 +175,8 @@ impl FluxObjects {
     pub fn repository_for(&self, policy: &ImagePolicy) -> Option<&ImageRepository> {
         let name = policy.repository_name.as_ref()?;
         let ns = policy.repository_ns();
-        self.repositories.iter().find(|r| {
-            r.meta.name == name.value && ns.is_none_or(|ns| r.meta.in_namespace(ns))
-        })
+        self.repositories
+            .iter()
+            .find(|r| r.meta.name == name.value && ns.is_none_or(|ns| r.meta.in_namespace(ns)))
     }
 }

@@ -40,7 +40,10 @@ pub const ALIAS_MAPS: &[(&str, &str, Setting)] = &[
 ];
 
 pub fn key_of(spelling: Spelling, setting: Setting) -> &'static str {
-    let (design, shipped, _) = ALIAS_MAPS.iter().find(|(_, _, s)| *s == setting).expect("every setting is listed");
+    let (design, shipped, _) = ALIAS_MAPS
+        .iter()
+        .find(|(_, _, s)| *s == setting)
+        .expect("every setting is listed");
     match spelling {
         Spelling::Design => design,
         Spelling::Shipped => shipped,

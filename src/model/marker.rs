@@ -97,12 +97,24 @@ pub fn markers_in(file: FileId, src: &str, yaml: &Yaml) -> Vec<Marker> {
 /// Parses a comment's text (`#` included) as image-automation-controller
 /// does: strip every leading `#`, then the rest must be one JSON object whose
 /// values are all strings.
-pub fn parse_comment(text: &str) -> (Result<PolicyRef, MarkerError>, Option<std::ops::Range<usize>>) {
+pub fn parse_comment(
+    text: &str,
+) -> (
+    Result<PolicyRef, MarkerError>,
+    Option<std::ops::Range<usize>>,
+) {
     let body_start = text.len() - text.trim_start_matches('#').len();
     let body = &text[body_start..];
     let map: serde_json::Map<String, serde_json::Value> = match serde_json::from_str(body.trim()) {
         Ok(serde_json::Value::Object(map)) => map,
-        Ok(_) => return (Err(MarkerError::InvalidJson("the comment is not a JSON object".into())), None),
+        Ok(_) => {
+            return (
+                Err(MarkerError::InvalidJson(
+                    "the comment is not a JSON object".into(),
+                )),
+                None,
+            );
+        }
         Err(err) => {
             let what = if body.trim_end().ends_with('}') || !body.contains('}') {
                 format!("not valid JSON: {err}")
@@ -114,13 +126,17 @@ pub fn parse_comment(text: &str) -> (Result<PolicyRef, MarkerError>, Option<std:
     };
     if let Some((key, _)) = map.iter().find(|(_, v)| !v.is_string()) {
         return (
-            Err(MarkerError::InvalidJson(format!("the value of {key:?} is not a string"))),
+            Err(MarkerError::InvalidJson(format!(
+                "the value of {key:?} is not a string"
+            ))),
             None,
         );
     }
     let Some(value) = map.get("$imagepolicy").and_then(|v| v.as_str()) else {
         return (
-            Err(MarkerError::InvalidJson("the object has no \"$imagepolicy\" key".into())),
+            Err(MarkerError::InvalidJson(
+                "the object has no \"$imagepolicy\" key".into(),
+            )),
             None,
         );
     };
@@ -143,12 +159,15 @@ fn locate_value(text: &str, value: &str) -> Option<std::ops::Range<usize>> {
 pub fn parse_reference(value: &str) -> Result<PolicyRef, MarkerError> {
     if value.trim() != value || value.chars().any(char::is_whitespace) {
         return Err(MarkerError::InvalidReference(
-            "the reference contains whitespace; Flux matches it exactly and never finds the policy".into(),
+            "the reference contains whitespace; Flux matches it exactly and never finds the policy"
+                .into(),
         ));
     }
     let parts: Vec<&str> = value.split(':').collect();
     if parts.iter().any(|p| p.is_empty()) {
-        return Err(MarkerError::InvalidReference(format!("{value:?} has an empty part")));
+        return Err(MarkerError::InvalidReference(format!(
+            "{value:?} has an empty part"
+        )));
     }
     let suffix = match parts.len() {
         1 => return Err(MarkerError::MissingNamespace),
@@ -198,11 +217,16 @@ fn target_of(src: &str, yaml: &Yaml, comment: CommentId) -> Target {
             continue;
         }
         // Prefer the innermost node among those ending at the same byte.
-        if best.is_none_or(|b| yaml.nodes[b].span.end < end || yaml.nodes[b].span.end == end && yaml.nodes[b].span.start <= node.span.start) {
+        if best.is_none_or(|b| {
+            yaml.nodes[b].span.end < end
+                || yaml.nodes[b].span.end == end && yaml.nodes[b].span.start <= node.span.start
+        }) {
             best = Some(id);
         }
     }
-    let Some(id) = best else { return Target::Detached };
+    let Some(id) = best else {
+        return Target::Detached;
+    };
     let node = yaml.node(id);
     match &node.kind {
         NodeKind::Alias(_) => Target::Alias(id),
@@ -245,7 +269,8 @@ fn head_target(src: &str, yaml: &Yaml, line: usize) -> Target {
         n.span.start >= item_start
             && n.span.start < next.end
             && src[item_start..n.span.start].trim().is_empty()
-            && n.parent.is_some_and(|p| matches!(yaml.node(p).kind, NodeKind::Sequence(_)))
+            && n.parent
+                .is_some_and(|p| matches!(yaml.node(p).kind, NodeKind::Sequence(_)))
     });
     match item {
         Some((id, n)) if matches!(n.kind, NodeKind::Scalar { .. }) && n.line_comment.is_none() => {
@@ -264,25 +289,58 @@ mod tests {
     fn reference_forms() {
         assert_eq!(
             parse_reference("flux-system:podinfo").unwrap(),
-            PolicyRef { namespace: "flux-system".into(), name: "podinfo".into(), suffix: Suffix::Full }
+            PolicyRef {
+                namespace: "flux-system".into(),
+                name: "podinfo".into(),
+                suffix: Suffix::Full
+            }
         );
         assert_eq!(parse_reference("a:b:tag").unwrap().suffix, Suffix::Tag);
         assert_eq!(parse_reference("a:b:name").unwrap().suffix, Suffix::Name);
-        assert_eq!(parse_reference("a:b:digest").unwrap().suffix, Suffix::Digest);
-        assert_eq!(parse_reference("podinfo"), Err(MarkerError::MissingNamespace));
-        assert!(matches!(parse_reference("a:b:TAG"), Err(MarkerError::InvalidReference(_))));
-        assert!(matches!(parse_reference(" a:b"), Err(MarkerError::InvalidReference(_))));
-        assert!(matches!(parse_reference("a::tag"), Err(MarkerError::InvalidReference(_))));
-        assert!(matches!(parse_reference("a:b:tag:x"), Err(MarkerError::InvalidReference(_))));
+        assert_eq!(
+            parse_reference("a:b:digest").unwrap().suffix,
+            Suffix::Digest
+        );
+        assert_eq!(
+            parse_reference("podinfo"),
+            Err(MarkerError::MissingNamespace)
+        );
+        assert!(matches!(
+            parse_reference("a:b:TAG"),
+            Err(MarkerError::InvalidReference(_))
+        ));
+        assert!(matches!(
+            parse_reference(" a:b"),
+            Err(MarkerError::InvalidReference(_))
+        ));
+        assert!(matches!(
+            parse_reference("a::tag"),
+            Err(MarkerError::InvalidReference(_))
+        ));
+        assert!(matches!(
+            parse_reference("a:b:tag:x"),
+            Err(MarkerError::InvalidReference(_))
+        ));
     }
 
     #[test]
     fn comment_json_rules() {
         let (r, range) = parse_comment(r#"# {"$imagepolicy": "ns:app:tag"}"#);
         assert_eq!(r.unwrap().suffix, Suffix::Tag);
-        assert_eq!(&r#"# {"$imagepolicy": "ns:app:tag"}"#[range.unwrap()], "ns:app:tag");
-        assert!(parse_comment(r##"## {"$imagepolicy": "ns:app"}"##).0.is_ok());
-        assert!(parse_comment(r#"# {"$imagepolicy": "ns:app", "x": "y"}"#).0.is_ok());
+        assert_eq!(
+            &r#"# {"$imagepolicy": "ns:app:tag"}"#[range.unwrap()],
+            "ns:app:tag"
+        );
+        assert!(
+            parse_comment(r##"## {"$imagepolicy": "ns:app"}"##)
+                .0
+                .is_ok()
+        );
+        assert!(
+            parse_comment(r#"# {"$imagepolicy": "ns:app", "x": "y"}"#)
+                .0
+                .is_ok()
+        );
         for bad in [
             r#"# {"$imagepolicy": "ns:app"} keep this"#,
             r#"# {'$imagepolicy': 'ns:app'}"#,
@@ -290,7 +348,10 @@ mod tests {
             r#"# $imagepolicy ns:app"#,
             r#"# ["$imagepolicy"]"#,
         ] {
-            assert!(matches!(parse_comment(bad).0, Err(MarkerError::InvalidJson(_))), "{bad}");
+            assert!(
+                matches!(parse_comment(bad).0, Err(MarkerError::InvalidJson(_))),
+                "{bad}"
+            );
         }
     }
 }

@@ -25,9 +25,11 @@ impl Object {
     }
 
     pub fn version(&self) -> &str {
-        self.api_version
-            .as_ref()
-            .map_or("", |a| a.value.rsplit_once('/').map_or(a.value.as_str(), |(_, v)| v))
+        self.api_version.as_ref().map_or("", |a| {
+            a.value
+                .rsplit_once('/')
+                .map_or(a.value.as_str(), |(_, v)| v)
+        })
     }
 
     pub fn kind(&self) -> &str {

@@ -24,18 +24,27 @@ pub struct ConfigError {
 pub fn read(yaml: &Yaml) -> Result<Config, ConfigError> {
     let Some(root) = yaml.roots().next().filter(|&r| yaml.is_mapping(r)) else {
         let node = yaml.roots().next().unwrap_or(0);
-        return Err(ConfigError { node, message: "the file must be a mapping".into() });
+        return Err(ConfigError {
+            node,
+            message: "the file must be a mapping".into(),
+        });
     };
-    if let Some(flow) = str_at(yaml, root, &["prflow"]) {
-        if !matches!(flow.value.as_str(), "per-app" | "per-env") {
-            return Err(ConfigError {
-                node: flow.node,
-                message: format!("invalid prflow value {:?}; use per-app or per-env", flow.value),
-            });
-        }
+    if let Some(flow) = str_at(yaml, root, &["prflow"])
+        && !matches!(flow.value.as_str(), "per-app" | "per-env")
+    {
+        return Err(ConfigError {
+            node: flow.node,
+            message: format!(
+                "invalid prflow value {:?}; use per-app or per-env",
+                flow.value
+            ),
+        });
     }
     let Some(envs) = yaml.get(root, "environments") else {
-        return Err(ConfigError { node: root, message: "environments list cannot be empty".into() });
+        return Err(ConfigError {
+            node: root,
+            message: "environments list cannot be empty".into(),
+        });
     };
     if !yaml.is_sequence(envs) {
         return Err(ConfigError {
@@ -48,23 +57,37 @@ pub fn read(yaml: &Yaml) -> Result<Config, ConfigError> {
         match str_at(yaml, item, &["name"]) {
             Some(name) => environments.push(name),
             None => {
-                return Err(ConfigError { node: item, message: "every environment needs a name".into() });
+                return Err(ConfigError {
+                    node: item,
+                    message: "every environment needs a name".into(),
+                });
             }
         }
     }
     if environments.is_empty() {
-        return Err(ConfigError { node: envs, message: "environments list cannot be empty".into() });
+        return Err(ConfigError {
+            node: envs,
+            message: "environments list cannot be empty".into(),
+        });
     }
     let groups = yaml
         .get(root, "groups")
         .map(|g| {
             yaml.entries(g)
                 .iter()
-                .filter_map(|&(k, _)| yaml.str(k).map(|v| Str { value: v.to_owned(), node: k }))
+                .filter_map(|&(k, _)| {
+                    yaml.str(k).map(|v| Str {
+                        value: v.to_owned(),
+                        node: k,
+                    })
+                })
                 .collect()
         })
         .unwrap_or_default();
-    Ok(Config { environments, groups })
+    Ok(Config {
+        environments,
+        groups,
+    })
 }
 
 /// `status_timeout_minutes` decoded as a Go duration by yaml.v2: a bare

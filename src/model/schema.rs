@@ -25,14 +25,26 @@ const fn f(name: &'static str, shape: Shape) -> Field {
     Field { name, shape }
 }
 const fn leaf(name: &'static str) -> Field {
-    Field { name, shape: Shape::Leaf }
+    Field {
+        name,
+        shape: Shape::Leaf,
+    }
 }
 
 const NAME_REF: &[Field] = &[leaf("name")];
-const LABEL_SELECTOR: &[Field] = &[f("matchLabels", Shape::Map), f("matchExpressions", Shape::Any)];
+const LABEL_SELECTOR: &[Field] = &[
+    f("matchLabels", Shape::Map),
+    f("matchExpressions", Shape::Any),
+];
 
 pub const IMAGE_REPOSITORY_SPEC: &[Field] = &[
-    f("accessFrom", Shape::Obj(&[f("namespaceSelectors", Shape::ListOf(&[f("matchLabels", Shape::Map)]))])),
+    f(
+        "accessFrom",
+        Shape::Obj(&[f(
+            "namespaceSelectors",
+            Shape::ListOf(&[f("matchLabels", Shape::Map)]),
+        )]),
+    ),
     f("certSecretRef", Shape::Obj(NAME_REF)),
     f("exclusionList", Shape::Any),
     leaf("image"),
@@ -48,8 +60,14 @@ pub const IMAGE_REPOSITORY_SPEC: &[Field] = &[
 
 pub const IMAGE_POLICY_SPEC: &[Field] = &[
     leaf("digestReflectionPolicy"),
-    f("filterTags", Shape::Obj(&[leaf("extract"), leaf("pattern")])),
-    f("imageRepositoryRef", Shape::Obj(&[leaf("name"), leaf("namespace")])),
+    f(
+        "filterTags",
+        Shape::Obj(&[leaf("extract"), leaf("pattern")]),
+    ),
+    f(
+        "imageRepositoryRef",
+        Shape::Obj(&[leaf("name"), leaf("namespace")]),
+    ),
     leaf("interval"),
     f(
         "policy",
@@ -70,7 +88,13 @@ pub const IMAGE_UPDATE_AUTOMATION_SPEC: &[Field] = &[
                 "checkout",
                 Shape::Obj(&[f(
                     "ref",
-                    Shape::Obj(&[leaf("branch"), leaf("commit"), leaf("name"), leaf("semver"), leaf("tag")]),
+                    Shape::Obj(&[
+                        leaf("branch"),
+                        leaf("commit"),
+                        leaf("name"),
+                        leaf("semver"),
+                        leaf("tag"),
+                    ]),
                 )]),
             ),
             f(
@@ -79,15 +103,29 @@ pub const IMAGE_UPDATE_AUTOMATION_SPEC: &[Field] = &[
                     f("author", Shape::Obj(&[leaf("email"), leaf("name")])),
                     leaf("messageTemplate"),
                     f("messageTemplateValues", Shape::Map),
-                    f("signingKey", Shape::Obj(&[f("secretRef", Shape::Obj(NAME_REF)), leaf("type")])),
+                    f(
+                        "signingKey",
+                        Shape::Obj(&[f("secretRef", Shape::Obj(NAME_REF)), leaf("type")]),
+                    ),
                 ]),
             ),
-            f("push", Shape::Obj(&[leaf("branch"), f("options", Shape::Map), leaf("refspec")])),
+            f(
+                "push",
+                Shape::Obj(&[leaf("branch"), f("options", Shape::Map), leaf("refspec")]),
+            ),
         ]),
     ),
     leaf("interval"),
     f("policySelector", Shape::Obj(LABEL_SELECTOR)),
-    f("sourceRef", Shape::Obj(&[leaf("apiVersion"), leaf("kind"), leaf("name"), leaf("namespace")])),
+    f(
+        "sourceRef",
+        Shape::Obj(&[
+            leaf("apiVersion"),
+            leaf("kind"),
+            leaf("name"),
+            leaf("namespace"),
+        ]),
+    ),
     leaf("suspend"),
     f("update", Shape::Obj(&[leaf("path"), leaf("strategy")])),
 ];
@@ -105,14 +143,24 @@ const ARGO_WRITE_BACK: &[Field] = &[
         "gitConfig",
         Shape::Obj(&[
             leaf("branch"),
-            f("pullRequest", Shape::Obj(&[f("github", Shape::Any), f("gitlab", Shape::Any), f("labels", Shape::Any)])),
+            f(
+                "pullRequest",
+                Shape::Obj(&[
+                    f("github", Shape::Any),
+                    f("gitlab", Shape::Any),
+                    f("labels", Shape::Any),
+                ]),
+            ),
             leaf("repository"),
             leaf("writeBackTarget"),
         ]),
     ),
     leaf("method"),
 ];
-const ARGO_VERIFICATION: &[Field] = &[f("cosignKey", Shape::Obj(&[leaf("key"), leaf("secretName")])), leaf("enabled")];
+const ARGO_VERIFICATION: &[Field] = &[
+    f("cosignKey", Shape::Obj(&[leaf("key"), leaf("secretName")])),
+    leaf("enabled"),
+];
 const ARGO_TARGET: &[Field] = &[leaf("name"), leaf("spec"), leaf("tag")];
 
 pub const ARGO_IMAGE_UPDATER_SPEC: &[Field] = &[
@@ -182,16 +230,25 @@ pub const KUBESPHERE_SPEC: &[Field] = &[
             f(
                 "git",
                 Shape::Obj(&[
-                    f("checkout", Shape::Obj(&[f("ref", Shape::Obj(&[leaf("branch")]))])),
+                    f(
+                        "checkout",
+                        Shape::Obj(&[f("ref", Shape::Obj(&[leaf("branch")]))]),
+                    ),
                     f(
                         "commit",
-                        Shape::Obj(&[f("author", Shape::Obj(&[leaf("email"), leaf("name")])), leaf("messageTemplate")]),
+                        Shape::Obj(&[
+                            f("author", Shape::Obj(&[leaf("email"), leaf("name")])),
+                            leaf("messageTemplate"),
+                        ]),
                     ),
                     f("push", Shape::Obj(&[leaf("branch")])),
                 ]),
             ),
             leaf("interval"),
-            f("policy", Shape::Obj(&[f("semver", Shape::Obj(&[leaf("range")]))])),
+            f(
+                "policy",
+                Shape::Obj(&[f("semver", Shape::Obj(&[leaf("range")]))]),
+            ),
             leaf("secret"),
             f("sourceRef", Shape::Obj(&[leaf("kind"), leaf("name")])),
             f("update", Shape::Obj(&[leaf("path"), leaf("strategy")])),
@@ -214,7 +271,13 @@ pub struct Unknown {
 }
 
 /// Every key under `node` that `fields` does not define.
-pub fn unknown_fields(yaml: &Yaml, node: NodeId, fields: &'static [Field], path: &str, out: &mut Vec<Unknown>) {
+pub fn unknown_fields(
+    yaml: &Yaml,
+    node: NodeId,
+    fields: &'static [Field],
+    path: &str,
+    out: &mut Vec<Unknown>,
+) {
     for &(k, v) in yaml.entries(node) {
         let Some(name) = yaml.str(k) else { continue };
         match fields.iter().find(|f| f.name == name) {
@@ -227,7 +290,9 @@ pub fn unknown_fields(yaml: &Yaml, node: NodeId, fields: &'static [Field], path:
             Some(field) => {
                 let child = format!("{path}.{name}");
                 match &field.shape {
-                    Shape::Obj(sub) if yaml.is_mapping(v) => unknown_fields(yaml, v, sub, &child, out),
+                    Shape::Obj(sub) if yaml.is_mapping(v) => {
+                        unknown_fields(yaml, v, sub, &child, out)
+                    }
                     Shape::ListOf(sub) => {
                         for &item in yaml.items(v) {
                             if yaml.is_mapping(item) {

@@ -52,7 +52,10 @@ const CONTAINER_LISTS: [&str; 3] = ["containers", "initContainers", "ephemeralCo
 
 pub fn is_kustomization_file(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
-    matches!(name, "kustomization.yaml" | "kustomization.yml" | "Kustomization")
+    matches!(
+        name,
+        "kustomization.yaml" | "kustomization.yml" | "Kustomization"
+    )
 }
 
 pub fn is_values_file(path: &str) -> bool {
@@ -66,13 +69,16 @@ pub fn collect(file: FileId, path: &str, yaml: &Yaml) -> Images {
     let values = is_values_file(path);
     for root in yaml.roots() {
         let kind = str_at(yaml, root, &["kind"]).map(|k| k.value);
-        let api = str_at(yaml, root, &["apiVersion"]).map(|k| k.value).unwrap_or_default();
+        let api = str_at(yaml, root, &["apiVersion"])
+            .map(|k| k.value)
+            .unwrap_or_default();
         let is_k8s = kind.is_some();
         if is_k8s || !values {
             containers(file, yaml, root, &mut out.containers);
         }
         let kustomize_kind = kind.as_deref() == Some("Kustomization")
-            && (api.starts_with("kustomize.config.k8s.io/") || api.starts_with("kustomize.toolkit.fluxcd.io/"));
+            && (api.starts_with("kustomize.config.k8s.io/")
+                || api.starts_with("kustomize.toolkit.fluxcd.io/"));
         if kustomization || kustomize_kind {
             let images = if api.starts_with("kustomize.toolkit.fluxcd.io/") {
                 yaml.path(root, &["spec", "images"])
@@ -98,10 +104,11 @@ pub fn collect(file: FileId, path: &str, yaml: &Yaml) -> Images {
         if values && !is_k8s {
             helm_values(file, yaml, root, &mut out.helm);
         }
-        if kind.as_deref() == Some("HelmRelease") && api.starts_with("helm.toolkit.fluxcd.io/") {
-            if let Some(v) = yaml.path(root, &["spec", "values"]) {
-                helm_values(file, yaml, v, &mut out.helm);
-            }
+        if kind.as_deref() == Some("HelmRelease")
+            && api.starts_with("helm.toolkit.fluxcd.io/")
+            && let Some(v) = yaml.path(root, &["spec", "values"])
+        {
+            helm_values(file, yaml, v, &mut out.helm);
         }
     }
     out
@@ -110,7 +117,10 @@ pub fn collect(file: FileId, path: &str, yaml: &Yaml) -> Images {
 fn containers(file: FileId, yaml: &Yaml, root: NodeId, out: &mut Vec<ContainerImage>) {
     for node in yaml.descendants(root) {
         for (k, v) in yaml.entries(node) {
-            let Some(list) = yaml.str(*k).and_then(|k| CONTAINER_LISTS.into_iter().find(|l| *l == k)) else {
+            let Some(list) = yaml
+                .str(*k)
+                .and_then(|k| CONTAINER_LISTS.into_iter().find(|l| *l == k))
+            else {
                 continue;
             };
             if yaml.is_alias(*v) {
@@ -139,20 +149,24 @@ fn helm_values(file: FileId, yaml: &Yaml, root: NodeId, out: &mut Vec<HelmImage>
                 if !value.is_empty() && !value.contains("{{") {
                     out.push(HelmImage::Inline {
                         file,
-                        value: Str { value: value.to_owned(), node: v },
+                        value: Str {
+                            value: value.to_owned(),
+                            node: v,
+                        },
                     });
                 }
-            } else if yaml.is_mapping(v) {
-                if let Some(repository) = str_at(yaml, v, &["repository"]).or_else(|| str_at(yaml, v, &["name"])) {
-                    out.push(HelmImage::Split {
-                        file,
-                        map: v,
-                        registry: str_at(yaml, v, &["registry"]),
-                        repository,
-                        tag: str_at(yaml, v, &["tag"]).or_else(|| str_at(yaml, v, &["version"])),
-                        digest: str_at(yaml, v, &["digest"]),
-                    });
-                }
+            } else if yaml.is_mapping(v)
+                && let Some(repository) =
+                    str_at(yaml, v, &["repository"]).or_else(|| str_at(yaml, v, &["name"]))
+            {
+                out.push(HelmImage::Split {
+                    file,
+                    map: v,
+                    registry: str_at(yaml, v, &["registry"]),
+                    repository,
+                    tag: str_at(yaml, v, &["tag"]).or_else(|| str_at(yaml, v, &["version"])),
+                    digest: str_at(yaml, v, &["digest"]),
+                });
             }
         }
     }

@@ -38,7 +38,10 @@ impl std::error::Error for Frame<'_> {}
 
 impl miette::Diagnostic for Frame<'_> {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(format!("{}({})", self.d.rule.code, self.d.rule.name)))
+        Some(Box::new(format!(
+            "{}({})",
+            self.d.rule.code, self.d.rule.name
+        )))
     }
 
     fn severity(&self) -> Option<miette::Severity> {
@@ -50,7 +53,9 @@ impl miette::Diagnostic for Frame<'_> {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
@@ -77,15 +82,28 @@ pub fn render(ws: &Workspace, diagnostics: &[Diagnostic], style: Style) -> Strin
     let mut out = String::new();
     for d in diagnostics {
         let file = &ws.files[d.file];
-        let mut labels = vec![LabeledSpan::new_primary_with_span(None, clamp(&file.text, d.span.start, d.span.end))];
+        let mut labels = vec![LabeledSpan::new_primary_with_span(
+            None,
+            clamp(&file.text, d.span.start, d.span.end),
+        )];
         let mut notes = Vec::new();
         for r in &d.related {
             if r.file == d.file {
-                labels.push(LabeledSpan::new_with_span(Some(r.message.clone()), clamp(&file.text, r.span.start, r.span.end)));
+                labels.push(LabeledSpan::new_with_span(
+                    Some(r.message.clone()),
+                    clamp(&file.text, r.span.start, r.span.end),
+                ));
             } else {
-                let other = Diagnostic { file: r.file, span: r.span, ..d.clone() };
+                let other = Diagnostic {
+                    file: r.file,
+                    span: r.span,
+                    ..d.clone()
+                };
                 let pos = position(ws, &other);
-                notes.push(format!("{}: {}:{}:{}", r.message, ws.files[r.file].path, pos.start.line, pos.start.column));
+                notes.push(format!(
+                    "{}: {}:{}:{}",
+                    r.message, ws.files[r.file].path, pos.start.line, pos.start.column
+                ));
             }
         }
         let help = match (&d.help, notes.is_empty()) {
@@ -104,7 +122,10 @@ pub fn render(ws: &Workspace, diagnostics: &[Diagnostic], style: Style) -> Strin
         if handler.render_report(&mut rendered, &frame).is_err() {
             rendered = format!("{}: {}\n", d.rule.code, d.message);
         }
-        out.push_str(&format!("{}:{}:{}: ", file.path, pos.start.line, pos.start.column));
+        out.push_str(&format!(
+            "{}:{}:{}: ",
+            file.path, pos.start.line, pos.start.column
+        ));
         out.push_str(rendered.trim_start());
         if !out.ends_with('\n') {
             out.push('\n');

@@ -67,6 +67,11 @@ impl LineIndex {
         }
     }
 
+    /// Start offset of every line, in order.
+    pub fn starts(&self) -> &[usize] {
+        &self.starts
+    }
+
     pub fn line_count(&self) -> usize {
         self.starts.len()
     }
@@ -80,9 +85,7 @@ impl LineIndex {
     pub fn line_span(&self, text: &str, line: usize) -> Option<Span> {
         let start = *self.starts.get(line)?;
         let mut end = self.starts.get(line + 1).map_or(self.len, |n| n - 1);
-        if end > start && text.as_bytes()[end - 1] == b'\r' && end < self.len {
-            end -= 1;
-        } else if end > start && end == self.len && text.as_bytes()[end - 1] == b'\r' {
+        if end > start && text.as_bytes()[end - 1] == b'\r' {
             end -= 1;
         }
         Some(Span::new(start, end))
@@ -101,6 +104,12 @@ impl LineIndex {
         let offset = offset.min(self.len);
         let line = self.line_of(offset);
         let start = self.starts[line];
+        // A byte order mark is not a column anyone can see.
+        let start = if start == 0 && text.starts_with('\u{feff}') && offset >= 3 {
+            3
+        } else {
+            start
+        };
         let column = text
             .get(start..offset)
             .map_or(offset - start, |s| s.chars().count())
@@ -140,6 +149,17 @@ mod tests {
         let at = text.find("llo").unwrap();
         assert_eq!(idx.line_col(text, at), LineCol { line: 1, column: 6 });
         assert_eq!(idx.offset_of(text, 0, 5), at);
+    }
+
+    #[test]
+    fn bom_is_not_a_column() {
+        let text = "\u{feff}image: nginx\n";
+        let idx = LineIndex::new(text);
+        assert_eq!(idx.line_col(text, 3), LineCol { line: 1, column: 1 });
+        assert_eq!(
+            idx.line_col(text, text.find("nginx").unwrap()),
+            LineCol { line: 1, column: 8 }
+        );
     }
 
     #[test]

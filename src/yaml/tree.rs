@@ -20,7 +20,10 @@ pub enum ScalarStyle {
 #[derive(Debug, Clone, PartialEq)]
 pub enum NodeKind {
     /// `value` is the parsed (unescaped, folded) content.
-    Scalar { value: String, style: ScalarStyle },
+    Scalar {
+        value: String,
+        style: ScalarStyle,
+    },
     /// Entries in document order: (key node, value node).
     Mapping(Vec<(NodeId, NodeId)>),
     Sequence(Vec<NodeId>),

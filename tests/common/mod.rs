@@ -21,14 +21,23 @@ pub fn bin() -> assert_cmd::Command {
 /// `validate --root <repo> <repo> <extra...>` run from the project folder.
 pub fn validate(repo: &Path, extra: &[&str]) -> Output {
     let mut cmd = bin();
-    cmd.current_dir(project()).arg("validate").arg("--root").arg(repo).arg(repo);
+    cmd.current_dir(project())
+        .arg("validate")
+        .arg("--root")
+        .arg(repo)
+        .arg(repo);
     cmd.args(extra);
     cmd.output().expect("binary runs")
 }
 
 pub fn json(repo: &Path) -> serde_json::Value {
     let out = validate(repo, &["--format", "json"]);
-    assert!(out.status.code().is_some_and(|c| c <= 1), "exit {:?}: {}", out.status, String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "exit {:?}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("validate --format json prints JSON")
 }
 
@@ -51,7 +60,10 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut i = 0;
     while i < out.len() {
         if out[i].is_dir() {
-            let mut children: Vec<PathBuf> = std::fs::read_dir(&out[i]).expect("read dir").map(|e| e.expect("entry").path()).collect();
+            let mut children: Vec<PathBuf> = std::fs::read_dir(&out[i])
+                .expect("read dir")
+                .map(|e| e.expect("entry").path())
+                .collect();
             children.sort();
             out.extend(children);
         }

@@ -1,0 +1,2477 @@
+//! Go `text/template` sources, checked the way `template.Parse` checks
+//! them: commit-message templates for Flux `ImageUpdateAutomation` and
+//! Argo CD Image Updater.
+//!
+//! [`parse_template`] is a port of Go's `text/template/parse` lexer and
+//! parser (Go 1.23+: `else with`, `break`/`continue`, trim markers,
+//! comments, multi-line actions). It returns Go's first syntax error with a
+//! byte range, or a [`TemplateInfo`] listing every field chain and function
+//! used, so callers can flag removed data fields (Flux v1 dropped `.Updated`
+//! and `.Changed.ImageResult`) and functions the controller does not define.
+//!
+//! What Go checks at parse time and so do we: delimiters, strings, numbers,
+//! keywords and their nesting, declarations, undefined `$variables`,
+//! duplicate `{{define}}`s. What Go checks at parse time but we only
+//! report: undefined functions (Go stops at the first with
+//! `function "x" not defined`; see [`TemplateInfo::unknown_functions`]).
+//! Field existence is an execution-time matter in Go; [`FieldRef::resolved`]
+//! gives the static path from the top-level data where it can be known.
+//!
+//! Deliberate limits: nesting deeper than [`MAX_NESTING`] is reported as
+//! [`TemplateErrorKind::Unsupported`] instead of recursing (Go allows 10000
+//! nested parentheses); `%q` quoting in messages approximates Go's
+//! `strconv.Quote` for non-printable characters.
+
+use std::fmt;
+use std::ops::Range;
+
+use super::regex::{is_go_digit, is_go_letter};
+
+/// Nesting of parentheses and control blocks this parser will follow.
+pub const MAX_NESTING: usize = 64;
+
+/// Functions `text/template` always defines.
+#[rustfmt::skip]
+pub const GO_BUILTIN_FUNCTIONS: &[&str] = &[
+    "and", "call", "eq", "ge", "gt", "html", "index", "js", "le", "len", "lt", "ne", "not", "or",
+    "print", "printf", "println", "slice", "urlquery",
+];
+
+/// `sprig.HermeticTxtFuncMap()` (Sprig v3.3): everything Sprig defines
+/// except the functions that read the clock, randomness, the environment or
+/// the network. This is what Flux registers for commit templates.
+#[rustfmt::skip]
+pub const SPRIG_HERMETIC_FUNCTIONS: &[&str] = &[
+    "abbrev", "abbrevboth", "add", "add1", "add1f", "addf", "adler32sum", "ago", "all", "any",
+    "append", "atoi", "b32dec", "b32enc", "b64dec", "b64enc", "base", "bcrypt", "biggest",
+    "buildCustomCert", "camelcase", "cat", "ceil", "chunk", "clean", "coalesce", "compact",
+    "concat", "contains", "decryptAES", "deepCopy", "deepEqual", "default", "derivePassword",
+    "dict", "dig", "dir", "div", "divf", "duration", "durationRound", "empty", "encryptAES", "ext",
+    "fail", "first", "float64", "floor", "fromJson", "genCA", "genCAWithKey", "genPrivateKey",
+    "genSelfSignedCert", "genSelfSignedCertWithKey", "genSignedCert", "genSignedCertWithKey", "get",
+    "has", "hasKey", "hasPrefix", "hasSuffix", "hello", "htpasswd", "indent", "initial", "initials",
+    "int", "int64", "isAbs", "join", "kebabcase", "keys", "kindIs", "kindOf", "last", "list",
+    "lower", "max", "maxf", "merge", "mergeOverwrite", "min", "minf", "mod", "mul", "mulf",
+    "mustAppend", "mustChunk", "mustCompact", "mustDateModify", "mustDeepCopy", "mustFirst",
+    "mustFromJson", "mustHas", "mustInitial", "mustLast", "mustMerge", "mustMergeOverwrite",
+    "mustPrepend", "mustPush", "mustRegexFind", "mustRegexFindAll", "mustRegexMatch",
+    "mustRegexReplaceAll", "mustRegexReplaceAllLiteral", "mustRegexSplit", "mustRest",
+    "mustReverse", "mustSlice", "mustToDate", "mustToJson", "mustToPrettyJson", "mustToRawJson",
+    "mustUniq", "mustWithout", "must_date_modify", "nindent", "nospace", "omit", "osBase",
+    "osClean", "osDir", "osExt", "osIsAbs", "pick", "pluck", "plural", "prepend", "push", "quote",
+    "randInt", "randSeededNumeric", "regexFind", "regexFindAll", "regexMatch", "regexQuoteMeta",
+    "regexReplaceAll", "regexReplaceAllLiteral", "regexSplit", "repeat", "replace", "rest",
+    "reverse", "round", "semver", "semverCompare", "seq", "set", "sha1sum", "sha256sum",
+    "sha512sum", "shuffle", "slice", "snakecase", "sortAlpha", "split", "splitList", "splitn",
+    "squote", "sub", "subf", "substr", "swapcase", "ternary", "title", "toDate", "toDecimal",
+    "toJson", "toPrettyJson", "toRawJson", "toString", "toStrings", "trim", "trimAll", "trimPrefix",
+    "trimSuffix", "trimall", "trunc", "tuple", "typeIs", "typeIsLike", "typeOf", "uniq",
+    "unixEpoch", "unset", "until", "untilStep", "untitle", "upper", "urlJoin", "urlParse", "values",
+    "without", "wrap", "wrapWith",
+];
+
+/// Sprig functions `HermeticTxtFuncMap` removes; a template using one fails
+/// to parse in Flux even though Helm users know them.
+#[rustfmt::skip]
+pub const SPRIG_NONHERMETIC_FUNCTIONS: &[&str] = &[
+    "date", "date_in_zone", "date_modify", "dateInZone", "dateModify", "env", "expandenv",
+    "getHostByName", "htmlDate", "htmlDateInZone", "now", "randAlpha", "randAlphaNum", "randAscii",
+    "randBytes", "randNumeric", "uuidv4",
+];
+
+/// A Go builtin or a hermetic Sprig function.
+pub fn is_known_function(name: &str) -> bool {
+    GO_BUILTIN_FUNCTIONS.contains(&name) || SPRIG_HERMETIC_FUNCTIONS.contains(&name)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TemplateErrorKind {
+    /// Go's parser rejects the template with this message.
+    Syntax,
+    /// Go may accept it but this checker will not follow it (nesting).
+    Unsupported,
+}
+
+/// Go's parse error. `message` is Go's text without the
+/// `template: NAME:LINE:` prefix (see [`TemplateError::go_message`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateError {
+    pub kind: TemplateErrorKind,
+    pub message: String,
+    /// Where to point: the offending token, or the whole action for
+    /// action-level errors (a stray `{{end}}`, `{{}}`); an empty range at
+    /// the end of input for "unexpected EOF" and "unclosed action".
+    pub range: Range<usize>,
+    /// Where the unterminated construct began: the `{{` of an unclosed
+    /// action or comment, or the opening `{{range …}}`-style action that
+    /// lacks its `{{end}}`.
+    pub opened_at: Option<Range<usize>>,
+    /// For errors found by Go's lexer: the `{{` of the action being read,
+    /// which Go names when it is on another line ("… in action started at").
+    pub action_start: Option<usize>,
+    /// The offset whose line Go prints: the newest token Go's lexer had
+    /// produced, which after lookahead can be past `range`.
+    pub go_line_at: usize,
+}
+
+impl TemplateError {
+    /// The error as `template.Parse` words it, e.g.
+    /// `template: commit message:3: unexpected EOF`.
+    pub fn go_message(&self, template_name: &str, src: &str) -> String {
+        let line_of = |at: usize| {
+            1 + src.as_bytes()[..at.min(src.len())]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+        };
+        let line = line_of(self.go_line_at);
+        let mut extra = String::new();
+        if let Some(start) = self.action_start
+            && line_of(start) != line
+        {
+            let started = format!("started at {template_name}:{}", line_of(start));
+            // Go avoids saying "action in action".
+            extra = if self.message.ends_with(" action") {
+                format!(" {started}")
+            } else {
+                format!(" in action {started}")
+            };
+        }
+        format!("template: {template_name}:{line}: {}{extra}", self.message)
+    }
+}
+
+impl fmt::Display for TemplateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for TemplateError {}
+
+/// What a field chain hangs off.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldRoot {
+    /// `.A.B`: the current dot.
+    Dot,
+    /// `$x.A`, `$.A`: a variable, named with its `$`.
+    Var(String),
+    /// `(pipeline).A` or `fn.A`: the result of an expression.
+    Expr,
+}
+
+/// One field chain in the template source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldRef {
+    /// Field names without dots: `.Changed.FileChanges` is
+    /// `["Changed", "FileChanges"]`.
+    pub chain: Vec<String>,
+    pub root: FieldRoot,
+    /// The whole reference, root included (`$x.Name`, `.A.B`).
+    pub range: Range<usize>,
+    /// Each `.Name` segment, parallel to `chain`.
+    pub segments: Vec<Range<usize>>,
+    /// The path from the template's top-level data when it is statically
+    /// known: dot outside `range` (and through `with`), `$`, and variables
+    /// bound to such paths. `None` inside `range` bodies, `define`/`block`
+    /// bodies, and for expression roots.
+    pub resolved: Option<Vec<String>>,
+}
+
+impl FieldRef {
+    /// The chain hangs off the current dot (`.A.B`), wherever that is.
+    /// Prefer [`FieldRef::resolved`] to ask "is this the top-level data".
+    pub fn is_dot_rooted(&self) -> bool {
+        self.root == FieldRoot::Dot
+    }
+
+    /// The path from the top-level data, when known (see `resolved`).
+    pub fn top_level_path(&self) -> Option<&[String]> {
+        self.resolved.as_deref()
+    }
+}
+
+impl fmt::Display for FieldRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.root {
+            FieldRoot::Dot => {}
+            FieldRoot::Var(v) => f.write_str(v)?,
+            FieldRoot::Expr => f.write_str("(…)")?,
+        }
+        for c in &self.chain {
+            write!(f, ".{c}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Everything a successful parse found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TemplateInfo {
+    /// Field chains in source order.
+    pub fields: Vec<FieldRef>,
+    /// Every identifier used as a function, with its range, in source order.
+    pub functions: Vec<(String, Range<usize>)>,
+    /// `{{define "x"}}` and `{{block "x" …}}` names, at their name token.
+    pub defined_templates: Vec<(String, Range<usize>)>,
+    /// `{{template "x"}}` and `{{block "x"}}` invocations.
+    pub template_calls: Vec<(String, Range<usize>)>,
+}
+
+impl TemplateInfo {
+    /// Functions that are neither Go builtins nor hermetic Sprig functions:
+    /// Go's parser fails on the first of these with `function "x" not
+    /// defined`.
+    pub fn unknown_functions(&self) -> Vec<(String, Range<usize>)> {
+        self.functions
+            .iter()
+            .filter(|(n, _)| !is_known_function(n))
+            .cloned()
+            .collect()
+    }
+
+    /// Template calls naming no `define`/`block` in this source; Go fails
+    /// at execution with `no such template`.
+    pub fn undefined_template_calls(&self) -> Vec<(String, Range<usize>)> {
+        self.template_calls
+            .iter()
+            .filter(|(n, _)| !self.defined_templates.iter().any(|(d, _)| d == n))
+            .cloned()
+            .collect()
+    }
+}
+
+/// Parse like Go's `template.Parse`, except that undefined functions are
+/// collected in [`TemplateInfo::functions`] instead of failing the parse.
+pub fn parse_template(src: &str) -> Result<TemplateInfo, TemplateError> {
+    run_parser(src, None, None)
+}
+
+/// Parse exactly like `template.New(name).Funcs(funcs).Parse(src)`: the
+/// first identifier `is_function` rejects fails with Go's `function "x" not
+/// defined`, and a `{{define}}` reusing `name` collides with the top-level
+/// template. Go builtins are always defined; pass [`is_known_function`] for
+/// Flux's function map.
+pub fn parse_template_as_go(
+    src: &str,
+    name: &str,
+    is_function: &dyn Fn(&str) -> bool,
+) -> Result<TemplateInfo, TemplateError> {
+    run_parser(src, Some(name), Some(is_function))
+}
+
+fn run_parser(
+    src: &str,
+    name: Option<&str>,
+    is_function: Option<&dyn Fn(&str) -> bool>,
+) -> Result<TemplateInfo, TemplateError> {
+    let items = lex(src);
+    let mut p = Parser::new(src, items);
+    p.is_function = is_function;
+    let top_empty = p.parse()?;
+    if let Some(name) = name {
+        // Go adds the top-level tree last, after every {{define}}.
+        if let Some((_, def_empty)) = p.defs.iter().find(|(n, _)| n == name)
+            && !def_empty
+            && !top_empty
+        {
+            let end = src.len();
+            let mut e = p.err(
+                format!(
+                    "template: multiple definition of template {}",
+                    go_quote(name)
+                ),
+                end..end,
+            );
+            e.go_line_at = end;
+            return Err(e);
+        }
+    }
+    let mut info = p.info;
+    info.fields.sort_by_key(|f| f.range.start);
+    info.functions.sort_by_key(|f| f.1.start);
+    Ok(info)
+}
+
+// ---------------------------------------------------------------------------
+// Lexer: a port of text/template/parse/lex.go (the goroutine-free version).
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum T {
+    Error,
+    Bool,
+    Char,
+    CharConstant,
+    Complex,
+    Assign,
+    Declare,
+    Eof,
+    Field,
+    Identifier,
+    LeftDelim,
+    LeftParen,
+    Number,
+    Pipe,
+    RawString,
+    RightDelim,
+    RightParen,
+    Space,
+    String,
+    Text,
+    Variable,
+    // Keywords.
+    Block,
+    Break,
+    Continue,
+    Dot,
+    Define,
+    Else,
+    End,
+    If,
+    Nil,
+    Range,
+    Template,
+    With,
+}
+
+impl T {
+    fn is_keyword(self) -> bool {
+        matches!(
+            self,
+            T::Block
+                | T::Break
+                | T::Continue
+                | T::Dot
+                | T::Define
+                | T::Else
+                | T::End
+                | T::If
+                | T::Nil
+                | T::Range
+                | T::Template
+                | T::With
+        )
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Item {
+    typ: T,
+    start: usize,
+    end: usize,
+    /// Error text for `T::Error`.
+    msg: String,
+    /// For errors: where the unterminated construct began.
+    opened: Option<Range<usize>>,
+}
+
+const LEFT: &str = "{{";
+const RIGHT: &str = "}}";
+
+fn is_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\r' | '\n')
+}
+
+fn is_alnum(c: char) -> bool {
+    c == '_' || is_go_letter(c) || is_go_digit(c)
+}
+
+fn has_left_trim(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() >= 2 && b[0] == b'-' && is_space(b[1] as char)
+}
+
+fn has_right_trim(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() >= 2 && is_space(b[0] as char) && b[1] == b'-'
+}
+
+struct Lexer<'a> {
+    input: &'a str,
+    pos: usize,
+    start: usize,
+    paren_depth: i64,
+    /// Offsets of the `(`s still open in this action.
+    parens: Vec<usize>,
+    items: Vec<Item>,
+    action_open: Range<usize>,
+}
+
+enum State {
+    Text,
+    LeftDelim,
+    Comment,
+    RightDelim,
+    InsideAction,
+    Space,
+    Identifier,
+    Field,
+    Variable,
+    Char,
+    Number,
+    Quote,
+    RawQuote,
+}
+
+fn lex(input: &str) -> Vec<Item> {
+    let mut l = Lexer {
+        input,
+        pos: 0,
+        start: 0,
+        paren_depth: 0,
+        parens: Vec::new(),
+        items: Vec::new(),
+        action_open: 0..0,
+    };
+    let mut state = Some(State::Text);
+    while let Some(s) = state {
+        state = l.step(s);
+    }
+    if !matches!(l.items.last().map(|i| i.typ), Some(T::Eof | T::Error)) {
+        l.items.push(Item {
+            typ: T::Eof,
+            start: input.len(),
+            end: input.len(),
+            msg: String::new(),
+            opened: None,
+        });
+    }
+    l.items
+}
+
+impl<'a> Lexer<'a> {
+    fn rest(&self) -> &'a str {
+        &self.input[self.pos.min(self.input.len())..]
+    }
+
+    fn next(&mut self) -> Option<char> {
+        let c = self.rest().chars().next()?;
+        self.pos += c.len_utf8();
+        Some(c)
+    }
+
+    fn peek(&self) -> Option<char> {
+        self.rest().chars().next()
+    }
+
+    fn backup(&mut self, c: Option<char>) {
+        if let Some(c) = c {
+            self.pos -= c.len_utf8();
+        }
+    }
+
+    fn emit(&mut self, typ: T) {
+        self.items.push(Item {
+            typ,
+            start: self.start,
+            end: self.pos,
+            msg: String::new(),
+            opened: None,
+        });
+        self.start = self.pos;
+    }
+
+    fn ignore(&mut self) {
+        self.start = self.pos;
+    }
+
+    fn accept(&mut self, valid: &str) -> bool {
+        match self.peek() {
+            Some(c) if valid.contains(c) => {
+                self.pos += c.len_utf8();
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn accept_run(&mut self, valid: &str) {
+        while self.accept(valid) {}
+    }
+
+    fn errorf(&mut self, msg: String, opened: Option<Range<usize>>) -> Option<State> {
+        self.items.push(Item {
+            typ: T::Error,
+            start: self.start,
+            end: self.pos.max(self.start),
+            msg,
+            opened,
+        });
+        None
+    }
+
+    fn at_right_delim(&self) -> (bool, bool) {
+        let rest = self.rest();
+        if has_right_trim(rest) && rest[2..].starts_with(RIGHT) {
+            return (true, true);
+        }
+        (rest.starts_with(RIGHT), false)
+    }
+
+    fn at_terminator(&self) -> bool {
+        match self.peek() {
+            None => true,
+            Some(c) if is_space(c) => true,
+            Some('.' | ',' | '|' | ':' | ')' | '(') => true,
+            Some(_) => self.rest().starts_with(RIGHT),
+        }
+    }
+
+    fn step(&mut self, state: State) -> Option<State> {
+        match state {
+            State::Text => {
+                if let Some(x) = self.rest().find(LEFT) {
+                    let at = self.pos + x;
+                    if x > 0 {
+                        let mut trim = 0;
+                        if has_left_trim(&self.input[at + LEFT.len()..]) {
+                            let text = &self.input[self.start..at];
+                            trim = text.len() - text.trim_end_matches(is_space).len();
+                        }
+                        self.pos = at - trim;
+                        if self.pos > self.start {
+                            self.emit(T::Text);
+                        }
+                        self.pos = at;
+                        self.ignore();
+                    }
+                    return Some(State::LeftDelim);
+                }
+                self.pos = self.input.len();
+                if self.pos > self.start {
+                    self.emit(T::Text);
+                }
+                self.emit(T::Eof);
+                None
+            }
+            State::LeftDelim => {
+                let open = self.pos;
+                self.pos += LEFT.len();
+                let trim = has_left_trim(self.rest());
+                let after = if trim { 2 } else { 0 };
+                if self.rest()[after..].starts_with("/*") {
+                    self.action_open = open..self.pos;
+                    self.pos += after;
+                    self.ignore();
+                    return Some(State::Comment);
+                }
+                self.emit(T::LeftDelim);
+                self.action_open = open..self.pos;
+                self.pos += after;
+                self.ignore();
+                self.paren_depth = 0;
+                self.parens.clear();
+                Some(State::InsideAction)
+            }
+            State::Comment => {
+                self.pos += 2;
+                let Some(x) = self.rest().find("*/") else {
+                    let open = self.action_open.clone();
+                    return self.errorf("unclosed comment".into(), Some(open));
+                };
+                self.pos += x + 2;
+                let (delim, trim) = self.at_right_delim();
+                if !delim {
+                    let open = self.action_open.clone();
+                    return self.errorf("comment ends before closing delimiter".into(), Some(open));
+                }
+                if trim {
+                    self.pos += 2;
+                }
+                self.pos += RIGHT.len();
+                if trim {
+                    self.pos += self.rest().len() - self.rest().trim_start_matches(is_space).len();
+                }
+                self.ignore();
+                Some(State::Text)
+            }
+            State::RightDelim => {
+                let (_, trim) = self.at_right_delim();
+                if trim {
+                    self.pos += 2;
+                    self.ignore();
+                }
+                self.pos += RIGHT.len();
+                self.emit(T::RightDelim);
+                if trim {
+                    self.pos += self.rest().len() - self.rest().trim_start_matches(is_space).len();
+                    self.ignore();
+                }
+                Some(State::Text)
+            }
+            State::InsideAction => {
+                let (delim, _) = self.at_right_delim();
+                if delim {
+                    if self.paren_depth == 0 {
+                        return Some(State::RightDelim);
+                    }
+                    let open = self.parens.last().map(|&p| p..p + 1);
+                    return self.errorf("unclosed left paren".into(), open);
+                }
+                let r = self.next();
+                match r {
+                    None => {
+                        let open = self.action_open.clone();
+                        self.errorf("unclosed action".into(), Some(open))
+                    }
+                    Some(c) if is_space(c) => {
+                        self.backup(r);
+                        Some(State::Space)
+                    }
+                    Some('=') => {
+                        self.emit(T::Assign);
+                        Some(State::InsideAction)
+                    }
+                    Some(':') => {
+                        if self.next() != Some('=') {
+                            return self.errorf("expected :=".into(), None);
+                        }
+                        self.emit(T::Declare);
+                        Some(State::InsideAction)
+                    }
+                    Some('|') => {
+                        self.emit(T::Pipe);
+                        Some(State::InsideAction)
+                    }
+                    Some('"') => Some(State::Quote),
+                    Some('`') => Some(State::RawQuote),
+                    Some('$') => Some(State::Variable),
+                    Some('\'') => Some(State::Char),
+                    // ".field" unless a digit (or nothing) follows: then a number.
+                    Some('.')
+                        if self
+                            .rest()
+                            .as_bytes()
+                            .first()
+                            .is_some_and(|b| !b.is_ascii_digit()) =>
+                    {
+                        Some(State::Field)
+                    }
+                    Some('.' | '+' | '-' | '0'..='9') => {
+                        self.backup(r);
+                        Some(State::Number)
+                    }
+                    Some(c) if is_alnum(c) => {
+                        self.backup(r);
+                        Some(State::Identifier)
+                    }
+                    Some('(') => {
+                        self.paren_depth += 1;
+                        self.parens.push(self.pos - 1);
+                        self.emit(T::LeftParen);
+                        Some(State::InsideAction)
+                    }
+                    Some(')') => {
+                        self.paren_depth -= 1;
+                        self.parens.pop();
+                        if self.paren_depth < 0 {
+                            return self.errorf("unexpected right paren".into(), None);
+                        }
+                        self.emit(T::RightParen);
+                        Some(State::InsideAction)
+                    }
+                    Some(c) if c.is_ascii() && !c.is_ascii_control() => {
+                        self.emit(T::Char);
+                        Some(State::InsideAction)
+                    }
+                    Some(c) => self.errorf(
+                        format!("unrecognized character in action: {}", sharp_u(c)),
+                        None,
+                    ),
+                }
+            }
+            State::Space => {
+                let mut n = 0;
+                while let Some(c) = self.peek() {
+                    if !is_space(c) {
+                        break;
+                    }
+                    self.pos += c.len_utf8();
+                    n += 1;
+                }
+                // A " -}}" closing delimiter starts with a space: leave it.
+                let before = &self.input[self.pos - 1..];
+                if has_right_trim(before) && before[2..].starts_with(RIGHT) {
+                    self.pos -= 1;
+                    if n == 1 {
+                        return Some(State::RightDelim);
+                    }
+                }
+                self.emit(T::Space);
+                Some(State::InsideAction)
+            }
+            State::Identifier => loop {
+                let r = self.next();
+                match r {
+                    Some(c) if is_alnum(c) => {}
+                    _ => {
+                        self.backup(r);
+                        if !self.at_terminator() {
+                            let c = self.peek().unwrap_or('\u{FFFD}');
+                            return self.errorf(format!("bad character {}", sharp_u(c)), None);
+                        }
+                        let word = &self.input[self.start..self.pos];
+                        let typ = match word {
+                            "block" => T::Block,
+                            "break" => T::Break,
+                            "continue" => T::Continue,
+                            "define" => T::Define,
+                            "else" => T::Else,
+                            "end" => T::End,
+                            "if" => T::If,
+                            "range" => T::Range,
+                            "nil" => T::Nil,
+                            "template" => T::Template,
+                            "with" => T::With,
+                            "true" | "false" => T::Bool,
+                            _ => T::Identifier,
+                        };
+                        self.emit(typ);
+                        return Some(State::InsideAction);
+                    }
+                }
+            },
+            State::Variable => {
+                if self.at_terminator() {
+                    self.emit(T::Variable);
+                    return Some(State::InsideAction);
+                }
+                self.field_or_variable(T::Variable)
+            }
+            State::Field => self.field_or_variable(T::Field),
+            State::Char => {
+                loop {
+                    match self.next() {
+                        Some('\\') => {
+                            if matches!(self.next(), None | Some('\n')) {
+                                return self.errorf("unterminated character constant".into(), None);
+                            }
+                        }
+                        None | Some('\n') => {
+                            return self.errorf("unterminated character constant".into(), None);
+                        }
+                        Some('\'') => break,
+                        Some(_) => {}
+                    }
+                }
+                self.emit(T::CharConstant);
+                Some(State::InsideAction)
+            }
+            State::Number => {
+                if !self.scan_number() {
+                    let text = go_quote(&self.input[self.start..self.pos]);
+                    return self.errorf(format!("bad number syntax: {text}"), None);
+                }
+                if matches!(self.peek(), Some('+' | '-')) {
+                    // Complex: 1+2i, no spaces, must end in 'i'.
+                    if !self.scan_number() || !self.input[..self.pos].ends_with('i') {
+                        let text = go_quote(&self.input[self.start..self.pos]);
+                        return self.errorf(format!("bad number syntax: {text}"), None);
+                    }
+                    self.emit(T::Complex);
+                } else {
+                    self.emit(T::Number);
+                }
+                Some(State::InsideAction)
+            }
+            State::Quote => {
+                loop {
+                    match self.next() {
+                        Some('\\') => {
+                            if matches!(self.next(), None | Some('\n')) {
+                                return self.errorf("unterminated quoted string".into(), None);
+                            }
+                        }
+                        None | Some('\n') => {
+                            return self.errorf("unterminated quoted string".into(), None);
+                        }
+                        Some('"') => break,
+                        Some(_) => {}
+                    }
+                }
+                self.emit(T::String);
+                Some(State::InsideAction)
+            }
+            State::RawQuote => {
+                loop {
+                    match self.next() {
+                        None => return self.errorf("unterminated raw quoted string".into(), None),
+                        Some('`') => break,
+                        Some(_) => {}
+                    }
+                }
+                self.emit(T::RawString);
+                Some(State::InsideAction)
+            }
+        }
+    }
+
+    fn field_or_variable(&mut self, typ: T) -> Option<State> {
+        if self.at_terminator() {
+            self.emit(if typ == T::Variable {
+                T::Variable
+            } else {
+                T::Dot
+            });
+            return Some(State::InsideAction);
+        }
+        while let Some(c) = self.peek() {
+            if !is_alnum(c) {
+                break;
+            }
+            self.pos += c.len_utf8();
+        }
+        if !self.at_terminator() {
+            let c = self.peek().unwrap_or('\u{FFFD}');
+            return self.errorf(format!("bad character {}", sharp_u(c)), None);
+        }
+        self.emit(typ);
+        Some(State::InsideAction)
+    }
+
+    fn scan_number(&mut self) -> bool {
+        self.accept("+-");
+        let mut digits = "0123456789_";
+        if self.accept("0") {
+            // A leading 0 does not mean octal in floats.
+            if self.accept("xX") {
+                digits = "0123456789abcdefABCDEF_";
+            } else if self.accept("oO") {
+                digits = "01234567_";
+            } else if self.accept("bB") {
+                digits = "01_";
+            }
+        }
+        self.accept_run(digits);
+        if self.accept(".") {
+            self.accept_run(digits);
+        }
+        if digits.len() == 11 && self.accept("eE") {
+            self.accept("+-");
+            self.accept_run("0123456789_");
+        }
+        if digits.len() == 23 && self.accept("pP") {
+            self.accept("+-");
+            self.accept_run("0123456789_");
+        }
+        self.accept("i");
+        if self.peek().is_some_and(is_alnum) {
+            self.next();
+            return false;
+        }
+        true
+    }
+}
+
+/// Go's `%#U`: `U+0041 'A'`, or just `U+0000` when not printable.
+fn sharp_u(c: char) -> String {
+    if is_go_printable(c) {
+        format!("U+{:04X} '{c}'", c as u32)
+    } else {
+        format!("U+{:04X}", c as u32)
+    }
+}
+
+/// An approximation of Go's `strconv.IsPrint`.
+fn is_go_printable(c: char) -> bool {
+    if c.is_ascii() {
+        return (' '..='~').contains(&c);
+    }
+    !c.is_control()
+        && !c.is_whitespace()
+        && !matches!(c as u32, 0xAD | 0x200B..=0x200F | 0x2028..=0x202E | 0x2060..=0x206F | 0xFEFF | 0xFFF9..=0xFFFB)
+}
+
+/// Go's `%q` (`strconv.Quote`), close enough for error messages.
+fn go_quote(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{7}' => out.push_str("\\a"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{b}' => out.push_str("\\v"),
+            c if is_go_printable(c) => out.push(c),
+            c if (c as u32) < 0x80 => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x10000 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push_str(&format!("\\U{:08x}", c as u32)),
+        }
+    }
+    out.push('"');
+    out
+}
+
+// ---------------------------------------------------------------------------
+// Literal checks the parser delegates to strconv and fmt in Go.
+
+/// `strconv.UnquoteChar`: one (possibly escaped) character at the start of
+/// `s`; returns the rest.
+fn unquote_char(s: &str, quote: char) -> Option<&str> {
+    let mut it = s.chars();
+    let c = it.next()?;
+    if c == quote && (quote == '\'' || quote == '"') {
+        return None;
+    }
+    if c != '\\' {
+        return Some(it.as_str());
+    }
+    let esc = it.next()?;
+    let rest = it.as_str();
+    match esc {
+        'a' | 'b' | 'f' | 'n' | 'r' | 't' | 'v' | '\\' => Some(rest),
+        'x' | 'u' | 'U' => {
+            let n = match esc {
+                'x' => 2,
+                'u' => 4,
+                _ => 8,
+            };
+            let hex = rest.get(..n)?;
+            if !hex.bytes().all(|d| d.is_ascii_hexdigit()) {
+                return None;
+            }
+            let v = u32::from_str_radix(hex, 16).ok()?;
+            if esc != 'x' && char::from_u32(v).is_none() {
+                return None;
+            }
+            Some(&rest[n..])
+        }
+        '0'..='7' => {
+            let digits = rest.get(..2)?;
+            if !digits.bytes().all(|d| (b'0'..=b'7').contains(&d)) {
+                return None;
+            }
+            let v = (esc as u32 - '0' as u32) * 64 + u32::from_str_radix(digits, 8).ok()?;
+            (v <= 255).then_some(&rest[2..])
+        }
+        '\'' | '"' if esc == quote => Some(rest),
+        _ => None,
+    }
+}
+
+/// `strconv.Unquote` for the `"…"` tokens the lexer produces.
+fn valid_quoted(tok: &str) -> bool {
+    let Some(mut s) = tok.strip_prefix('"').and_then(|t| t.strip_suffix('"')) else {
+        return false;
+    };
+    while !s.is_empty() {
+        if s.starts_with('\n') {
+            return false;
+        }
+        match unquote_char(s, '"') {
+            Some(rest) => s = rest,
+            None => return false,
+        }
+    }
+    true
+}
+
+/// Go's `underscoreOK`: `_` only between digits (or after a base prefix).
+fn underscore_ok(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    if matches!(b.first(), Some(b'+' | b'-')) {
+        i = 1;
+    }
+    let mut saw = b'^';
+    let mut hex = false;
+    if b.len() >= i + 2
+        && b[i] == b'0'
+        && matches!(b[i + 1].to_ascii_lowercase(), b'b' | b'o' | b'x')
+    {
+        hex = b[i + 1].eq_ignore_ascii_case(&b'x');
+        i += 2;
+        saw = b'0';
+    }
+    while i < b.len() {
+        let c = b[i];
+        if c.is_ascii_digit() || (hex && c.is_ascii_hexdigit()) {
+            saw = b'0';
+        } else if c == b'_' {
+            if saw != b'0' {
+                return false;
+            }
+            saw = b'_';
+        } else {
+            if saw == b'_' {
+                return false;
+            }
+            saw = b'!';
+        }
+        i += 1;
+    }
+    saw != b'_'
+}
+
+/// `strconv.ParseUint(s, 0, 64)` succeeds; with `signed`, `ParseInt`.
+fn go_parse_int_ok(s: &str, signed: bool) -> bool {
+    let mut body = s;
+    let mut neg = false;
+    if signed && let Some(rest) = s.strip_prefix(['+', '-']) {
+        neg = s.starts_with('-');
+        body = rest;
+    }
+    if body.is_empty() {
+        return false;
+    }
+    let b = body.as_bytes();
+    let (base, digits) = if b[0] == b'0'
+        && b.len() >= 3
+        && matches!(b[1].to_ascii_lowercase(), b'b' | b'o' | b'x')
+    {
+        let base = match b[1].to_ascii_lowercase() {
+            b'b' => 2,
+            b'o' => 8,
+            _ => 16,
+        };
+        (base, &body[2..])
+    } else if b[0] == b'0' {
+        (8, &body[1..])
+    } else {
+        (10, body)
+    };
+    let mut n: u128 = 0;
+    let mut underscores = false;
+    for c in digits.chars() {
+        if c == '_' {
+            underscores = true;
+            continue;
+        }
+        let Some(d) = c.to_digit(base) else {
+            return false;
+        };
+        n = n * u128::from(base) + u128::from(d);
+        if n > u128::from(u64::MAX) {
+            return false;
+        }
+    }
+    if underscores && !underscore_ok(s) {
+        return false;
+    }
+    if signed {
+        let limit = if neg { 1u128 << 63 } else { (1u128 << 63) - 1 };
+        return n <= limit;
+    }
+    true
+}
+
+/// `strconv.ParseFloat(s, 64)` succeeds (syntax, and no overflow).
+fn go_parse_float_ok(s: &str) -> bool {
+    go_parse_float(s).is_ok()
+}
+
+/// `strconv.ParseFloat(s, 64)`: `Err("invalid syntax")` or
+/// `Err("value out of range")` as `NumError` words them.
+fn go_parse_float(s: &str) -> Result<(), &'static str> {
+    if go_float_syntax(s) {
+        if go_float_finite(s) {
+            Ok(())
+        } else {
+            Err("value out of range")
+        }
+    } else {
+        Err("invalid syntax")
+    }
+}
+
+fn go_float_finite(s: &str) -> bool {
+    let body = s.trim_start_matches(['+', '-']);
+    if body.len() > 2
+        && body.as_bytes()[0] == b'0'
+        && body.as_bytes()[1].eq_ignore_ascii_case(&b'x')
+    {
+        let digits = &body[2..];
+        let (mant_part, exp_part) = digits.split_once(['p', 'P']).unwrap_or((digits, "0"));
+        let mut mant = 0.0f64;
+        let mut frac = 0i64;
+        let mut dot = false;
+        for c in mant_part.chars() {
+            match c {
+                '.' => dot = true,
+                '_' => {}
+                c => {
+                    mant = mant * 16.0 + f64::from(c.to_digit(16).unwrap_or(0));
+                    if dot {
+                        frac += 1;
+                    }
+                }
+            }
+        }
+        let exp: i64 = exp_part
+            .replace('_', "")
+            .parse::<i64>()
+            .unwrap_or(0)
+            .clamp(-100_000, 100_000);
+        return mant == 0.0 || mant.log2() + ((exp - 4 * frac) as f64) < 1024.0;
+    }
+    s.replace('_', "").parse::<f64>().is_ok_and(f64::is_finite)
+}
+
+/// Go's `readFloat` syntax, including `_` placement.
+fn go_float_syntax(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    if matches!(b.first(), Some(b'+' | b'-')) {
+        i = 1;
+    }
+    let mut hex = false;
+    if i + 2 < b.len() && b[i] == b'0' && b[i + 1].eq_ignore_ascii_case(&b'x') {
+        hex = true;
+        i += 2;
+    }
+    let mut underscores = false;
+    let mut sawdot = false;
+    let mut sawdigits = false;
+    while i < b.len() {
+        let c = b[i];
+        if c == b'_' {
+            underscores = true;
+        } else if c == b'.' {
+            if sawdot {
+                break;
+            }
+            sawdot = true;
+        } else if c.is_ascii_digit() || (hex && c.is_ascii_hexdigit()) {
+            sawdigits = true;
+        } else {
+            break;
+        }
+        i += 1;
+    }
+    if !sawdigits {
+        return false;
+    }
+    let exp_char = if hex { b'p' } else { b'e' };
+    if i < b.len() && b[i].to_ascii_lowercase() == exp_char {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        if !b.get(i).is_some_and(u8::is_ascii_digit) {
+            return false;
+        }
+        while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'_') {
+            underscores |= b[i] == b'_';
+            i += 1;
+        }
+    } else if hex {
+        return false;
+    }
+    i == b.len() && (!underscores || underscore_ok(s))
+}
+
+/// `fmt.Sscan` into a `complex128`, as Go's parser does for `1+2i` tokens.
+fn complex_error(text: &str) -> Option<String> {
+    const COMPLEX: &str = "syntax error scanning complex number";
+    let b = text.as_bytes();
+    let mut pos = 0;
+    let accept = |pos: &mut usize, set: &[u8]| -> bool {
+        if b.get(*pos).is_some_and(|c| set.contains(c)) {
+            *pos += 1;
+            true
+        } else {
+            false
+        }
+    };
+    // fmt's floatToken.
+    let float_token = |pos: &mut usize| -> String {
+        let start = *pos;
+        if accept(pos, b"nN") && accept(pos, b"aA") && accept(pos, b"nN") {
+            return text[start..*pos].to_string();
+        }
+        accept(pos, b"+-");
+        if accept(pos, b"iI") && accept(pos, b"nN") && accept(pos, b"fF") {
+            return text[start..*pos].to_string();
+        }
+        let mut digits: &[u8] = b"0123456789_";
+        let mut exp: &[u8] = b"eEpP";
+        if accept(pos, b"0") && accept(pos, b"xX") {
+            digits = b"0123456789aAbBcCdDeEfF_";
+            exp = b"pP";
+        }
+        while accept(pos, digits) {}
+        if accept(pos, b".") {
+            while accept(pos, digits) {}
+        }
+        if accept(pos, exp) {
+            accept(pos, b"+-");
+            while accept(pos, b"0123456789_") {}
+        }
+        text[start..*pos].to_string()
+    };
+    let real = float_token(&mut pos);
+    let sign_at = pos;
+    if !accept(&mut pos, b"+-") {
+        return Some(COMPLEX.into());
+    }
+    let imag = format!("{}{}", &text[sign_at..pos], float_token(&mut pos));
+    if !accept(&mut pos, b"i") {
+        return Some(COMPLEX.into());
+    }
+    for part in [real, imag] {
+        // fmt's convertFloat: a 'p' without 'x' is a decimal mantissa with a
+        // binary exponent, parsed in two steps.
+        if let Some(p) = part.find('p')
+            && !part.contains(['x', 'X'])
+        {
+            if let Err(why) = go_parse_float(&part[..p]) {
+                return Some(format!(
+                    "strconv.ParseFloat: parsing {}: {why}",
+                    go_quote(&part)
+                ));
+            }
+            let e = part[p + 1..]
+                .strip_prefix(['+', '-'])
+                .unwrap_or(&part[p + 1..]);
+            if e.is_empty() || !e.bytes().all(|c| c.is_ascii_digit()) {
+                return Some(format!(
+                    "strconv.Atoi: parsing {}: invalid syntax",
+                    go_quote(&part)
+                ));
+            }
+            continue;
+        }
+        if let Err(why) = go_parse_float(&part) {
+            return Some(format!(
+                "strconv.ParseFloat: parsing {}: {why}",
+                go_quote(&part)
+            ));
+        }
+    }
+    None
+}
+
+/// `NumberNode` construction: `None` if valid, else Go's message.
+fn number_error(text: &str, typ: T) -> Option<String> {
+    match typ {
+        T::CharConstant => {
+            let inner = &text[1..];
+            match unquote_char(inner, '\'') {
+                None => Some("invalid syntax".into()),
+                Some("'") => None,
+                Some(_) => Some(format!("malformed character constant: {text}")),
+            }
+        }
+        T::Complex => complex_error(text),
+        _ => {
+            if let Some(im) = text.strip_suffix('i')
+                && go_parse_float_ok(im)
+            {
+                return None;
+            }
+            if go_parse_int_ok(text, false) || go_parse_int_ok(text, true) {
+                return None;
+            }
+            if go_parse_float_ok(text) {
+                if !text.contains(['.', 'e', 'E', 'p', 'P']) {
+                    return Some(format!("integer overflow: {}", go_quote(text)));
+                }
+                return None;
+            }
+            Some(format!("illegal number syntax: {}", go_quote(text)))
+        }
+    }
+}
+
+/// The template name in `define`/`template`/`block`, unquoted.
+fn unquote_name(tok: &str, typ: T) -> Option<String> {
+    match typ {
+        T::RawString => Some(tok.trim_matches('`').replace('\r', "")),
+        _ if valid_quoted(tok) => Some(decode_simple(&tok[1..tok.len() - 1])),
+        _ => None,
+    }
+}
+
+/// Enough unescaping to compare template names; exotic escapes are kept
+/// verbatim since only equality between names matters.
+fn decode_simple(s: &str) -> String {
+    s.replace("\\\"", "\"").replace("\\\\", "\\")
+}
+
+// ---------------------------------------------------------------------------
+// Parser: a port of text/template/parse/parse.go that records what the
+// linter needs instead of building nodes.
+
+/// How a command's first operand behaves, for Go's "non executable command"
+/// check, plus its static value path.
+#[derive(Clone)]
+struct Operand {
+    literal: bool,
+    path: Option<Vec<String>>,
+}
+
+struct Pipe {
+    path: Option<Vec<String>>,
+}
+
+enum Listed {
+    Text(bool),
+    Other,
+    End(Range<usize>),
+    Else { range: Range<usize> },
+}
+
+#[derive(Clone)]
+struct Var {
+    name: String,
+    path: Option<Vec<String>>,
+}
+
+struct Parser<'a> {
+    src: &'a str,
+    items: Vec<Item>,
+    idx: usize,
+    vars: Vec<Var>,
+    dot: Option<Vec<String>>,
+    range_depth: usize,
+    depth: usize,
+    /// Opening actions of the controls being parsed, innermost last.
+    open: Vec<Range<usize>>,
+    /// `{{` of the action being parsed.
+    action_start: usize,
+    /// Defined template names and whether their body is empty.
+    defs: Vec<(String, bool)>,
+    furthest: std::cell::Cell<usize>,
+    /// Go's `actionLine`: the `{{` of the action being read, cleared (not
+    /// restored) when an action finishes, exactly as Go does.
+    action_line: Option<usize>,
+    is_function: Option<&'a dyn Fn(&str) -> bool>,
+    info: TemplateInfo,
+}
+
+type PResult<T> = Result<T, TemplateError>;
+
+impl<'a> Parser<'a> {
+    fn new(src: &'a str, items: Vec<Item>) -> Self {
+        Parser {
+            src,
+            items,
+            idx: 0,
+            vars: vec![Var {
+                name: "$".into(),
+                path: Some(Vec::new()),
+            }],
+            dot: Some(Vec::new()),
+            range_depth: 0,
+            depth: 0,
+            open: Vec::new(),
+            action_start: 0,
+            defs: Vec::new(),
+            furthest: std::cell::Cell::new(0),
+            action_line: None,
+            is_function: None,
+            info: TemplateInfo::default(),
+        }
+    }
+
+    fn item(&self, i: usize) -> &Item {
+        let i = i.min(self.items.len() - 1);
+        // Go words its messages with the line of the newest token its
+        // lexer produced, lookahead included; remember how far that is.
+        self.furthest.set(self.furthest.get().max(i));
+        &self.items[i]
+    }
+
+    fn next(&mut self) -> Item {
+        let it = self.item(self.idx).clone();
+        if self.idx < self.items.len() - 1 {
+            self.idx += 1;
+        } else {
+            // Past the final EOF/error item: keep returning it, but let a
+            // later backup() land on it again.
+            self.idx = self.items.len();
+        }
+        it
+    }
+
+    fn backup(&mut self) {
+        self.idx = self.idx.saturating_sub(1);
+    }
+
+    fn peek(&self) -> Item {
+        self.item(self.idx).clone()
+    }
+
+    fn next_non_space(&mut self) -> Item {
+        loop {
+            let t = self.next();
+            if t.typ != T::Space {
+                return t;
+            }
+        }
+    }
+
+    fn peek_non_space(&mut self) -> Item {
+        while self.item(self.idx).typ == T::Space && self.idx < self.items.len() {
+            self.idx += 1;
+        }
+        self.peek()
+    }
+
+    fn text(&self, it: &Item) -> &'a str {
+        &self.src[it.start..it.end]
+    }
+
+    fn err(&self, message: impl Into<String>, range: Range<usize>) -> TemplateError {
+        let go_line_at = self.items[self.furthest.get()].start;
+        TemplateError {
+            kind: TemplateErrorKind::Syntax,
+            message: message.into(),
+            range,
+            opened_at: None,
+            action_start: None,
+            go_line_at,
+        }
+    }
+
+    /// Go's `unexpected`: a lexer error speaks for itself.
+    fn unexpected(&self, it: &Item, context: &str) -> TemplateError {
+        if it.typ == T::Error {
+            return TemplateError {
+                kind: TemplateErrorKind::Syntax,
+                message: it.msg.clone(),
+                range: it.start..it.end,
+                opened_at: it.opened.clone(),
+                action_start: self.action_line,
+                go_line_at: it.start,
+            };
+        }
+        let mut e = self.err(
+            format!("unexpected {} in {context}", self.describe(it)),
+            it.start..it.end,
+        );
+        if it.typ == T::Eof {
+            e.opened_at = self.open.last().cloned();
+        }
+        e
+    }
+
+    /// Go's `item.String()`.
+    fn describe(&self, it: &Item) -> String {
+        match it.typ {
+            T::Eof => "EOF".into(),
+            T::Error => it.msg.clone(),
+            t if t.is_keyword() => format!("<{}>", self.text(it)),
+            _ => {
+                let v = self.text(it);
+                if v.len() > 10 {
+                    let short: String = v.chars().take(10).collect();
+                    format!("{}...", go_quote(&short))
+                } else {
+                    go_quote(v)
+                }
+            }
+        }
+    }
+
+    fn enter(&mut self, at: Range<usize>) -> PResult<()> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            return Err(TemplateError {
+                kind: TemplateErrorKind::Unsupported,
+                message: format!("template nests more than {MAX_NESTING} levels deep; not checked"),
+                go_line_at: at.start,
+                range: at,
+                opened_at: None,
+                action_start: None,
+            });
+        }
+        Ok(())
+    }
+
+    /// Go's top-level `parse`; returns whether the top-level template is
+    /// empty in Go's `IsEmptyTree` sense.
+    fn parse(&mut self) -> PResult<bool> {
+        let mut empty = true;
+        while self.peek().typ != T::Eof {
+            if self.peek().typ == T::LeftDelim {
+                let delim_idx = self.idx;
+                let delim = self.next();
+                if self.next_non_space().typ == T::Define {
+                    self.action_start = delim.start;
+                    self.parse_definition(delim.start)?;
+                    continue;
+                }
+                self.idx = delim_idx;
+            }
+            match self.text_or_action()? {
+                Listed::End(r) => return Err(self.err("unexpected {{end}}", r)),
+                Listed::Else { range } => return Err(self.err("unexpected {{else}}", range)),
+                Listed::Text(blank) => empty &= blank,
+                Listed::Other => empty = false,
+            }
+        }
+        Ok(empty)
+    }
+
+    /// Runs `body` as a separate template tree (define/block): fresh
+    /// variables, unknown dot, no enclosing range.
+    fn in_new_tree<R>(&mut self, body: impl FnOnce(&mut Self) -> PResult<R>) -> PResult<R> {
+        let vars = std::mem::replace(
+            &mut self.vars,
+            vec![Var {
+                name: "$".into(),
+                path: None,
+            }],
+        );
+        let dot = self.dot.take();
+        let range_depth = std::mem::replace(&mut self.range_depth, 0);
+        let r = body(self);
+        self.vars = vars;
+        self.dot = dot;
+        self.range_depth = range_depth;
+        r
+    }
+
+    fn add_definition(&mut self, name: &str, empty: bool, at: Range<usize>) -> PResult<()> {
+        if let Some(existing) = self.defs.iter_mut().find(|(n, _)| n == name) {
+            if existing.1 {
+                existing.1 = empty;
+            } else if !empty {
+                return Err(self.err(
+                    format!(
+                        "template: multiple definition of template {}",
+                        go_quote(name)
+                    ),
+                    at,
+                ));
+            }
+        } else {
+            self.defs.push((name.to_string(), empty));
+        }
+        self.info.defined_templates.push((name.to_string(), at));
+        Ok(())
+    }
+
+    fn parse_definition(&mut self, open: usize) -> PResult<()> {
+        const CONTEXT: &str = "define clause";
+        let name_tok = self.next_non_space();
+        if name_tok.typ != T::String && name_tok.typ != T::RawString {
+            return Err(self.unexpected(&name_tok, CONTEXT));
+        }
+        let Some(name) = unquote_name(self.text(&name_tok), name_tok.typ) else {
+            return Err(self.err("invalid syntax", name_tok.start..name_tok.end));
+        };
+        let close = self.next_non_space();
+        if close.typ != T::RightDelim {
+            return Err(self.unexpected(&close, CONTEXT));
+        }
+        let at = open..close.end;
+        let (empty, end) = self.in_new_tree(|p| {
+            p.open.push(at.clone());
+            let r = p.item_list();
+            p.open.pop();
+            r
+        })?;
+        if let Listed::Else { range } = end {
+            return Err(self.err(format!("unexpected {{{{else}}}} in {CONTEXT}"), range));
+        }
+        self.add_definition(&name, empty, name_tok.start..name_tok.end)
+    }
+
+    /// Go's `itemList`: up to `{{end}}` or `{{else}}`. Returns whether the
+    /// list is empty in Go's `IsEmptyTree` sense, and the terminator.
+    fn item_list(&mut self) -> PResult<(bool, Listed)> {
+        let mut empty = true;
+        while self.peek_non_space().typ != T::Eof {
+            match self.text_or_action()? {
+                end @ (Listed::End(_) | Listed::Else { .. }) => return Ok((empty, end)),
+                Listed::Text(blank) => empty &= blank,
+                Listed::Other => empty = false,
+            }
+        }
+        let eof = self.peek();
+        let mut e = self.err("unexpected EOF", eof.start..eof.end);
+        e.opened_at = self.open.last().cloned();
+        Err(e)
+    }
+
+    fn text_or_action(&mut self) -> PResult<Listed> {
+        let tok = self.next_non_space();
+        match tok.typ {
+            T::Text => Ok(Listed::Text(self.text(&tok).trim().is_empty())),
+            T::LeftDelim => {
+                let saved = self.action_start;
+                self.action_start = tok.start;
+                self.action_line = Some(tok.start);
+                let r = self.action();
+                self.action_line = None;
+                self.action_start = saved;
+                r
+            }
+            _ => Err(self.unexpected(&tok, "input")),
+        }
+    }
+
+    fn action(&mut self) -> PResult<Listed> {
+        let tok = self.next_non_space();
+        match tok.typ {
+            T::Block => return self.block_control().map(|_| Listed::Other),
+            T::Break | T::Continue => {
+                let what = if tok.typ == T::Break {
+                    "break"
+                } else {
+                    "continue"
+                };
+                let close = self.next_non_space();
+                if close.typ != T::RightDelim {
+                    return Err(self.unexpected(&close, &format!("{{{{{what}}}}}")));
+                }
+                if self.range_depth == 0 {
+                    return Err(self.err(
+                        format!("{{{{{what}}}}} outside {{{{range}}}}"),
+                        self.action_start..close.end,
+                    ));
+                }
+                return Ok(Listed::Other);
+            }
+            T::Else => {
+                let peek = self.peek_non_space();
+                if peek.typ == T::If || peek.typ == T::With {
+                    return Ok(Listed::Else {
+                        range: self.action_start..peek.start,
+                    });
+                }
+                let close = self.next_non_space();
+                if close.typ != T::RightDelim {
+                    return Err(self.unexpected(&close, "else"));
+                }
+                return Ok(Listed::Else {
+                    range: self.action_start..close.end,
+                });
+            }
+            T::End => {
+                let close = self.next_non_space();
+                if close.typ != T::RightDelim {
+                    return Err(self.unexpected(&close, "end"));
+                }
+                return Ok(Listed::End(self.action_start..close.end));
+            }
+            T::If => return self.parse_control("if").map(|_| Listed::Other),
+            T::Range => return self.parse_control("range").map(|_| Listed::Other),
+            T::With => return self.parse_control("with").map(|_| Listed::Other),
+            T::Template => return self.template_control().map(|_| Listed::Other),
+            _ => {}
+        }
+        self.backup();
+        let open = self.action_start;
+        self.pipeline("command", T::RightDelim, open)?;
+        Ok(Listed::Other)
+    }
+
+    /// Go's `parseControl` for if/range/with, `else if`/`else with` chains
+    /// included.
+    fn parse_control(&mut self, context: &str) -> PResult<()> {
+        let opened = self.action_start;
+        let saved_vars = self.vars.len();
+        let pipe = self.pipeline(context, T::RightDelim, opened)?;
+        let open_range =
+            opened..self.items[self.idx.saturating_sub(1).min(self.items.len() - 1)].end;
+        self.enter(open_range.clone())?;
+        self.open.push(open_range);
+        let outer_dot = self.dot.clone();
+        match context {
+            "range" => {
+                self.range_depth += 1;
+                self.dot = None;
+            }
+            "with" => self.dot = pipe.path,
+            _ => {}
+        }
+        let listed = self.item_list();
+        self.dot = outer_dot;
+        if context == "range" {
+            self.range_depth -= 1;
+        }
+        let (_, next) = listed?;
+        if let Listed::Else { range } = next {
+            let peek = self.peek();
+            if context == "if" && peek.typ == T::If {
+                self.next();
+                self.action_start = range.start;
+                self.parse_control("if")?;
+            } else if context == "with" && peek.typ == T::With {
+                self.next();
+                self.action_start = range.start;
+                self.parse_control("with")?;
+            } else {
+                let (_, next) = self.item_list()?;
+                if let Listed::Else { range } = next {
+                    return Err(self.err("expected end; found {{else}}", range));
+                }
+            }
+        }
+        self.open.pop();
+        self.depth -= 1;
+        self.vars.truncate(saved_vars);
+        Ok(())
+    }
+
+    fn template_name(&mut self, tok: &Item, context: &str) -> PResult<String> {
+        match tok.typ {
+            T::String | T::RawString => unquote_name(self.text(tok), tok.typ)
+                .ok_or_else(|| self.err("invalid syntax", tok.start..tok.end)),
+            _ => Err(self.unexpected(tok, context)),
+        }
+    }
+
+    fn block_control(&mut self) -> PResult<()> {
+        const CONTEXT: &str = "block clause";
+        let open = self.action_start;
+        let tok = self.next_non_space();
+        let name = self.template_name(&tok, CONTEXT)?;
+        self.info
+            .template_calls
+            .push((name.clone(), tok.start..tok.end));
+        self.pipeline(CONTEXT, T::RightDelim, open)?;
+        let at = open..self.items[self.idx.saturating_sub(1).min(self.items.len() - 1)].end;
+        let (empty, end) = self.in_new_tree(|p| {
+            p.open.push(at.clone());
+            let r = p.item_list();
+            p.open.pop();
+            r
+        })?;
+        if let Listed::Else { range } = end {
+            let mut e = self.err(format!("unexpected {{{{else}}}} in {CONTEXT}"), range);
+            // Go raises this on the enclosing tree, whose newest token is
+            // still the block action's `}}`.
+            e.go_line_at = at.end.saturating_sub(1);
+            return Err(e);
+        }
+        self.add_definition(&name, empty, tok.start..tok.end)
+    }
+
+    fn template_control(&mut self) -> PResult<()> {
+        const CONTEXT: &str = "template clause";
+        let open = self.action_start;
+        let tok = self.next_non_space();
+        let name = self.template_name(&tok, CONTEXT)?;
+        self.info.template_calls.push((name, tok.start..tok.end));
+        if self.next_non_space().typ != T::RightDelim {
+            self.backup();
+            self.pipeline(CONTEXT, T::RightDelim, open)?;
+        }
+        Ok(())
+    }
+
+    /// Go's `pipeline`: declarations, then commands up to `end`. `open` is
+    /// where the enclosing action or parenthesis starts (for messages).
+    fn pipeline(&mut self, context: &str, end: T, open: usize) -> PResult<Pipe> {
+        let mut decls: Vec<usize> = Vec::new();
+        loop {
+            let v = self.peek_non_space();
+            if v.typ != T::Variable {
+                break;
+            }
+            let v_idx = self.idx;
+            self.next();
+            let next = self.peek_non_space();
+            match next.typ {
+                T::Assign | T::Declare => {
+                    self.next_non_space();
+                    decls.push(self.vars.len());
+                    self.vars.push(Var {
+                        name: self.text(&v).to_string(),
+                        path: None,
+                    });
+                    break;
+                }
+                T::Char if self.text(&next) == "," => {
+                    self.next_non_space();
+                    decls.push(self.vars.len());
+                    self.vars.push(Var {
+                        name: self.text(&v).to_string(),
+                        path: None,
+                    });
+                    if context == "range" && decls.len() < 2 {
+                        match self.peek_non_space().typ {
+                            T::Variable | T::RightDelim | T::RightParen => continue,
+                            _ => {
+                                return Err(self.err(
+                                    "range can only initialize variables",
+                                    v.start..next.end,
+                                ));
+                            }
+                        }
+                    }
+                    return Err(self.err(
+                        format!("too many declarations in {context}"),
+                        v.start..next.end,
+                    ));
+                }
+                // Not a declaration: `$x` is the pipeline's first operand.
+                _ => {
+                    self.idx = v_idx;
+                    break;
+                }
+            }
+        }
+        let mut cmds: Vec<(Operand, usize, Range<usize>)> = Vec::new();
+        loop {
+            let tok = self.next_non_space();
+            if tok.typ == end {
+                if cmds.is_empty() {
+                    return Err(self.err(format!("missing value for {context}"), open..tok.end));
+                }
+                for (i, (first, _, range)) in cmds.iter().enumerate().skip(1) {
+                    if first.literal {
+                        return Err(self.err(
+                            format!("non executable command in pipeline stage {}", i + 1),
+                            range.clone(),
+                        ));
+                    }
+                }
+                let path = match cmds.as_slice() {
+                    [(first, 1, _)] => first.path.clone(),
+                    _ => None,
+                };
+                let value = if context == "range" {
+                    None
+                } else {
+                    path.clone()
+                };
+                for i in decls {
+                    self.vars[i].path = value.clone();
+                }
+                return Ok(Pipe { path });
+            }
+            match tok.typ {
+                T::Bool
+                | T::CharConstant
+                | T::Complex
+                | T::Dot
+                | T::Field
+                | T::Identifier
+                | T::Number
+                | T::Nil
+                | T::RawString
+                | T::String
+                | T::Variable
+                | T::LeftParen => {
+                    self.backup();
+                    cmds.push(self.command()?);
+                }
+                _ => return Err(self.unexpected(&tok, context)),
+            }
+        }
+    }
+
+    /// Go's `command`: operands up to `|`, `}}` or `)`. Returns the first
+    /// operand, the operand count, and the command's range.
+    fn command(&mut self) -> PResult<(Operand, usize, Range<usize>)> {
+        let start = self.peek_non_space().start;
+        let mut first: Option<Operand> = None;
+        let mut count = 0;
+        let mut end = start;
+        loop {
+            self.peek_non_space();
+            if let Some(op) = self.operand()? {
+                count += 1;
+                end = self.item(self.idx.saturating_sub(1)).end;
+                first.get_or_insert(op);
+            }
+            let tok = self.next();
+            match tok.typ {
+                T::Space => continue,
+                T::RightDelim | T::RightParen => self.backup(),
+                T::Pipe => {}
+                _ => return Err(self.unexpected(&tok, "operand")),
+            }
+            break;
+        }
+        match first {
+            Some(op) => Ok((op, count, start..end)),
+            None => Err(self.err("empty command", start..end)),
+        }
+    }
+
+    /// Go's `operand`: a term and any `.Field` chain glued to it.
+    fn operand(&mut self) -> PResult<Option<Operand>> {
+        let Some((term, term_range)) = self.term()? else {
+            return Ok(None);
+        };
+        let mut segments: Vec<Range<usize>> = Vec::new();
+        let mut chain: Vec<String> = Vec::new();
+        while self.peek().typ == T::Field {
+            let f = self.next();
+            chain.push(self.text(&f)[1..].to_string());
+            segments.push(f.start..f.end);
+        }
+        let extend = |base: &Option<Vec<String>>, more: &[String]| {
+            base.as_ref()
+                .map(|b| b.iter().chain(more).cloned().collect::<Vec<_>>())
+        };
+        match term {
+            Term::Field(first) => {
+                let mut all = vec![first];
+                all.extend(chain);
+                let mut segs = vec![term_range.clone()];
+                segs.extend(segments);
+                let end = segs.last().map_or(term_range.end, |s| s.end);
+                let resolved = extend(&self.dot, &all);
+                self.info.fields.push(FieldRef {
+                    chain: all,
+                    root: FieldRoot::Dot,
+                    range: term_range.start..end,
+                    segments: segs,
+                    resolved: resolved.clone(),
+                });
+                Ok(Some(Operand {
+                    literal: false,
+                    path: resolved,
+                }))
+            }
+            Term::Var(name, path) => {
+                if chain.is_empty() {
+                    return Ok(Some(Operand {
+                        literal: false,
+                        path,
+                    }));
+                }
+                let end = segments.last().map_or(term_range.end, |s| s.end);
+                let resolved = extend(&path, &chain);
+                self.info.fields.push(FieldRef {
+                    chain,
+                    root: FieldRoot::Var(name),
+                    range: term_range.start..end,
+                    segments,
+                    resolved: resolved.clone(),
+                });
+                Ok(Some(Operand {
+                    literal: false,
+                    path: resolved,
+                }))
+            }
+            Term::Literal(text) => {
+                if let Some(first) = segments.first() {
+                    return Err(self.err(
+                        format!("unexpected . after term {}", go_quote(&text)),
+                        first.clone(),
+                    ));
+                }
+                Ok(Some(Operand {
+                    literal: true,
+                    path: None,
+                }))
+            }
+            Term::Dot => {
+                if let Some(first) = segments.first() {
+                    return Err(self.err(
+                        format!("unexpected . after term {}", go_quote(".")),
+                        first.clone(),
+                    ));
+                }
+                Ok(Some(Operand {
+                    literal: true,
+                    path: self.dot.clone(),
+                }))
+            }
+            Term::Expr(path) => {
+                if chain.is_empty() {
+                    return Ok(Some(Operand {
+                        literal: false,
+                        path,
+                    }));
+                }
+                let end = segments.last().map_or(term_range.end, |s| s.end);
+                let resolved = extend(&path, &chain);
+                self.info.fields.push(FieldRef {
+                    chain,
+                    root: FieldRoot::Expr,
+                    range: term_range.start..end,
+                    segments,
+                    resolved: resolved.clone(),
+                });
+                Ok(Some(Operand {
+                    literal: false,
+                    path: resolved,
+                }))
+            }
+        }
+    }
+
+    /// Go's `term`.
+    fn term(&mut self) -> PResult<Option<(Term, Range<usize>)>> {
+        let tok = self.next_non_space();
+        let range = tok.start..tok.end;
+        let text = self.text(&tok);
+        let term = match tok.typ {
+            T::Identifier => {
+                if let Some(is_function) = self.is_function
+                    && !GO_BUILTIN_FUNCTIONS.contains(&text)
+                    && !is_function(text)
+                {
+                    return Err(self.err(format!("function {} not defined", go_quote(text)), range));
+                }
+                self.info.functions.push((text.to_string(), range.clone()));
+                Term::Expr(None)
+            }
+            T::Dot => Term::Dot,
+            T::Nil => Term::Literal("nil".into()),
+            T::Variable => {
+                let Some(var) = self.vars.iter().rev().find(|v| v.name == text) else {
+                    return Err(self.err(format!("undefined variable {}", go_quote(text)), range));
+                };
+                Term::Var(var.name.clone(), var.path.clone())
+            }
+            T::Field => Term::Field(text[1..].to_string()),
+            T::Bool => Term::Literal(text.to_string()),
+            T::CharConstant | T::Complex | T::Number => {
+                if let Some(msg) = number_error(text, tok.typ) {
+                    return Err(self.err(msg, range));
+                }
+                Term::Literal(text.to_string())
+            }
+            T::LeftParen => {
+                self.enter(range.clone())?;
+                let pipe = self.pipeline("parenthesized pipeline", T::RightParen, tok.start)?;
+                self.depth -= 1;
+                let close = self.item(self.idx.saturating_sub(1)).end;
+                return Ok(Some((Term::Expr(pipe.path), tok.start..close)));
+            }
+            T::String | T::RawString => {
+                if tok.typ == T::String && !valid_quoted(text) {
+                    return Err(self.err("invalid syntax", range));
+                }
+                Term::Literal(text.to_string())
+            }
+            _ => {
+                self.backup();
+                return Ok(None);
+            }
+        };
+        Ok(Some((term, range)))
+    }
+}
+
+enum Term {
+    Field(String),
+    Var(String, Option<Vec<String>>),
+    /// Bool, number, string or nil: non-executable, no fields allowed.
+    Literal(String),
+    Dot,
+    /// A function call or parenthesized pipeline, with its static value.
+    Expr(Option<Vec<String>>),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(src: &str) -> Vec<String> {
+        parse_template(src)
+            .unwrap_or_else(|e| panic!("{src}: {e:?}"))
+            .fields
+            .iter()
+            .map(|f| f.to_string())
+            .collect()
+    }
+
+    fn resolved(src: &str) -> Vec<Option<String>> {
+        parse_template(src)
+            .unwrap()
+            .fields
+            .iter()
+            .map(|f| f.resolved.as_ref().map(|p| p.join(".")))
+            .collect()
+    }
+
+    fn err(src: &str) -> (String, Range<usize>) {
+        let e = parse_template(src).expect_err(src);
+        (e.message, e.range)
+    }
+
+    const FLUX_TEMPLATE: &str = r#"Automated image update
+
+Automation name: {{ .AutomationObject }}
+
+Files:
+{{ range $filename, $_ := .Changed.FileChanges -}}
+- {{ $filename }}
+{{ end -}}
+
+Objects:
+{{ range $resource, $changes := .Changed.Objects -}}
+- {{ $resource.Kind | lower }} {{ $resource.Name }}
+  Changes:
+{{- range $_, $change := $changes }}
+    - {{ $change.OldValue }} -> {{ $change.NewValue }}
+{{ end -}}
+{{ end -}}
+"#;
+
+    #[test]
+    fn flux_upstream_style_template() {
+        let info = parse_template(FLUX_TEMPLATE).unwrap();
+        let names: Vec<String> = info.fields.iter().map(|f| f.to_string()).collect();
+        assert_eq!(
+            names,
+            [
+                ".AutomationObject",
+                ".Changed.FileChanges",
+                ".Changed.Objects",
+                "$resource.Kind",
+                "$resource.Name",
+                "$change.OldValue",
+                "$change.NewValue"
+            ]
+        );
+        let top: Vec<String> = info
+            .fields
+            .iter()
+            .filter_map(|f| f.resolved.as_ref())
+            .map(|p| p.join("."))
+            .collect();
+        assert_eq!(
+            top,
+            ["AutomationObject", "Changed.FileChanges", "Changed.Objects"]
+        );
+        assert_eq!(
+            info.functions
+                .iter()
+                .map(|f| f.0.as_str())
+                .collect::<Vec<_>>(),
+            ["lower"]
+        );
+        assert!(info.unknown_functions().is_empty());
+        let auto = &info.fields[0];
+        assert_eq!(&FLUX_TEMPLATE[auto.range.clone()], ".AutomationObject");
+        let kind = &info.fields[3];
+        assert_eq!(&FLUX_TEMPLATE[kind.range.clone()], "$resource.Kind");
+        assert_eq!(kind.root, FieldRoot::Var("$resource".into()));
+        assert_eq!(&FLUX_TEMPLATE[kind.segments[0].clone()], ".Kind");
+    }
+
+    #[test]
+    fn removed_v1beta1_fields_are_listed() {
+        let src = "{{range .Updated.Images}}{{.}}{{end}}";
+        let info = parse_template(src).unwrap();
+        assert_eq!(info.fields.len(), 1);
+        let f = &info.fields[0];
+        assert_eq!(f.chain, ["Updated", "Images"]);
+        assert_eq!(f.root, FieldRoot::Dot);
+        assert!(f.is_dot_rooted());
+        assert_eq!(f.range, 8..23);
+        assert_eq!(
+            f.top_level_path(),
+            Some(&["Updated".to_string(), "Images".to_string()][..])
+        );
+        assert_eq!(
+            f.resolved.as_deref(),
+            Some(&["Updated".to_string(), "Images".to_string()][..])
+        );
+        assert_eq!(
+            resolved("{{with .Changed}}{{.ImageResult.Files}}{{end}}"),
+            [
+                Some("Changed".into()),
+                Some("Changed.ImageResult.Files".into())
+            ]
+        );
+        assert_eq!(
+            resolved("{{$c := .Changed}}{{$c.ImageResult}}"),
+            [Some("Changed".into()), Some("Changed.ImageResult".into())]
+        );
+        assert_eq!(
+            resolved("{{range .Changed.Changes}}{{$.Updated}}{{.NewValue}}{{end}}"),
+            [Some("Changed.Changes".into()), Some("Updated".into()), None]
+        );
+        assert_eq!(resolved(r#"{{define "x"}}{{.Updated}}{{end}}"#), [None]);
+        assert_eq!(
+            resolved("{{range .A}}{{else}}{{.B}}{{end}}"),
+            [Some("A".into()), Some("B".into())]
+        );
+    }
+
+    #[test]
+    fn functions_and_unknowns() {
+        let info = parse_template(r#"{{ now | date "2006" }} {{ upper .Values.team }} {{ printf "%s" (env "HOME") }} {{ sha512sum "x" }}"#).unwrap();
+        let unknown: Vec<&str> = info
+            .functions
+            .iter()
+            .filter(|f| !is_known_function(&f.0))
+            .map(|f| f.0.as_str())
+            .collect();
+        assert_eq!(unknown, ["now", "date", "env"]);
+        assert_eq!(info.unknown_functions().len(), 3);
+        assert!(SPRIG_NONHERMETIC_FUNCTIONS.contains(&"now"));
+        assert_eq!(fields("{{ upper .Values.team }}"), [".Values.team"]);
+    }
+
+    #[test]
+    fn control_structures_parse() {
+        for src in [
+            "{{if .A}}a{{else if .B}}b{{else}}c{{end}}",
+            "{{with .A}}a{{else with .B}}b{{else}}c{{end}}",
+            "{{range $i, $e := .A}}{{if $e}}{{break}}{{end}}{{continue}}{{end}}",
+            "{{range .A}}{{else}}none{{end}}",
+            "{{- /* a comment */ -}}\n{{ .A -}}  x",
+            "{{/* c */}}",
+            r#"{{define "t"}}{{.}}{{end}}{{template "t" .A}}"#,
+            r#"{{block "b" .}}{{.X}}{{end}}"#,
+            "{{$x := 1}}{{$x = 2}}{{$x}}",
+            "{{ .A | printf \"%v\" | len }}",
+            "{{ (index .A 0).B }}",
+            "{{ .A.B.C }}{{ $.D }}",
+            "{{ 1.5 }}{{ 0x1F }}{{ 1e3 }}{{ 'a' }}{{ '\\n' }}{{ 1+2i }}{{ -3 }}{{ 0b101 }}{{ 1_000 }}",
+            "{{ `raw\nstring` }}",
+            "{{\n.A\n}}",
+            "{{.A | }}",
+            "{{nil}}",
+            "plain text",
+            "",
+        ] {
+            assert!(
+                parse_template(src).is_ok(),
+                "{src}: {:?}",
+                parse_template(src)
+            );
+        }
+        let info =
+            parse_template(r#"{{define "t"}}x{{end}}{{template "t"}}{{template "u"}}"#).unwrap();
+        assert_eq!(
+            info.undefined_template_calls()
+                .iter()
+                .map(|c| c.0.as_str())
+                .collect::<Vec<_>>(),
+            ["u"]
+        );
+    }
+
+    #[test]
+    fn syntax_errors_with_offsets() {
+        // Unclosed action: Go blames the end of input; opened_at is the `{{`.
+        let e = parse_template("ab {{ .A").unwrap_err();
+        assert_eq!(
+            (e.message.as_str(), e.range.clone(), e.opened_at),
+            ("unclosed action", 8..8, Some(3..5))
+        );
+        assert_eq!(err("{{end}}"), ("unexpected {{end}}".into(), 0..7));
+        assert_eq!(err("x{{else}}"), ("unexpected {{else}}".into(), 1..9));
+        let e = parse_template("a{{range .A}}b").unwrap_err();
+        assert_eq!(
+            (e.message.as_str(), e.range.clone(), e.opened_at),
+            ("unexpected EOF", 14..14, Some(1..13))
+        );
+        let e = parse_template("{{if .A}}{{with .B}}x{{end}}").unwrap_err();
+        assert_eq!(
+            (e.message.as_str(), e.opened_at),
+            ("unexpected EOF", Some(0..9))
+        );
+        assert_eq!(err(r#"{{define "x"}}y"#).0, "unexpected EOF");
+        assert_eq!(err(r#"{{block "x" .}}y"#).0, "unexpected EOF");
+        assert_eq!(err("{{}}"), ("missing value for command".into(), 0..4));
+        assert_eq!(err("{{if}}{{end}}"), ("missing value for if".into(), 0..6));
+        assert_eq!(
+            err("{{.A | \"x\"}}"),
+            ("non executable command in pipeline stage 2".into(), 7..10)
+        );
+        assert_eq!(
+            err("{{ \"abc }}"),
+            ("unterminated quoted string".into(), 3..10)
+        );
+        assert_eq!(
+            err("{{ `abc }}"),
+            ("unterminated raw quoted string".into(), 3..10)
+        );
+        assert_eq!(
+            err("{{ 'ab }}"),
+            ("unterminated character constant".into(), 3..9)
+        );
+        assert_eq!(
+            err("{{ 'ab' }}"),
+            ("malformed character constant: 'ab'".into(), 3..7)
+        );
+        assert_eq!(err("{{ \"\\q\" }}"), ("invalid syntax".into(), 3..7));
+        // Go's ParseFloat reads 09 as nine, so Go calls it an overflow.
+        assert_eq!(err("{{ 09 }}"), ("integer overflow: \"09\"".into(), 3..5));
+        assert_eq!(
+            err("{{ 0x }}"),
+            ("illegal number syntax: \"0x\"".into(), 3..5)
+        );
+        assert_eq!(
+            err("{{ 1e400 }}"),
+            ("illegal number syntax: \"1e400\"".into(), 3..8)
+        );
+        assert_eq!(
+            err("{{ 1+i }}"),
+            ("syntax error scanning complex number".into(), 3..6)
+        );
+        assert_eq!(err("{{ '' }}"), ("invalid syntax".into(), 3..5));
+        assert_eq!(
+            err("{{ 99999999999999999999 }}"),
+            ("integer overflow: \"99999999999999999999\"".into(), 3..23)
+        );
+        assert_eq!(err("{{ 3x }}"), ("bad number syntax: \"3x\"".into(), 3..5));
+        assert_eq!(err("{{.A-b}}"), ("bad character U+002D '-'".into(), 2..4));
+        assert_eq!(
+            err("{{ → }}"),
+            ("unrecognized character in action: U+2192 '→'".into(), 3..6)
+        );
+        assert_eq!(err("{{ .A ) }}"), ("unexpected right paren".into(), 6..7));
+        let e = parse_template("{{ (.A }}").unwrap_err();
+        assert_eq!(
+            (e.message.as_str(), e.range.clone(), e.opened_at),
+            ("unclosed left paren", 7..7, Some(3..4))
+        );
+        assert_eq!(err("{{ $x }}"), ("undefined variable \"$x\"".into(), 3..5));
+        assert_eq!(
+            err("{{break}}"),
+            ("{{break}} outside {{range}}".into(), 0..9)
+        );
+        assert!(parse_template("{{range .A}}{{with .B}}{{continue}}{{end}}{{end}}").is_ok());
+        assert_eq!(
+            err("{{if .A}}{{else}}{{else}}{{end}}"),
+            ("expected end; found {{else}}".into(), 17..25)
+        );
+        assert_eq!(
+            err("{{range .A}}{{else if .B}}{{end}}"),
+            ("unexpected <if> in input".into(), 19..21)
+        );
+        assert_eq!(
+            err("{{if .A}}{{else with .B}}{{end}}{{end}}"),
+            ("unexpected <with> in input".into(), 16..20)
+        );
+        assert_eq!(
+            err("{{/* x */ }}"),
+            ("comment ends before closing delimiter".into(), 2..9)
+        );
+        assert_eq!(err("{{/* x"), ("unclosed comment".into(), 2..4));
+        assert_eq!(
+            err("{{ /* x */ }}"),
+            ("unexpected \"/\" in command".into(), 3..4)
+        );
+        assert_eq!(
+            err("{{ .A := 1 }}"),
+            ("unexpected \":=\" in operand".into(), 6..8)
+        );
+        assert_eq!(
+            err("{{ $a, $b := .A }}"),
+            ("too many declarations in command".into(), 3..6)
+        );
+        assert_eq!(
+            err("{{ range $a, 1 }}{{end}}"),
+            ("range can only initialize variables".into(), 9..12)
+        );
+        assert_eq!(
+            err("{{ \"a\".B }}"),
+            ("unexpected . after term \"\\\"a\\\"\"".into(), 6..8)
+        );
+        assert!(parse_template("{{ define \"a\" }}{{end}}").is_ok());
+        assert_eq!(
+            err("{{if .A}}{{define \"a\"}}{{end}}{{end}}"),
+            ("unexpected <define> in command".into(), 11..17)
+        );
+        assert_eq!(
+            err("{{ template .A }}"),
+            ("unexpected \".A\" in template clause".into(), 12..14)
+        );
+        assert_eq!(
+            err("{{ else x }}"),
+            ("unexpected \"x\" in else".into(), 8..9)
+        );
+        assert_eq!(err("{{ end x }}"), ("unexpected \"x\" in end".into(), 7..8));
+        assert_eq!(
+            err("{{ .A .B. }}"),
+            ("unexpected <.> in operand".into(), 8..9)
+        );
+        assert_eq!(
+            err(r#"{{define "a"}}x{{end}}{{define "a"}}y{{end}}"#),
+            (
+                "template: multiple definition of template \"a\"".into(),
+                31..34
+            )
+        );
+        assert!(parse_template(r#"{{define "a"}} {{end}}{{define "a"}}y{{end}}"#).is_ok());
+        assert_eq!(
+            err("{{.A}} {{ .B.C.DDDDDDDDDDDD | }} {{ ) }}").0,
+            "unexpected right paren"
+        );
+        assert_eq!(
+            err("{{ 1 2 | .A | \"longer than ten\" }}").0,
+            "non executable command in pipeline stage 3"
+        );
+        assert_eq!(
+            err("{{ .A \"long string here\" ,}}").0,
+            "unexpected \",\" in operand"
+        );
+        assert_eq!(
+            err("{{ if .A \"x\" }}{{ end } }}").0,
+            "unexpected \"}\" in end"
+        );
+    }
+
+    #[test]
+    fn go_message_has_go_prefix() {
+        let src = "line1\n{{ .A";
+        let e = parse_template(src).unwrap_err();
+        assert_eq!(
+            e.go_message("commit message", src),
+            "template: commit message:2: unclosed action"
+        );
+    }
+
+    #[test]
+    fn deep_nesting_is_unsupported_not_a_crash() {
+        let src = format!("{{{{ {}1{} }}}}", "(".repeat(1000), ")".repeat(1000));
+        let e = parse_template(&src).unwrap_err();
+        assert_eq!(e.kind, TemplateErrorKind::Unsupported);
+        let src = format!("{}x{}", "{{if .A}}".repeat(500), "{{end}}".repeat(500));
+        assert_eq!(
+            parse_template(&src).unwrap_err().kind,
+            TemplateErrorKind::Unsupported
+        );
+        let src = format!(
+            "{}x{}",
+            "{{if .A}}".repeat(MAX_NESTING),
+            "{{end}}".repeat(MAX_NESTING)
+        );
+        assert!(parse_template(&src).is_ok());
+    }
+
+    #[test]
+    fn literal_helpers_follow_strconv() {
+        assert!(go_parse_int_ok("0x1F", false));
+        assert!(go_parse_int_ok("-9223372036854775808", true));
+        assert!(!go_parse_int_ok("9223372036854775808", true));
+        assert!(go_parse_int_ok("18446744073709551615", false));
+        assert!(!go_parse_int_ok("1__0", false));
+        assert!(!go_parse_int_ok("_1", false));
+        assert!(go_parse_int_ok("0_7", false));
+        assert!(go_parse_float_ok("1e308"));
+        assert!(!go_parse_float_ok("1e309"));
+        assert!(go_parse_float_ok("0x1p-2"));
+        assert!(!go_parse_float_ok("0x1"));
+        assert!(go_parse_float_ok(".5"));
+        assert!(go_parse_float_ok("1."));
+        assert!(!go_parse_float_ok("."));
+        assert!(valid_quoted(r#""a\tb\u00e9\x41\101""#));
+        assert!(!valid_quoted(r#""\'""#));
+        assert!(!valid_quoted(r#""\400""#));
+        assert_eq!(unquote_char("\\'", '\''), Some(""));
+        assert_eq!(go_quote("a\"b\n\u{1}é"), "\"a\\\"b\\n\\x01é\"");
+    }
+
+    #[test]
+    fn never_panics_on_random_input() {
+        let mut rng = super::super::tests_support::Rng::new(0x7E_3A);
+        let toks = [
+            "{{", "}}", "{{-", " -}}", " ", ".", ".A", "$", "$x", ":=", "=", ",", "|", "(", ")",
+            "\"s\"", "`r`", "'c'", "1", "-2", "if", "else", "end", "range", "with", "define",
+            "block", "template", "break", "continue", "nil", "true", "/*", "*/", "lower", "é",
+            "\n", "\\", "0x", "1+2i", "'",
+        ];
+        for _ in 0..4000 {
+            let n = rng.below(14);
+            let src: String = (0..n).map(|_| toks[rng.below(toks.len())]).collect();
+            let _ = parse_template(&src);
+        }
+        for _ in 0..1000 {
+            let src = rng.string_from("{}()$.|:=-/*\"'`aeI1 \n,é", 20);
+            let _ = parse_template(&src);
+        }
+    }
+}
