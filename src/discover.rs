@@ -286,31 +286,26 @@ fn load_file(
             }
         }
     }
-    match std::fs::metadata(path) {
-        Ok(meta) if meta.len() > opts.max_file_size => {
+    let read = std::fs::metadata(path).and_then(|meta| {
+        if meta.len() > opts.max_file_size {
+            Ok(Err(meta.len()))
+        } else {
+            std::fs::read(path).map(Ok)
+        }
+    });
+    let bytes = match read {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(len)) => {
             problem(
                 &rules::FILE_TOO_LARGE,
                 format!(
-                    "file is {} bytes, over the {} byte limit; not checked",
-                    meta.len(),
+                    "file is {len} bytes, over the {} byte limit; not checked",
                     opts.max_file_size
                 ),
                 None,
             );
             return (file, pending);
         }
-        Ok(_) => {}
-        Err(err) => {
-            problem(
-                &rules::UNREADABLE_FILE,
-                format!("cannot read file: {err}"),
-                None,
-            );
-            return (file, pending);
-        }
-    }
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
         Err(err) => {
             problem(
                 &rules::UNREADABLE_FILE,

@@ -16,6 +16,8 @@ pub mod model;
 pub mod report;
 pub mod resolve;
 pub mod rules;
+#[cfg(test)]
+mod testutil;
 pub mod yaml;
 
 use std::path::PathBuf;

@@ -367,3 +367,74 @@ fn kubectl_global_flags_are_accepted() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn positions_are_exact_with_bom_crlf_and_non_ascii() {
+    let dir = repo();
+    let text = "\u{feff}# café ☕\r\napiVersion: v1\r\nkind: Pod\r\nmetadata:\r\n  name: 日本語\r\nspec:\r\n  containers:\r\n    - name: app\r\n      image: \"ghcr.io/stefanprodan/podinfo:6.0.0\" # {\"$imagepolicy\": \"flux-system:pödinfo\"}\r\n";
+    std::fs::write(dir.path().join("apps/pod.yaml"), text).unwrap();
+    let out = run(dir.path(), &["--format", "json", "apps/pod.yaml"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let d = &v["diagnostics"][0];
+    assert_eq!(d["code"], "IU105", "{v}");
+    // The policy name inside the marker: line 9, after `      image: "…" # {"$imagepolicy": "`.
+    let line9 = text.split("\r\n").nth(8).unwrap();
+    let col = line9[..line9.find("flux-system:pödinfo").unwrap()]
+        .chars()
+        .count()
+        + 1;
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(9), Some(col as u64))
+    );
+    assert_eq!(d["end_line"], 9);
+    assert_eq!(
+        d["end_column"].as_u64(),
+        Some((col + "flux-system:pödinfo".chars().count()) as u64)
+    );
+    // Nothing was written.
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("apps/pod.yaml")).unwrap(),
+        text
+    );
+}
+
+#[test]
+fn missing_required_fields() {
+    let dir = repo();
+    write(
+        dir.path(),
+        "clusters/broken.yaml",
+        "apiVersion: image.toolkit.fluxcd.io/v1\nkind: ImageRepository\nmetadata:\n  name: no-interval\n  namespace: flux-system\nspec:\n  image: ghcr.io/x/y\n---\napiVersion: image.toolkit.fluxcd.io/v1\nkind: ImagePolicy\nmetadata:\n  name: no-ref\n  namespace: flux-system\nspec:\n  policy:\n    semver:\n      range: '>=1.0.0'\n",
+    );
+    let out = run(dir.path(), &["--format", "json", "clusters/broken.yaml"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found: Vec<(String, u64, String)> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_owned(),
+                d["line"].as_u64().unwrap(),
+                d["message"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "IU008".to_owned(),
+                7,
+                "ImageRepository requires spec.interval".to_owned()
+            ),
+            (
+                "IU008".to_owned(),
+                15,
+                "ImagePolicy requires spec.imageRepositoryRef.name".to_owned()
+            ),
+        ]
+    );
+}

@@ -168,3 +168,32 @@ fn snapshots_gitops_promotion() {
     snapshot("gitops-promotion/missing-env");
     snapshot("gitops-promotion/invalid-config");
 }
+
+/// Every rule is shown by at least one example: either a fixture's
+/// MISTAKES.md row or (for rules about unreadable files, which cannot be
+/// committed as such) a test in tests/cli.rs.
+#[test]
+fn every_rule_is_exercised_by_an_example() {
+    let mut seen = BTreeSet::new();
+    for (mistakes, prefix) in [
+        ("flux/MISTAKES.md", ""),
+        ("argocd-kustomize/MISTAKES.md", ""),
+        ("argocd-helm/MISTAKES.md", ""),
+        ("kubesphere/MISTAKES.md", ""),
+        ("gitops-promotion/MISTAKES.md", "missing-env/"),
+        ("gitops-promotion/MISTAKES.md", "invalid-config/"),
+    ] {
+        seen.extend(
+            expected(&testdata(mistakes), prefix)
+                .into_iter()
+                .map(|(_, _, code)| code),
+        );
+    }
+    let cli_only = ["IU003", "IU004", "IU005", "IU006", "IU008"];
+    let missing: Vec<&str> = imageupdate::rules::ALL
+        .iter()
+        .map(|r| r.code)
+        .filter(|c| !seen.contains(*c) && !cli_only.contains(c))
+        .collect();
+    assert!(missing.is_empty(), "rules without an example: {missing:?}");
+}

@@ -28,15 +28,14 @@ pub fn check(cx: &mut Context) {
                 tag_only(cx, file, tag);
             }
             if let Some(digest) = &k.digest {
-                let probe = format!("x@{}", digest.value);
-                if let Err(err) = image::parse(&probe) {
-                    cx.report(Diagnostic::new(
-                        &rules::INVALID_IMAGE_REF,
-                        file,
-                        cx.span(file, digest.node),
-                        format!("digest {:?}: {err}", digest.value),
-                    ));
-                }
+                invalid(
+                    cx,
+                    file,
+                    &format!("x@{}", digest.value),
+                    digest,
+                    "digest",
+                    true,
+                );
             }
         }
         for h in &found.helm {
@@ -54,14 +53,11 @@ pub fn check(cx: &mut Context) {
                         }
                         _ => repository.value.clone(),
                     };
-                    if let Err(err) = image::parse(&name) {
-                        cx.report(Diagnostic::new(
-                            &rules::INVALID_IMAGE_REF,
-                            file,
-                            cx.span(file, repository.node),
-                            format!("repository {name:?}: {err}"),
-                        ));
-                    }
+                    let shown = Str {
+                        value: name.clone(),
+                        node: repository.node,
+                    };
+                    invalid(cx, file, &name, &shown, "repository", true);
                     if let Some(tag) = tag.as_ref().filter(|t| !t.value.is_empty()) {
                         tag_only(cx, file, tag);
                     }
@@ -71,57 +67,49 @@ pub fn check(cx: &mut Context) {
     }
 }
 
+/// Reports IU201 when `probe` (the value, or a synthetic reference built
+/// around it) does not parse; `span` says where the value sits.
+fn invalid(cx: &mut Context, file: FileId, probe: &str, value: &Str, what: &str, whole_node: bool) {
+    if let Err(err) = image::parse(probe) {
+        let yaml = cx.yaml(file);
+        let span = if whole_node {
+            yaml.node(value.node).span
+        } else {
+            value_subspan(yaml, cx.src(file), value.node, err.range())
+        };
+        cx.report(Diagnostic::new(
+            &rules::INVALID_IMAGE_REF,
+            file,
+            span,
+            format!("{what} {:?}: {err}", value.value),
+        ));
+    }
+}
+
 fn reference(cx: &mut Context, file: FileId, value: &Str, what: &str) {
     if value.value.contains("{{") || value.value.contains("${") {
         return;
     }
-    let yaml = cx.yaml(file);
-    let src = cx.src(file);
     if image::registry_port_trap(&value.value) {
+        let (name, tag) = value.value.split_once(':').unwrap_or((&value.value, ""));
         cx.report(Diagnostic::new(
             &rules::REGISTRY_PORT_AS_TAG,
             file,
-            yaml.node(value.node).span,
+            cx.span(file, value.node),
             format!(
-                "{what} {:?} reads as image {:?} with tag {:?}",
-                value.value,
-                value.value.split(':').next().unwrap_or_default(),
-                value.value.split(':').nth(1).unwrap_or_default()
+                "{what} {:?} reads as image {name:?} with tag {tag:?}",
+                value.value
             ),
         ));
         return;
     }
-    if let Err(err) = image::parse(&value.value) {
-        cx.report(Diagnostic::new(
-            &rules::INVALID_IMAGE_REF,
-            file,
-            value_subspan(yaml, src, value.node, err.range()),
-            format!("{what} {:?}: {err}", value.value),
-        ));
-    }
+    invalid(cx, file, &value.value, value, what, false);
 }
 
 fn name_only(cx: &mut Context, file: FileId, value: &Str, what: &str) {
-    let yaml = cx.yaml(file);
-    let src = cx.src(file);
-    if let Err(err) = image::parse(&value.value) {
-        cx.report(Diagnostic::new(
-            &rules::INVALID_IMAGE_REF,
-            file,
-            value_subspan(yaml, src, value.node, err.range()),
-            format!("{what} {:?}: {err}", value.value),
-        ));
-    }
+    invalid(cx, file, &value.value, value, what, false);
 }
 
 fn tag_only(cx: &mut Context, file: FileId, tag: &Str) {
-    let probe = format!("x:{}", tag.value);
-    if let Err(err) = image::parse(&probe) {
-        cx.report(Diagnostic::new(
-            &rules::INVALID_IMAGE_REF,
-            file,
-            cx.span(file, tag.node),
-            format!("tag {:?}: {err}", tag.value),
-        ));
-    }
+    invalid(cx, file, &format!("x:{}", tag.value), tag, "tag", true);
 }

@@ -539,7 +539,7 @@ mod tests {
 
     #[test]
     fn never_panics_on_random_input() {
-        let mut rng = super::super::tests_support::Rng::new(0xD0_0D);
+        let mut rng = crate::testutil::Rng::new(0xD0_0D);
         let alphabet = "0123456789.+-hmsunµμx ";
         for _ in 0..2000 {
             let s = rng.string_from(alphabet, 12);

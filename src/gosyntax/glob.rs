@@ -422,7 +422,7 @@ mod tests {
 
     #[test]
     fn never_panics_on_random_input() {
-        let mut rng = super::super::tests_support::Rng::new(0x61_0B);
+        let mut rng = crate::testutil::Rng::new(0x61_0B);
         for _ in 0..3000 {
             let p = rng.string_from("ab*?[]^!-\\/é", 8);
             let s = rng.string_from("ab*?[]!-/é", 6);

@@ -1720,7 +1720,7 @@ mod tests {
 
     #[test]
     fn never_panics_on_random_input() {
-        let mut rng = super::super::tests_support::Rng::new(0x4E_6E);
+        let mut rng = crate::testutil::Rng::new(0x4E_6E);
         let alphabet = r"ab()[]{}|*+?.^$\-:,<>PpQEdDwWbBxz019!=iUms_é{}";
         for _ in 0..3000 {
             let p = rng.string_from(alphabet, 10);

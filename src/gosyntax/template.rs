@@ -2457,7 +2457,7 @@ Objects:
 
     #[test]
     fn never_panics_on_random_input() {
-        let mut rng = super::super::tests_support::Rng::new(0x7E_3A);
+        let mut rng = crate::testutil::Rng::new(0x7E_3A);
         let toks = [
             "{{", "}}", "{{-", " -}}", " ", ".", ".A", "$", "$x", ":=", "=", ",", "|", "(", ")",
             "\"s\"", "`r`", "'c'", "1", "-2", "if", "else", "end", "range", "with", "define",

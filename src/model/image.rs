@@ -1989,21 +1989,7 @@ mod tests {
 
     // --- never panic --------------------------------------------------------
 
-    /// xorshift64*, so the test is deterministic without a dependency.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-        }
-
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
-    }
+    use crate::testutil::Rng;
 
     /// Every entry point on `s`: no panic, every range slices `s`, and
     /// normalising a valid reference is idempotent.
