@@ -438,3 +438,25 @@ fn missing_required_fields() {
         ]
     );
 }
+
+#[test]
+fn marker_attachment_forms() {
+    let dir = repo();
+    let m = "# {\"$imagepolicy\": \"flux-system:podinfo\"}";
+    let text = format!(
+        "images:\n  {m}\n  - ghcr.io/stefanprodan/podinfo:6.0.0\nalone:\n  {m}\n  key: ghcr.io/stefanprodan/podinfo:6.0.0\nflow: [ghcr.io/stefanprodan/podinfo:6.0.0] {m}\nblock: {m}\n  nested: ghcr.io/stefanprodan/podinfo:6.0.0\nquoted: 'ghcr.io/stefanprodan/podinfo:6.0.0' {m}\n"
+    );
+    write(dir.path(), "apps/forms.yaml", &text);
+    let out = run(dir.path(), &["--format", "json", "apps/forms.yaml"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found: Vec<(u64, &str)> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["line"].as_u64().unwrap(), d["code"].as_str().unwrap()))
+        .collect();
+    // Line 2 (above a sequence item) and line 10 (a quoted scalar) are
+    // markers Flux applies; line 5 (own line above a mapping entry), line 7
+    // (after a flow collection) and line 8 (after a key opening a block) are not.
+    assert_eq!(found, [(5, "IU104"), (7, "IU104"), (8, "IU104")], "{v}");
+}
