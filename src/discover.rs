@@ -67,6 +67,9 @@ pub struct Options {
     pub max_file_size: u64,
     /// Honour .gitignore/.ignore/.sourceignore (on by default).
     pub respect_ignore: bool,
+    /// Parse every file, not only reported ones and Flux objects (preview
+    /// reads write-back files and kustomizations next to applications).
+    pub parse_all: bool,
 }
 
 impl Default for Options {
@@ -74,6 +77,7 @@ impl Default for Options {
         Self {
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             respect_ignore: true,
+            parse_all: false,
         }
     }
 }
@@ -329,7 +333,7 @@ fn load_file(
             return (file, pending);
         }
     };
-    if report || worth_parsing_for_references(&text) {
+    if report || opts.parse_all || worth_parsing_for_references(&text) {
         file.yaml = Some(yaml::parse(&text));
     }
     file.text = text;

@@ -13,6 +13,7 @@ pub mod diagnostic;
 pub mod discover;
 pub mod gosyntax;
 pub mod model;
+pub mod preview;
 pub mod report;
 pub mod resolve;
 pub mod rules;

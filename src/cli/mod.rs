@@ -1,6 +1,7 @@
 //! Command line: clap definitions and dispatch. One module per subcommand;
 //! each parses its flags into options and calls the library.
 
+mod preview;
 mod rules_cmd;
 mod validate;
 
@@ -49,6 +50,8 @@ pub struct KubeFlags {
 pub enum Command {
     /// Check every image-update construct in the given files and folders.
     Validate(validate::Args),
+    /// Show which tag every update target would move to.
+    Preview(preview::Args),
     /// List every rule with its code, severity and summary.
     Rules(rules_cmd::RulesArgs),
     /// Print the documentation of one rule.
@@ -69,6 +72,7 @@ pub fn main() -> ExitCode {
     };
     let code = match cli.command {
         Command::Validate(args) => validate::run(args),
+        Command::Preview(args) => preview::run(args),
         Command::Rules(args) => rules_cmd::rules(args),
         Command::Explain(args) => rules_cmd::explain(args),
     };

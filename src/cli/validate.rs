@@ -39,56 +39,17 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> u8 {
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths.clone()
-    };
-    for p in &paths {
-        if std::fs::symlink_metadata(p).is_err() {
-            eprintln!("error: {}: no such file or directory", p.display());
+    let (root, targets) = match root_and_targets(&args.paths, args.root.as_deref()) {
+        Ok(v) => v,
+        Err(msg) => {
+            eprintln!("error: {msg}");
             return EXIT_ERROR;
         }
-    }
-    let root = match &args.root {
-        Some(r) if r.is_dir() => std::path::absolute(r).unwrap_or_else(|_| r.clone()),
-        Some(r) => {
-            eprintln!("error: --root {}: not a folder", r.display());
-            return EXIT_ERROR;
-        }
-        None => discover::find_root(&paths[0]),
     };
-    if let Some(outside) = paths
-        .iter()
-        .find(|p| !std::path::absolute(p).is_ok_and(|a| a.starts_with(&root)))
-    {
-        eprintln!(
-            "error: {} is outside the repository root {}",
-            outside.display(),
-            root.display()
-        );
-        return EXIT_ERROR;
-    }
-    if let Some(other) = paths
-        .iter()
-        .find(|p| args.root.is_none() && discover::find_root(p) != root)
-    {
-        eprintln!(
-            "error: {} and {} belong to different repositories; run validate once per repository",
-            paths[0].display(),
-            other.display()
-        );
-        return EXIT_ERROR;
-    }
-    // Naming the repository root itself means "everything".
-    let targets: Vec<PathBuf> = paths
-        .iter()
-        .filter(|p| std::path::absolute(p).ok().as_deref() != Some(root.as_path()))
-        .cloned()
-        .collect();
     let opts = discover::Options {
         max_file_size: args.max_file_size,
         respect_ignore: !args.no_ignore,
+        parse_all: false,
     };
     let (ws, diagnostics) = crate::validate(&root, &targets, &opts);
     let summary = Summary::of(&ws, &diagnostics);
@@ -106,4 +67,51 @@ pub fn run(args: Args) -> u8 {
         .iter()
         .any(|d| d.severity == Severity::Error || (args.strict && d.severity == Severity::Warning));
     if failing { EXIT_FINDINGS } else { EXIT_CLEAN }
+}
+
+/// The repository root and the paths to report on (empty: everything),
+/// or a usage error.
+pub(super) fn root_and_targets(
+    paths: &[PathBuf],
+    root: Option<&std::path::Path>,
+) -> Result<(PathBuf, Vec<PathBuf>), String> {
+    let paths = match (paths.is_empty(), root) {
+        (true, Some(r)) => vec![r.to_path_buf()],
+        (true, None) => vec![PathBuf::from(".")],
+        (false, _) => paths.to_vec(),
+    };
+    if let Some(missing) = paths.iter().find(|p| std::fs::symlink_metadata(p).is_err()) {
+        return Err(format!("{}: no such file or directory", missing.display()));
+    }
+    let root = match root {
+        Some(r) if r.is_dir() => std::path::absolute(r).unwrap_or_else(|_| r.to_path_buf()),
+        Some(r) => return Err(format!("--root {}: not a folder", r.display())),
+        None => {
+            let root = discover::find_root(&paths[0]);
+            if let Some(other) = paths.iter().find(|p| discover::find_root(p) != root) {
+                return Err(format!(
+                    "{} and {} belong to different repositories; run once per repository",
+                    paths[0].display(),
+                    other.display()
+                ));
+            }
+            root
+        }
+    };
+    if let Some(outside) = paths
+        .iter()
+        .find(|p| !std::path::absolute(p).is_ok_and(|a| a.starts_with(&root)))
+    {
+        return Err(format!(
+            "{} is outside the repository root {}",
+            outside.display(),
+            root.display()
+        ));
+    }
+    // Naming the repository root itself means "everything".
+    let targets = paths
+        .into_iter()
+        .filter(|p| std::path::absolute(p).ok().as_deref() != Some(root.as_path()))
+        .collect();
+    Ok((root, targets))
 }

@@ -11,6 +11,7 @@ pub mod marker;
 pub mod object;
 pub mod promotion;
 pub mod schema;
+pub mod target;
 pub mod workload;
 
 use crate::diagnostic::FileId;

@@ -4,6 +4,7 @@
 
 mod human;
 mod json;
+pub mod preview;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::discover::Workspace;

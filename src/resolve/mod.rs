@@ -1,5 +1,94 @@
 //! Tag resolution: which registry tags are versions, how they order, and
-//! which of them a Flux or Argo CD Image Updater semver range admits.
+//! which tag a Flux policy or an Argo CD Image Updater strategy selects.
+//! Pure engines (`flux`, `argo`) fed by a [`TagSource`] (`tags` reads the
+//! offline `--tags-from` file; the registry client plugs in behind the same
+//! trait).
 
+pub mod argo;
 pub mod constraint;
+pub mod flux;
+pub mod tags;
 pub mod version;
+
+use std::fmt;
+
+/// A point in time, as a registry's image config `created` gives it
+/// (RFC 3339), reduced to what ordering needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp {
+    /// Seconds since the Unix epoch, UTC.
+    pub secs: i64,
+    pub nanos: u32,
+}
+
+/// `os/arch[/variant]` of one manifest of an image index.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Platform {
+    pub os: String,
+    pub arch: String,
+    pub variant: Option<String>,
+}
+
+impl fmt::Display for Platform {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.os, self.arch)?;
+        if let Some(v) = &self.variant {
+            write!(f, "/{v}")?;
+        }
+        Ok(())
+    }
+}
+
+/// One tag of a repository with whatever metadata the source knows.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TagInfo {
+    pub tag: String,
+    /// Image config `created` (for newest-build).
+    pub created: Option<Timestamp>,
+    /// Manifest or index digest `sha256:…` (for the digest strategy and
+    /// Flux digest reflection).
+    pub digest: Option<String>,
+    /// Platforms of the image index (empty: unknown / single manifest of
+    /// unknown platform).
+    pub platforms: Vec<Platform>,
+}
+
+impl TagInfo {
+    pub fn new(tag: impl Into<String>) -> Self {
+        Self {
+            tag: tag.into(),
+            ..Self::default()
+        }
+    }
+}
+
+/// Why a source could not answer for a repository.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SourceError {
+    /// The source has no entry for this repository.
+    #[error("no tags known for {0}")]
+    UnknownRepository(String),
+    /// The source failed (network, auth, a malformed file).
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// Where tags come from. `repository` is a normalised repository name
+/// (`docker.io/library/nginx`, see [`crate::model::image::ImageRef::normalized_name`]).
+/// Implementations answer each repository once per run (callers may ask
+/// many times).
+pub trait TagSource: Sync {
+    /// Every tag with the metadata this source has. Strategies that need no
+    /// metadata ignore it, so a registry client may leave it empty until
+    /// [`TagSource::describe`] is called.
+    fn tags(&self, repository: &str) -> Result<Vec<TagInfo>, SourceError>;
+
+    /// Metadata for one tag (created, digest, platforms). The default looks
+    /// the tag up in [`TagSource::tags`].
+    fn describe(&self, repository: &str, tag: &str) -> Result<TagInfo, SourceError> {
+        self.tags(repository)?
+            .into_iter()
+            .find(|t| t.tag == tag)
+            .ok_or_else(|| SourceError::Failed(format!("{repository} has no tag {tag:?}")))
+    }
+}

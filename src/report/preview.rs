@@ -1,0 +1,127 @@
+//! Preview renderers: `-o table` (aligned columns for people), `-o json`
+//! (`{"updates": [...]}` as DESIGN.md fixes it) and `-o yaml` (the same
+//! document as YAML).
+
+use crate::preview::Update;
+
+pub fn json(updates: &[Update]) -> String {
+    let doc = serde_json::json!({ "updates": updates });
+    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".to_owned());
+    s.push('\n');
+    s
+}
+
+/// JSON strings are valid YAML double-quoted scalars, so quoting every
+/// string that way keeps values such as `1.10` or `yes` strings.
+pub fn yaml(updates: &[Update]) -> String {
+    let q = |s: &str| serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_owned());
+    let opt = |s: &Option<String>| s.as_deref().map_or_else(|| "null".to_owned(), q);
+    if updates.is_empty() {
+        return "updates: []\n".to_owned();
+    }
+    let mut out = String::from("updates:\n");
+    for u in updates {
+        out.push_str(&format!("- file: {}\n", q(&u.file)));
+        out.push_str(&format!("  line: {}\n", u.line));
+        out.push_str(&format!("  source: {}\n", q(u.source)));
+        out.push_str(&format!("  image: {}\n", q(&u.image)));
+        out.push_str(&format!("  current: {}\n", opt(&u.current)));
+        out.push_str(&format!("  candidate: {}\n", opt(&u.candidate)));
+        out.push_str(&format!("  policy: {}\n", q(&u.policy)));
+        out.push_str(&format!("  changed: {}\n", u.changed));
+        out.push_str(&format!("  reason: {}\n", opt(&u.reason)));
+    }
+    out
+}
+
+/// `sha256:0e5da6ec77c9…`: a table row fits a screen; JSON and YAML keep
+/// the whole digest.
+fn short(value: &str) -> String {
+    let Some(at) = value.find("sha256:") else {
+        return value.to_owned();
+    };
+    let hex_start = at + "sha256:".len();
+    let hex_len = value[hex_start..]
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .count();
+    if hex_len < 64 {
+        return value.to_owned();
+    }
+    format!(
+        "{}{}…{}",
+        &value[..hex_start],
+        &value[hex_start..hex_start + 12],
+        &value[hex_start + hex_len..]
+    )
+}
+
+pub fn table(updates: &[Update]) -> String {
+    let header = [
+        "LOCATION",
+        "SOURCE",
+        "IMAGE",
+        "CURRENT",
+        "CANDIDATE",
+        "POLICY",
+    ];
+    let rows: Vec<[String; 6]> = updates
+        .iter()
+        .map(|u| {
+            let candidate = match (&u.candidate, &u.reason) {
+                (Some(c), _) if u.changed => format!("{} (update)", short(c)),
+                (Some(c), _) => format!("{} (up to date)", short(c)),
+                (None, Some(r)) => format!("- ({r})"),
+                (None, None) => "-".to_owned(),
+            };
+            [
+                format!("{}:{}", u.file, u.line),
+                u.source.to_owned(),
+                u.image.clone(),
+                u.current.as_deref().map_or_else(|| "-".to_owned(), short),
+                candidate,
+                u.policy.clone(),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(|h| h.chars().count());
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: &[String]| {
+        let mut s = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            if i + 1 == cells.len() {
+                s.push_str(cell);
+            } else {
+                s.push_str(cell);
+                s.push_str(&" ".repeat(widths[i] - cell.chars().count() + 2));
+            }
+        }
+        s.trim_end().to_owned() + "\n"
+    };
+    let mut out = line(&header.map(str::to_owned));
+    for row in &rows {
+        out.push_str(&line(row));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short;
+
+    #[test]
+    fn digests_are_shortened_for_tables() {
+        let d = format!("sha256:{}", "ab".repeat(32));
+        assert_eq!(short(&d), "sha256:abababababab…");
+        assert_eq!(
+            short(&format!("app:1.0@{d}")),
+            "app:1.0@sha256:abababababab…"
+        );
+        assert_eq!(short("sha256:abc"), "sha256:abc");
+        assert_eq!(short("nginx:1.25"), "nginx:1.25");
+    }
+}
