@@ -460,3 +460,54 @@ fn marker_attachment_forms() {
     // (after a flow collection) and line 8 (after a key opening a block) are not.
     assert_eq!(found, [(5, "IU104"), (7, "IU104"), (8, "IU104")], "{v}");
 }
+
+/// Argo CD Image Updater annotation rows A1–A5 (argocd.md §7.6): the
+/// annotation is parsed as v1 does, and configurations it rejects are
+/// reported.
+fn argo_app(annotations: &str) -> String {
+    format!(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\n  namespace: argocd\n  annotations:\n{annotations}spec:\n  project: default\n"
+    )
+}
+
+fn argo_codes(annotations: &str) -> Vec<String> {
+    let dir = repo();
+    write(dir.path(), "apps/app.yaml", &argo_app(annotations));
+    codes(&run(dir.path(), &["--format", "json", "apps/app.yaml"]))
+}
+
+#[test]
+fn argocd_a1_list_items_are_trimmed() {
+    let a = "    argocd-image-updater.argoproj.io/image-list: '  web = docker.io/library/nginx:1.21  ,  api = quay.io/myorg/api:v2.0  '\n    argocd-image-updater.argoproj.io/web.update-strategy: semver\n    argocd-image-updater.argoproj.io/api.update-strategy: semver\n";
+    assert!(argo_codes(a).is_empty(), "{:?}", argo_codes(a));
+}
+
+#[test]
+fn argocd_a2_empty_items_are_skipped() {
+    let a = "    argocd-image-updater.argoproj.io/image-list: web=docker.io/library/nginx:1.21,,api=quay.io/myorg/api:v2.0\n";
+    assert!(argo_codes(a).is_empty());
+}
+
+#[test]
+fn argocd_a3_empty_lists_and_images_are_errors() {
+    for list in ["'web='", "'  ,  ,  '", "''"] {
+        let a = format!("    argocd-image-updater.argoproj.io/image-list: {list}\n");
+        assert_eq!(argo_codes(&a), ["IU401"], "{list}");
+    }
+    let a = "    argocd-image-updater.argoproj.io/web.update-strategy: semver\n";
+    assert_eq!(argo_codes(a), ["IU008"]);
+}
+
+#[test]
+fn argocd_a4_force_update_must_be_a_go_bool() {
+    let a = "    argocd-image-updater.argoproj.io/image-list: web=nginx:~1.27\n    argocd-image-updater.argoproj.io/web.force-update: notabool\n";
+    assert_eq!(argo_codes(a), ["IU415"]);
+    let a = "    argocd-image-updater.argoproj.io/image-list: web=nginx:~1.27\n    argocd-image-updater.argoproj.io/web.force-update: 'T'\n";
+    assert!(argo_codes(a).is_empty());
+}
+
+#[test]
+fn argocd_a5_helm_and_kustomize_targets_conflict() {
+    let a = "    argocd-image-updater.argoproj.io/image-list: web=nginx:~1.27\n    argocd-image-updater.argoproj.io/web.helm.image-tag: image.tag\n    argocd-image-updater.argoproj.io/web.kustomize.image-name: nginx\n";
+    assert_eq!(argo_codes(a), ["IU412"]);
+}

@@ -934,8 +934,12 @@ pub fn parse_argo_item(s: &str) -> Result<ArgoImage, RefError> {
     if s.is_empty() {
         return Err(RefError::new(RefErrorKind::Empty, s, 0..0));
     }
-    let alias = s.find('=').map(|i| 0..i);
-    let img_start = alias.as_ref().map_or(0, |a| a.end + 1);
+    // v1 trims both sides of `=` (`web = nginx:1.21`, argocd.md row A1).
+    let alias = s.find('=').map(|i| 0..s[..i].trim_end().len());
+    let img_start = s.find('=').map_or(0, |i| {
+        let rest = &s[i + 1..];
+        i + 1 + (rest.len() - rest.trim_start().len())
+    });
     let img = &s[img_start..];
     if img.is_empty() {
         return Err(RefError::new(RefErrorKind::Empty, s, img_start..img_start));
