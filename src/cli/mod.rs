@@ -1,6 +1,7 @@
 //! Command line: clap definitions and dispatch. One module per subcommand;
 //! each parses its flags into options and calls the library.
 
+mod completion;
 mod preview;
 mod rules_cmd;
 mod validate;
@@ -56,6 +57,12 @@ pub enum Command {
     Rules(rules_cmd::RulesArgs),
     /// Print the documentation of one rule.
     Explain(rules_cmd::ExplainArgs),
+    /// Print a shell completion script (bash, zsh, fish, ...) for `kubectl-imageupdate`.
+    Completion(completion::Args),
+    /// Print completion candidates for the given words, one per line, then a
+    /// `:directive` line: the protocol of kubectl's plugin completion hooks.
+    #[command(name = "__complete", hide = true)]
+    Complete(completion::CompleteArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -75,6 +82,8 @@ pub fn main() -> ExitCode {
         Command::Preview(args) => preview::run(args),
         Command::Rules(args) => rules_cmd::rules(args),
         Command::Explain(args) => rules_cmd::explain(args),
+        Command::Completion(args) => completion::run(args),
+        Command::Complete(args) => completion::complete(args),
     };
     ExitCode::from(code)
 }

@@ -12,6 +12,12 @@ use crate::report::{self, Style, Summary};
 pub enum Format {
     Human,
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// GitHub Actions workflow commands (annotations on the diff).
+    Github,
+    /// GitLab Code Quality report (merge request widget).
+    Gitlab,
 }
 
 #[derive(Debug, clap::Args)]
@@ -27,6 +33,10 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: Format,
+    /// Write the report to this file instead of standard output (human
+    /// output is then plain); the summary line still goes to stderr.
+    #[arg(long, value_name = "FILE")]
+    pub output_file: Option<PathBuf>,
     /// Fail (exit 1) on warnings too.
     #[arg(long)]
     pub strict: bool,
@@ -53,15 +63,32 @@ pub fn run(args: Args) -> u8 {
     };
     let (ws, diagnostics) = crate::validate(&root, &targets, &opts);
     let summary = Summary::of(&ws, &diagnostics);
-    match args.format {
-        Format::Json => print(&report::render_json(&ws, &diagnostics)),
+    let to_file = args.output_file.is_some();
+    let report = match args.format {
+        Format::Json => report::render_json(&ws, &diagnostics),
+        Format::Sarif => report::render_sarif(&ws, &diagnostics),
+        Format::Github => report::render_github(&ws, &diagnostics),
+        Format::Gitlab => report::render_gitlab(&ws, &diagnostics),
         Format::Human => {
-            let color = std::io::stdout().is_terminal()
+            let color = !to_file
+                && std::io::stdout().is_terminal()
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
             let style = if color { Style::Color } else { Style::Plain };
-            print(&report::render_human(&ws, &diagnostics, style));
-            eprintln!("{}", summary.line());
+            report::render_human(&ws, &diagnostics, style)
         }
+    };
+    match &args.output_file {
+        Some(path) => {
+            if let Err(e) = std::fs::write(path, &report) {
+                eprintln!("error: {}: {e}", path.display());
+                return EXIT_ERROR;
+            }
+        }
+        None => print(&report),
+    }
+    // JSON on stdout has always been silent on stderr; scripts rely on it.
+    if to_file || args.format != Format::Json {
+        eprintln!("{}", summary.line());
     }
     let failing = diagnostics
         .iter()

@@ -2,16 +2,22 @@
 //! and the workspace they point into. Nothing here decides what is a
 //! finding; it only prints.
 
+mod github;
+mod gitlab;
 mod human;
 mod json;
 pub mod preview;
+mod sarif;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::discover::Workspace;
 use crate::yaml::{LineCol, LineIndex};
 
+pub use github::render as render_github;
+pub use gitlab::render as render_gitlab;
 pub use human::{Style, render as render_human};
 pub use json::render as render_json;
+pub use sarif::render as render_sarif;
 
 /// A finding's position in the 1-based line/column terms users see.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
