@@ -7,7 +7,7 @@ mod common;
 use std::collections::HashSet;
 use std::path::Path;
 
-use common::{bin, project, testdata};
+use common::{POLICIES, bin, project, testdata, write};
 use serde_json::Value;
 
 fn run_on(repo: &Path, format: &str) -> std::process::Output {
@@ -219,35 +219,6 @@ fn gitlab_code_quality_is_an_array_with_stable_unique_fingerprints() {
 }
 
 // --- hostile input ---------------------------------------------------------
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let path = root.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
-
-const POLICIES: &str = "\
-apiVersion: image.toolkit.fluxcd.io/v1
-kind: ImageRepository
-metadata:
-  name: podinfo
-  namespace: flux-system
-spec:
-  image: ghcr.io/stefanprodan/podinfo
-  interval: 5m
----
-apiVersion: image.toolkit.fluxcd.io/v1
-kind: ImagePolicy
-metadata:
-  name: podinfo
-  namespace: flux-system
-spec:
-  imageRepositoryRef:
-    name: podinfo
-  policy:
-    semver:
-      range: 6.x
-";
 
 const HOSTILE_PATH: &str = "apps/we,ird: 100%/deploy.yaml";
 
