@@ -33,3 +33,55 @@ impl Rng {
         (0..len).map(|_| chars[self.below(chars.len())]).collect()
     }
 }
+
+/// How [`Rng::mutate`] damages a text.
+pub(crate) struct Mutation<'a> {
+    /// Fragments inserted at random places.
+    pub inserts: &'a [&'a str],
+    /// Up to this many edits, at least one.
+    pub max_edits: usize,
+    /// Longest deletion and longest copied chunk, in bytes.
+    pub max_cut: usize,
+    pub max_copy: usize,
+    /// Characters for random junk insertions (none when `None`).
+    pub junk: Option<&'a str>,
+}
+
+/// The largest char boundary at or below `i`.
+pub(crate) fn floor_boundary(s: &str, mut i: usize) -> usize {
+    i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+impl Rng {
+    /// `src` after a few random truncations, deletions, insertions and
+    /// copied chunks: inputs near the valid ones that parsers must survive.
+    pub fn mutate(&mut self, src: &str, m: &Mutation) -> String {
+        let mut s = src.to_owned();
+        for _ in 0..1 + self.below(m.max_edits) {
+            let at = floor_boundary(&s, self.below(s.len() + 1));
+            match self.below(if m.junk.is_some() { 6 } else { 5 }) {
+                0 => s.truncate(at),
+                1 => {
+                    let end = floor_boundary(&s, at + self.below(m.max_cut));
+                    s.replace_range(at..end.max(at), "");
+                }
+                2 | 3 => s.insert_str(at, m.inserts[self.below(m.inserts.len())]),
+                4 => {
+                    let end = floor_boundary(&s, at + self.below(m.max_copy)).max(at);
+                    let chunk = s[at..end].to_owned();
+                    let to = floor_boundary(&s, self.below(s.len() + 1));
+                    s.insert_str(to, &chunk);
+                }
+                _ => {
+                    let junk = self.string_from(m.junk.unwrap_or(" "), 10);
+                    s.insert_str(at, &junk);
+                }
+            }
+        }
+        s
+    }
+}

@@ -593,7 +593,7 @@ pub fn parse_platform(s: &str) -> Option<Platform> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::Rng;
+    use crate::testutil::{Mutation, Rng};
 
     const TESTDATA: &str = include_str!("../../testdata/tags.yaml");
     const D64: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
@@ -1228,14 +1228,6 @@ mod tests {
 
     // ------------------------------------------------------------ robustness
 
-    fn floor_boundary(s: &str, mut i: usize) -> usize {
-        i = i.min(s.len());
-        while !s.is_char_boundary(i) {
-            i -= 1;
-        }
-        i
-    }
-
     /// testdata/tags.yaml with a few edits aimed at this format: field
     /// names, bad values, spellings, plus YAML structure and odd bytes.
     fn mutate(rng: &mut Rng, src: &str) -> String {
@@ -1289,30 +1281,16 @@ mod tests {
             "\u{feff}",
             "  ",
         ];
-        let mut s = src.to_owned();
-        for _ in 0..1 + rng.below(4) {
-            let at = floor_boundary(&s, rng.below(s.len() + 1));
-            match rng.below(6) {
-                0 => s.truncate(at),
-                1 => {
-                    let end = floor_boundary(&s, at + rng.below(12));
-                    s.replace_range(at..end.max(at), "");
-                }
-                2 | 3 => s.insert_str(at, INSERTS[rng.below(INSERTS.len())]),
-                4 => {
-                    // Copy a chunk elsewhere: duplicate keys, tags, fields.
-                    let end = floor_boundary(&s, at + rng.below(80)).max(at);
-                    let chunk = s[at..end].to_owned();
-                    let to = floor_boundary(&s, rng.below(s.len() + 1));
-                    s.insert_str(to, &chunk);
-                }
-                _ => {
-                    let junk = rng.string_from("aZ09:/.-_@ \n", 10);
-                    s.insert_str(at, &junk);
-                }
-            }
-        }
-        s
+        rng.mutate(
+            src,
+            &Mutation {
+                inserts: INSERTS,
+                max_edits: 4,
+                max_cut: 12,
+                max_copy: 80,
+                junk: Some("aZ09:/.-_@ \n"),
+            },
+        )
     }
 
     #[test]

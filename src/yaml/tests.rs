@@ -1093,15 +1093,7 @@ fn corpus_properties() {
     }
 }
 
-use crate::testutil::Rng;
-
-fn floor_boundary(s: &str, mut i: usize) -> usize {
-    i = i.min(s.len());
-    while !s.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
-}
+use crate::testutil::{Mutation, Rng};
 
 fn mutate(rng: &mut Rng, src: &str) -> String {
     const INSERTS: &[&str] = &[
@@ -1140,25 +1132,16 @@ fn mutate(rng: &mut Rng, src: &str) -> String {
         "\\",
         "  ",
     ];
-    let mut s = src.to_owned();
-    for _ in 0..1 + rng.below(3) {
-        let at = floor_boundary(&s, rng.below(s.len() + 1));
-        match rng.below(5) {
-            0 => s.truncate(at),
-            1 => {
-                let end = floor_boundary(&s, at + rng.below(8));
-                s.replace_range(at..end.max(at), "");
-            }
-            2 | 3 => s.insert_str(at, INSERTS[rng.below(INSERTS.len())]),
-            _ => {
-                let end = floor_boundary(&s, at + rng.below(40)).max(at);
-                let chunk = s[at..end].to_owned();
-                let to = floor_boundary(&s, rng.below(s.len() + 1));
-                s.insert_str(to, &chunk);
-            }
-        }
-    }
-    s
+    rng.mutate(
+        src,
+        &Mutation {
+            inserts: INSERTS,
+            max_edits: 3,
+            max_cut: 8,
+            max_copy: 40,
+            junk: None,
+        },
+    )
 }
 
 #[test]
