@@ -740,22 +740,7 @@ impl<'a> Lexer<'a> {
             }
             State::Field => self.field_or_variable(T::Field),
             State::Char => {
-                loop {
-                    match self.next() {
-                        Some('\\') => {
-                            if matches!(self.next(), None | Some('\n')) {
-                                return self.errorf("unterminated character constant".into(), None);
-                            }
-                        }
-                        None | Some('\n') => {
-                            return self.errorf("unterminated character constant".into(), None);
-                        }
-                        Some('\'') => break,
-                        Some(_) => {}
-                    }
-                }
-                self.emit(T::CharConstant);
-                Some(State::InsideAction)
+                self.escaped_until('\'', "unterminated character constant", T::CharConstant)
             }
             State::Number => {
                 if !self.scan_number() {
@@ -774,24 +759,7 @@ impl<'a> Lexer<'a> {
                 }
                 Some(State::InsideAction)
             }
-            State::Quote => {
-                loop {
-                    match self.next() {
-                        Some('\\') => {
-                            if matches!(self.next(), None | Some('\n')) {
-                                return self.errorf("unterminated quoted string".into(), None);
-                            }
-                        }
-                        None | Some('\n') => {
-                            return self.errorf("unterminated quoted string".into(), None);
-                        }
-                        Some('"') => break,
-                        Some(_) => {}
-                    }
-                }
-                self.emit(T::String);
-                Some(State::InsideAction)
-            }
+            State::Quote => self.escaped_until('"', "unterminated quoted string", T::String),
             State::RawQuote => {
                 loop {
                     match self.next() {
@@ -804,6 +772,26 @@ impl<'a> Lexer<'a> {
                 Some(State::InsideAction)
             }
         }
+    }
+
+    /// A `'c'` or `"s"` literal after its opening quote: backslash escapes
+    /// anything but a newline, and a newline or the end of input before
+    /// `close` is Go's "unterminated" error.
+    fn escaped_until(&mut self, close: char, unterminated: &str, token: T) -> Option<State> {
+        loop {
+            match self.next() {
+                Some('\\') => {
+                    if matches!(self.next(), None | Some('\n')) {
+                        return self.errorf(unterminated.into(), None);
+                    }
+                }
+                None | Some('\n') => return self.errorf(unterminated.into(), None),
+                Some(c) if c == close => break,
+                Some(_) => {}
+            }
+        }
+        self.emit(token);
+        Some(State::InsideAction)
     }
 
     fn field_or_variable(&mut self, typ: T) -> Option<State> {
