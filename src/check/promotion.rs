@@ -26,7 +26,15 @@ pub fn check(cx: &mut Context) {
             cx.report(Diagnostic::new(
                 &rules::PROMOTION_INVALID_CONFIG,
                 file,
-                cx.span(file, key_of(yaml, err.node)),
+                // A finding about a mapping or sequence points at its key's line.
+                cx.span(
+                    file,
+                    if yaml.is_scalar(err.node) {
+                        err.node
+                    } else {
+                        yaml.key_for(err.node).unwrap_or(err.node)
+                    },
+                ),
                 err.message,
             ));
             return;
@@ -83,18 +91,4 @@ pub fn check(cx: &mut Context) {
             }
         }
     }
-}
-
-/// A finding about a mapping or sequence value points at its key's line.
-fn key_of(yaml: &crate::yaml::Yaml, node: crate::yaml::NodeId) -> crate::yaml::NodeId {
-    let Some(parent) = yaml.node(node).parent else {
-        return node;
-    };
-    if yaml.is_scalar(node) {
-        return node;
-    }
-    yaml.entries(parent)
-        .iter()
-        .find(|(_, v)| *v == node)
-        .map_or(node, |(k, _)| *k)
 }

@@ -125,25 +125,14 @@ pub fn collect(ws: &Workspace, model: &Model) -> Vec<Target> {
 }
 
 fn marker_source(path: &str, yaml: &Yaml, node: NodeId) -> Source {
-    let mut ancestors = Vec::new();
-    let mut at = yaml.node(node).parent;
-    while let Some(p) = at {
-        ancestors.push(p);
-        at = yaml.node(p).parent;
-    }
-    let key_of = |child: NodeId, parent: NodeId| {
-        yaml.entries(parent)
-            .iter()
-            .find(|(_, v)| *v == child)
-            .and_then(|(k, _)| yaml.str(*k))
-    };
-    let mut child = node;
+    // Keys from the marked value up to the document root.
     let mut keys = Vec::new();
-    for &p in &ancestors {
-        if let Some(k) = key_of(child, p) {
+    let mut at = node;
+    while let Some(parent) = yaml.node(at).parent {
+        if let Some(k) = yaml.key_for(at).and_then(|k| yaml.str(k)) {
             keys.push(k);
         }
-        child = p;
+        at = parent;
     }
     if is_kustomization_file(path) && keys.contains(&"images") {
         return Source::Kustomize;

@@ -177,6 +177,17 @@ impl Yaml {
             .find(|&(k, _)| self.str(k) == Some(key))
     }
 
+    /// The key node of `value` when `value` is a mapping value.
+    pub fn key_for(&self, value: NodeId) -> Option<NodeId> {
+        let parent = self.nodes[value].parent?;
+        match &self.nodes[parent].kind {
+            NodeKind::Mapping(entries) => {
+                entries.iter().find(|(_, v)| *v == value).map(|&(k, _)| k)
+            }
+            _ => None,
+        }
+    }
+
     /// Walks a path of mapping keys.
     pub fn path(&self, mut node: NodeId, keys: &[&str]) -> Option<NodeId> {
         for key in keys {
