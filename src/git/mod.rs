@@ -1,0 +1,2 @@
+//! Git write-back: commit, sign, push, retry on a moved remote.
+//! (Being built for issue 7.)
