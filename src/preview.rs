@@ -53,12 +53,22 @@ impl Cache<'_> {
 }
 
 pub fn run(ws: &Workspace, model: &Model, source: &dyn TagSource) -> Preview {
+    run_on(ws, model, &target::collect(ws, model), source)
+}
+
+/// Preview of the given targets; `updates[i]` answers `targets[i]`.
+pub fn run_on(
+    ws: &Workspace,
+    model: &Model,
+    targets: &[Target],
+    source: &dyn TagSource,
+) -> Preview {
     let cache = Cache {
         source,
         seen: Mutex::new(HashMap::new()),
     };
     let mut out = Preview::default();
-    for t in target::collect(ws, model) {
+    for t in targets {
         let yaml = yaml_of(ws, t.file);
         let line = yaml
             .lines
@@ -80,7 +90,7 @@ pub fn run(ws: &Workspace, model: &Model, source: &dyn TagSource) -> Preview {
                 namespace,
                 name,
                 suffix,
-            } => flux_target(ws, model, &cache, &t, namespace, name, *suffix, &mut update),
+            } => flux_target(ws, model, &cache, t, namespace, name, *suffix, &mut update),
             Driver::Argo(config) => argo_target(&cache, config, &mut update),
             Driver::KubesphereFlux { repository, range } => {
                 kubesphere_flux(&cache, repository, range.as_deref(), &mut update)

@@ -1,6 +1,7 @@
 //! Command line: clap definitions and dispatch. One module per subcommand;
 //! each parses its flags into options and calls the library.
 
+mod apply;
 mod completion;
 mod preview;
 mod rules_cmd;
@@ -53,6 +54,9 @@ pub enum Command {
     Validate(validate::Args),
     /// Show which tag every update target would move to.
     Preview(preview::Args),
+    /// Write the selected (or given) tags into the repository, changing only
+    /// the bytes of the values that move.
+    Apply(apply::Args),
     /// List every rule with its code, severity and summary.
     Rules(rules_cmd::RulesArgs),
     /// Print the documentation of one rule.
@@ -80,6 +84,7 @@ pub fn main() -> ExitCode {
     let code = match cli.command {
         Command::Validate(args) => validate::run(args),
         Command::Preview(args) => preview::run(args),
+        Command::Apply(args) => apply::run(args),
         Command::Rules(args) => rules_cmd::rules(args),
         Command::Explain(args) => rules_cmd::explain(args),
         Command::Completion(args) => completion::run(args),

@@ -1,2 +1,148 @@
-//! Byte edits: plan, verify and write the changes `apply` makes.
-//! (Being built for issue 5.)
+//! Byte edits: what `apply` changes in a repository, as byte ranges plus
+//! replacement text, never as re-serialized YAML. `plan` turns update
+//! targets into [`FileChange`]s, `scalar` renders a new value in the style
+//! of the scalar it replaces, `verify` re-parses every new text and proves
+//! that only the planned values moved, `write` commits all files or none.
+//! Rules and dialects hand in [`TextEdit`]s; only this module applies them.
+
+pub mod argo;
+pub mod diff;
+pub mod plan;
+pub mod scalar;
+pub mod verify;
+pub mod write;
+
+use std::ops::Range;
+
+use crate::git::Change;
+
+/// Replace `range` of the original text with `text` (an insertion when the
+/// range is empty).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextEdit {
+    pub range: Range<usize>,
+    pub text: String,
+}
+
+/// One step of a key path inside a YAML document.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+/// A scalar the new text must hold: document index, path, value. Every
+/// scalar of the old text that is not named by an expectation must read
+/// back unchanged; every scalar of the new text that did not exist before
+/// must be named by one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expect {
+    pub doc: usize,
+    pub path: Vec<Seg>,
+    pub value: String,
+    /// True for a plain scalar meant to load as a number, boolean or null
+    /// (`forcestring: true`); image values are always strings.
+    pub non_string: bool,
+}
+
+/// Everything that happens to one file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileChange {
+    /// Relative to the repository root, `/`-separated.
+    pub path: String,
+    /// The text as read (`None`: the file is created).
+    pub original: Option<String>,
+    /// Non-overlapping edits against `original` (against "" for a new file).
+    pub edits: Vec<TextEdit>,
+    pub expect: Vec<Expect>,
+    /// What each edit means, for output and commit messages.
+    pub changes: Vec<Change>,
+}
+
+impl FileChange {
+    /// The new text: the original with every edit applied.
+    pub fn new_text(&self) -> Result<String, EditError> {
+        apply_edits(self.original.as_deref().unwrap_or(""), &self.edits)
+            .map_err(|e| EditError::new(&self.path, e))
+    }
+}
+
+/// Something that could not be updated, and why (printed, never fatal).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Skip {
+    pub file: String,
+    pub line: usize,
+    pub image: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}: {message}")]
+pub struct EditError {
+    pub file: String,
+    pub message: String,
+}
+
+impl EditError {
+    pub fn new(file: &str, message: impl Into<String>) -> Self {
+        Self {
+            file: file.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Applies edits to `text`. Edits must lie on char boundaries and must not
+/// overlap; two insertions at one offset keep their given order.
+pub fn apply_edits(text: &str, edits: &[TextEdit]) -> Result<String, String> {
+    let mut sorted: Vec<&TextEdit> = edits.iter().collect();
+    sorted.sort_by_key(|e| (e.range.start, e.range.end));
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut at = 0;
+    for e in sorted {
+        let Range { start, end } = e.range.clone();
+        if start < at || end < start || end > text.len() {
+            return Err(format!("overlapping or out-of-range edit {start}..{end}"));
+        }
+        if !text.is_char_boundary(start) || !text.is_char_boundary(end) {
+            return Err(format!("edit {start}..{end} splits a character"));
+        }
+        out.push_str(&text[at..start]);
+        out.push_str(&e.text);
+        at = end;
+    }
+    out.push_str(&text[at..]);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn edit(range: Range<usize>, text: &str) -> TextEdit {
+        TextEdit {
+            range,
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn edits_apply_in_offset_order_and_keep_other_bytes() {
+        let text = "a: 1\r\nb: é2\r\n";
+        let out = apply_edits(text, &[edit(9..12, "3"), edit(3..4, "x")]).unwrap();
+        assert_eq!(out, "a: x\r\nb: 3\r\n");
+    }
+
+    #[test]
+    fn overlapping_and_split_character_edits_are_refused() {
+        assert!(apply_edits("abcdef", &[edit(1..3, "x"), edit(2..4, "y")]).is_err());
+        assert!(apply_edits("é", &[edit(1..2, "x")]).is_err());
+        assert!(apply_edits("ab", &[edit(1..5, "x")]).is_err());
+    }
+
+    #[test]
+    fn insertions_at_one_offset_keep_their_order() {
+        let out = apply_edits("ab", &[edit(1..1, "1"), edit(1..1, "2")]).unwrap();
+        assert_eq!(out, "a12b");
+    }
+}

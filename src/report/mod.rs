@@ -2,6 +2,7 @@
 //! and the workspace they point into. Nothing here decides what is a
 //! finding; it only prints.
 
+pub mod apply;
 mod github;
 mod gitlab;
 mod human;

@@ -1,0 +1,217 @@
+//! `apply`: writes the tags preview selects (or `--set` names) into the
+//! repository, changing only the bytes of the values that move. Plans,
+//! verifies, then writes every file or none; `--dry-run` and `--diff` show
+//! the plan without writing.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use super::{EXIT_CLEAN, EXIT_ERROR, print};
+use crate::discover;
+use crate::edit::plan::{self, Plan, SetRequest};
+use crate::edit::{diff, write};
+use crate::git::Applied;
+use crate::model::Model;
+use crate::report::apply as render;
+use crate::resolve::TagSource;
+use crate::resolve::tags::TagsFile;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Output {
+    Text,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Files or folders to update (default: the current directory).
+    pub paths: Vec<PathBuf>,
+    /// Repository root (default: the nearest folder above the first path
+    /// holding `.git`, else the first path).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// Resolve tags offline from this YAML file instead of a registry.
+    #[arg(long, value_name = "FILE")]
+    pub tags_from: Option<PathBuf>,
+    /// Write TAG (or TAG@DIGEST) for IMAGE wherever it appears: markers,
+    /// Argo CD write-back, container `image:` fields, kustomize `images:`,
+    /// Helm values. IMAGE in any spelling (`nginx`, `docker.io/library/nginx`).
+    /// Repeatable. Without --tags-from, nothing else is resolved.
+    #[arg(long = "set", value_name = "IMAGE=TAG")]
+    pub sets: Vec<String>,
+    /// Show what would change; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print a unified diff of every change (coloured on a terminal).
+    #[arg(long)]
+    pub diff: bool,
+    /// Output format of the change list.
+    #[arg(short = 'o', long = "output", value_enum, default_value = "text")]
+    pub output: Output,
+}
+
+/// What one apply run did.
+struct Outcome {
+    plan: Plan,
+    written: bool,
+}
+
+pub fn run(args: Args) -> u8 {
+    let sets = match args
+        .sets
+        .iter()
+        .map(|s| SetRequest::parse(s))
+        .collect::<Result<Vec<_>, _>>()
+    {
+        Ok(s) => s,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return EXIT_ERROR;
+        }
+    };
+    let source = match &args.tags_from {
+        Some(path) => match TagsFile::load(path) {
+            Ok(s) => Some(s),
+            Err(err) => {
+                eprintln!("error: {err}");
+                return EXIT_ERROR;
+            }
+        },
+        None if sets.is_empty() => {
+            eprintln!(
+                "error: apply needs values: pass --set IMAGE=TAG or --tags-from FILE (registry access is not built yet)"
+            );
+            return EXIT_ERROR;
+        }
+        None => None,
+    };
+    let (root, targets) = match super::validate::root_and_targets(&args.paths, args.root.as_deref())
+    {
+        Ok(v) => v,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return EXIT_ERROR;
+        }
+    };
+    let source = source.as_ref().map(|s| s as &dyn TagSource);
+    let outcome = match apply_in(&root, &targets, source, &sets, &args) {
+        Ok(o) => o,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return EXIT_ERROR;
+        }
+    };
+    report(&args, &outcome)
+}
+
+/// Plans and (unless `--dry-run`) writes in the repository at `root`.
+fn apply_in(
+    root: &Path,
+    targets: &[PathBuf],
+    source: Option<&dyn TagSource>,
+    sets: &[SetRequest],
+    args: &Args,
+) -> Result<Outcome, String> {
+    let opts = discover::Options {
+        parse_all: true,
+        ..discover::Options::default()
+    };
+    let ws = discover::load(root, targets, &opts);
+    let model = Model::build(&ws);
+    let plan = plan::plan(&ws, &model, source, sets).map_err(|e| e.to_string())?;
+    if args.dry_run || plan.files.is_empty() {
+        return Ok(Outcome {
+            plan,
+            written: false,
+        });
+    }
+    let texts = plan
+        .files
+        .iter()
+        .map(|f| f.new_text())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| e.to_string())?;
+    let jobs: Vec<write::Job> = plan
+        .files
+        .iter()
+        .zip(&texts)
+        .map(|(f, t)| write::Job {
+            path: &f.path,
+            original: f.original.as_deref(),
+            new_text: t,
+        })
+        .collect();
+    write::write_all(root, &jobs).map_err(|e| format!("{e}; no file was changed"))?;
+    Ok(Outcome {
+        plan,
+        written: true,
+    })
+}
+
+impl Outcome {
+    /// The record git needs: the files written and what changed in them.
+    #[allow(dead_code)]
+    fn applied(&self) -> Applied {
+        Applied {
+            files: self
+                .plan
+                .files
+                .iter()
+                .map(|f| PathBuf::from(&f.path))
+                .collect(),
+            changes: self.plan.changes().cloned().collect(),
+        }
+    }
+}
+
+fn report(args: &Args, o: &Outcome) -> u8 {
+    let changes: Vec<_> = o.plan.changes().collect();
+    if args.diff {
+        let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        let mut out = String::new();
+        for f in &o.plan.files {
+            if let Ok(new) = f.new_text() {
+                out.push_str(&diff::unified(f, &new, color));
+            }
+        }
+        print(&out);
+    }
+    match args.output {
+        Output::Text if !args.diff => print(&render::text(&changes, &o.plan.skipped)),
+        Output::Text => {
+            // The diff already shows the changes; skips still need saying.
+            for s in &o.plan.skipped {
+                eprintln!("{}", render::skip_line(s));
+            }
+        }
+        Output::Json => print(&render::json(&changes, &o.plan.skipped, o.written)),
+    }
+    let files = o.plan.files.len();
+    let verb = if o.written { "changed" } else { "would change" };
+    if changes.is_empty() {
+        eprintln!("nothing to do: every target already has its value");
+    } else {
+        eprintln!(
+            "{} value{} in {files} file{} {verb}{}",
+            changes.len(),
+            plural(changes.len()),
+            plural(files),
+            if args.dry_run {
+                " (dry run: nothing written)"
+            } else {
+                ""
+            }
+        );
+    }
+    if !o.plan.source_failures.is_empty() {
+        for f in &o.plan.source_failures {
+            eprintln!("error: {f}");
+        }
+        return EXIT_ERROR;
+    }
+    EXIT_CLEAN
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}

@@ -1,0 +1,631 @@
+//! The plan: update targets and `--set IMAGE=TAG` requests turned into
+//! verified [`FileChange`]s. Values come from the tag source (through
+//! [`crate::preview`], so apply writes exactly what preview shows) or from
+//! `--set`, which wins for the images it names and also reaches plain
+//! workloads, kustomize entries and Helm values that carry no marker.
+//! Markers and plain values are scalar replacements made here; Argo CD
+//! write-back is [`super::argo`]. Every file's new text is checked by
+//! [`super::verify`] before the plan is handed to [`super::write`].
+
+use std::collections::{BTreeMap, HashSet};
+
+use super::argo::{self, ArgoUpdate};
+use super::{EditError, Expect, FileChange, Skip, TextEdit, scalar, verify};
+use crate::diagnostic::FileId;
+use crate::discover::Workspace;
+use crate::git::{Change, ObjectId};
+use crate::model::marker::Suffix;
+use crate::model::object::str_at;
+use crate::model::target::{self, Driver, Target};
+use crate::model::workload::{self, HelmImage};
+use crate::model::{Model, Str, image, yaml_of};
+use crate::resolve::TagSource;
+use crate::yaml::{NodeId, NodeKind, Yaml};
+
+/// `--set IMAGE=TAG[@DIGEST]` (or `IMAGE=@DIGEST`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetRequest {
+    /// As given.
+    pub image: String,
+    /// `docker.io/library/nginx` form, for matching.
+    pub name: String,
+    pub tag: Option<String>,
+    pub digest: Option<String>,
+}
+
+impl SetRequest {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let (image, value) = s
+            .split_once('=')
+            .ok_or_else(|| format!("--set {s:?}: expected IMAGE=TAG"))?;
+        let (image, value) = (image.trim(), value.trim());
+        let parsed = image::parse(image)
+            .map_err(|e| format!("--set {s:?}: {image:?} is not an image name: {e}"))?;
+        if parsed.tag().is_some() || parsed.digest().is_some() {
+            return Err(format!(
+                "--set {s:?}: name the image without a tag or digest ({})",
+                parsed.name()
+            ));
+        }
+        let (tag, digest) = match value.split_once('@') {
+            Some((t, d)) => (t, Some(d)),
+            None => (value, None),
+        };
+        // Checked as a whole reference so the tag and digest grammars are
+        // Docker's own.
+        let probe = format!(
+            "{}{}{}",
+            parsed.name(),
+            if tag.is_empty() {
+                String::new()
+            } else {
+                format!(":{tag}")
+            },
+            digest.map(|d| format!("@{d}")).unwrap_or_default()
+        );
+        if tag.is_empty() && digest.is_none() {
+            return Err(format!("--set {s:?}: the tag is empty"));
+        }
+        image::parse(&probe).map_err(|e| format!("--set {s:?}: {value:?} is not a tag: {e}"))?;
+        Ok(Self {
+            image: image.to_owned(),
+            name: parsed.normalized_name(),
+            tag: (!tag.is_empty()).then(|| tag.to_owned()),
+            digest: digest.map(str::to_owned),
+        })
+    }
+
+    /// `tag`, `tag@digest` or `@digest`: the text after a name.
+    fn reference_suffix(&self) -> String {
+        let mut s = String::new();
+        if let Some(t) = &self.tag {
+            s.push(':');
+            s.push_str(t);
+        }
+        if let Some(d) = &self.digest {
+            s.push('@');
+            s.push_str(d);
+        }
+        s
+    }
+
+    /// What Argo records as the new tag: `tag`, `tag@digest`.
+    fn argo_tag(&self) -> String {
+        match (&self.tag, &self.digest) {
+            (Some(t), Some(d)) => format!("{t}@{d}"),
+            (Some(t), None) => t.clone(),
+            (None, Some(d)) => format!("latest@{d}"),
+            (None, None) => String::new(),
+        }
+    }
+}
+
+/// What apply will do.
+#[derive(Debug, Default)]
+pub struct Plan {
+    /// Sorted by path; each verified.
+    pub files: Vec<FileChange>,
+    pub skipped: Vec<Skip>,
+    /// Repositories the tag source failed for.
+    pub source_failures: Vec<String>,
+}
+
+impl Plan {
+    pub fn changes(&self) -> impl Iterator<Item = &Change> {
+        self.files.iter().flat_map(|f| f.changes.iter())
+    }
+}
+
+fn normalized(name: &str) -> Option<String> {
+    image::parse(name).ok().map(|r| r.normalized_name())
+}
+
+/// Builds and verifies the plan. `source` answers targets no `--set`
+/// names; without a source only `--set` values are written.
+pub fn plan(
+    ws: &Workspace,
+    model: &Model,
+    source: Option<&dyn TagSource>,
+    sets: &[SetRequest],
+) -> Result<Plan, EditError> {
+    let targets = target::collect(ws, model);
+    let mut out = Plan::default();
+    let candidates: Vec<Option<String>> = match source {
+        Some(source) => {
+            let preview = crate::preview::run_on(ws, model, &targets, source);
+            out.source_failures = preview.source_failures;
+            preview
+                .updates
+                .into_iter()
+                .map(|u| {
+                    if u.candidate.is_none()
+                        && let Some(reason) = u.reason
+                    {
+                        out.skipped.push(Skip {
+                            file: u.file,
+                            line: u.line,
+                            image: u.image,
+                            reason,
+                        });
+                    }
+                    u.candidate
+                })
+                .collect()
+        }
+        None => vec![None; targets.len()],
+    };
+    let mut edits = Edits::default();
+    let mut argo_updates = Vec::new();
+    for (t, candidate) in targets.iter().zip(candidates) {
+        match &t.driver {
+            Driver::Flux {
+                namespace,
+                name,
+                suffix,
+            } => {
+                let set = flux_set_value(model, ws, t, namespace, name, *suffix, sets);
+                let value = match set {
+                    Some(Ok(v)) => Some(v),
+                    Some(Err(reason)) => {
+                        out.skipped.push(skip(ws, t.file, t.node, reason));
+                        None
+                    }
+                    None => candidate,
+                };
+                edits.claim(t.file, t.node);
+                if let Some(value) = value {
+                    let image = flux_image(model, namespace, name).unwrap_or_default();
+                    let why = format!("marker {namespace}:{name}");
+                    edits.scalar(
+                        ws,
+                        t.file,
+                        t.node,
+                        &value,
+                        &image,
+                        &why,
+                        Some(format!("{namespace}:{name}")),
+                        &mut out.skipped,
+                    );
+                }
+            }
+            Driver::Argo(config) => {
+                let wanted = normalized(&config.repository);
+                let set = sets.iter().find(|s| Some(&s.name) == wanted.as_ref());
+                if let Some(new_tag) = set.map(SetRequest::argo_tag).or(candidate) {
+                    argo_updates.push(ArgoUpdate { target: t, new_tag });
+                }
+            }
+            Driver::KubesphereFlux { repository, .. } => {
+                let wanted = normalized(repository);
+                if sets.iter().any(|s| Some(&s.name) == wanted.as_ref()) || candidate.is_some() {
+                    out.skipped.push(skip(
+                        ws,
+                        t.file,
+                        t.node,
+                        "KubeSphere kind fluxcd: the Flux objects it generates drive setter markers; mark the manifests with them".into(),
+                    ));
+                }
+            }
+        }
+    }
+    if !sets.is_empty() {
+        plain_sets(ws, sets, &mut edits, &mut out.skipped);
+    }
+    let (argo_files, argo_skips) = argo::plan(ws, model, &argo_updates);
+    out.skipped.extend(argo_skips);
+    let mut files = edits.into_changes(ws);
+    for f in argo_files {
+        merge(&mut files, f)?;
+    }
+    for f in files.values() {
+        let new = f.new_text()?;
+        verify::check(f.original.as_deref(), &new, &f.expect).map_err(|e| {
+            EditError::new(
+                &f.path,
+                format!("the planned edit is unsafe, nothing was written: {e}"),
+            )
+        })?;
+    }
+    out.files = files
+        .into_values()
+        .filter(|f| !f.edits.is_empty())
+        .collect();
+    out.skipped
+        .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    out.skipped.dedup();
+    Ok(out)
+}
+
+fn merge(files: &mut BTreeMap<String, FileChange>, f: FileChange) -> Result<(), EditError> {
+    let Some(existing) = files.get_mut(&f.path) else {
+        files.insert(f.path.clone(), f);
+        return Ok(());
+    };
+    if existing.original != f.original {
+        return Err(EditError::new(&f.path, "two planners read different texts"));
+    }
+    for e in &f.edits {
+        if existing
+            .edits
+            .iter()
+            .any(|o| o.range.start < e.range.end && e.range.start < o.range.end)
+        {
+            return Err(EditError::new(
+                &f.path,
+                "two configurations want to change the same value; nothing was written",
+            ));
+        }
+    }
+    existing.edits.extend(f.edits);
+    existing.expect.extend(f.expect);
+    existing.changes.extend(f.changes);
+    Ok(())
+}
+
+fn skip(ws: &Workspace, file: FileId, node: NodeId, reason: String) -> Skip {
+    let yaml = yaml_of(ws, file);
+    Skip {
+        file: ws.files[file].path.clone(),
+        line: line_of(ws, file, node),
+        image: yaml.str(node).unwrap_or_default().to_owned(),
+        reason,
+    }
+}
+
+fn line_of(ws: &Workspace, file: FileId, node: NodeId) -> usize {
+    let yaml = yaml_of(ws, file);
+    yaml.lines
+        .line_col(&ws.files[file].text, yaml.node(node).span.start)
+        .line
+}
+
+fn flux_image(model: &Model, namespace: &str, name: &str) -> Option<String> {
+    let policy = model.flux.policy(namespace, name)?;
+    model
+        .flux
+        .repository_for(policy)?
+        .image
+        .as_ref()
+        .map(|i| i.value.clone())
+}
+
+/// The value a `--set` gives a marker target: `None` when no request names
+/// its image.
+fn flux_set_value(
+    model: &Model,
+    ws: &Workspace,
+    t: &Target,
+    namespace: &str,
+    name: &str,
+    suffix: Suffix,
+    sets: &[SetRequest],
+) -> Option<Result<String, String>> {
+    let current = t.current.as_deref().unwrap_or("");
+    let repo_image = flux_image(model, namespace, name).or_else(|| {
+        // Without the ImageRepository, a full marker still names its image.
+        (suffix == Suffix::Full)
+            .then(|| image::parse(current).ok().map(|r| r.name().to_owned()))
+            .flatten()
+    })?;
+    let wanted = normalized(&repo_image)?;
+    let set = sets.iter().find(|s| s.name == wanted)?;
+    let _ = ws;
+    Some(match suffix {
+        Suffix::Full => Ok(format!("{repo_image}{}", set.reference_suffix())),
+        Suffix::Tag => set
+            .tag
+            .clone()
+            .ok_or_else(|| format!("--set {} gives no tag for this :tag marker", set.image)),
+        Suffix::Name => Ok(repo_image),
+        Suffix::Digest => set.digest.clone().ok_or_else(|| {
+            format!(
+                "--set {} gives no digest for this :digest marker (use IMAGE=TAG@DIGEST)",
+                set.image
+            )
+        }),
+    })
+}
+
+/// `--set` on values no controller configuration drives: container
+/// `image:` fields, kustomize `images:` entries and Helm values.
+fn plain_sets(ws: &Workspace, sets: &[SetRequest], edits: &mut Edits, skipped: &mut Vec<Skip>) {
+    let find = |name: &str| {
+        let n = normalized(name)?;
+        sets.iter().find(|s| s.name == n)
+    };
+    for (id, file) in ws.files.iter().enumerate() {
+        let Some(yaml) = &file.yaml else { continue };
+        if !file.report {
+            continue;
+        }
+        let found = workload::collect(id, &file.path, yaml);
+        for c in &found.containers {
+            if edits.claimed(id, c.image.node) {
+                continue;
+            }
+            let Ok(r) = image::parse(&c.image.value) else {
+                continue;
+            };
+            if let Some(set) = find(r.name()) {
+                let value = format!("{}{}", r.name(), set.reference_suffix());
+                edits.scalar(
+                    ws,
+                    id,
+                    c.image.node,
+                    &value,
+                    r.name(),
+                    "--set",
+                    None,
+                    skipped,
+                );
+            }
+        }
+        for k in &found.kustomize {
+            let Some(name) = k.new_name.as_ref().or(k.name.as_ref()) else {
+                continue;
+            };
+            let Some(set) = find(&name.value) else {
+                continue;
+            };
+            edits.split_image(
+                ws,
+                id,
+                k.entry,
+                k.new_tag.as_ref(),
+                k.digest.as_ref(),
+                "newTag",
+                set,
+                &name.value,
+                skipped,
+            );
+        }
+        for h in &found.helm {
+            match h {
+                HelmImage::Inline { value, .. } => {
+                    if edits.claimed(id, value.node) {
+                        continue;
+                    }
+                    let Ok(r) = image::parse(&value.value) else {
+                        continue;
+                    };
+                    if let Some(set) = find(r.name()) {
+                        let v = format!("{}{}", r.name(), set.reference_suffix());
+                        edits.scalar(ws, id, value.node, &v, r.name(), "--set", None, skipped);
+                    }
+                }
+                HelmImage::Split {
+                    map,
+                    registry,
+                    repository,
+                    tag,
+                    digest,
+                    ..
+                } => {
+                    let full = match registry {
+                        Some(r) if !r.value.is_empty() => {
+                            format!("{}/{}", r.value, repository.value)
+                        }
+                        _ => repository.value.clone(),
+                    };
+                    let Some(set) = find(&full) else { continue };
+                    edits.split_image(
+                        ws,
+                        id,
+                        *map,
+                        tag.as_ref(),
+                        digest.as_ref(),
+                        "tag",
+                        set,
+                        &full,
+                        skipped,
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Scalar edits collected per file, and the scalars a marker already
+/// owns (a `--set` never writes a marked value a second way).
+#[derive(Default)]
+struct Edits {
+    by_file: BTreeMap<FileId, FileChange>,
+    claimed: HashSet<(FileId, NodeId)>,
+}
+
+impl Edits {
+    fn claim(&mut self, file: FileId, node: NodeId) {
+        self.claimed.insert((file, node));
+    }
+
+    fn claimed(&self, file: FileId, node: NodeId) -> bool {
+        self.claimed.contains(&(file, node))
+    }
+
+    /// Replaces one scalar's value, keeping its style.
+    #[allow(clippy::too_many_arguments)]
+    fn scalar(
+        &mut self,
+        ws: &Workspace,
+        file: FileId,
+        node: NodeId,
+        value: &str,
+        image: &str,
+        why: &str,
+        setter: Option<String>,
+        skipped: &mut Vec<Skip>,
+    ) {
+        self.claim(file, node);
+        let yaml = yaml_of(ws, file);
+        if yaml.is_alias(node) {
+            skipped.push(skip(
+                ws,
+                file,
+                node,
+                "the value is an alias (*name); the anchor it points at is left alone".into(),
+            ));
+            return;
+        }
+        let n = yaml.node(node);
+        let NodeKind::Scalar { value: old, style } = &n.kind else {
+            return;
+        };
+        if old == value {
+            return;
+        }
+        let text = match scalar::render(*style, value, n.in_flow) {
+            Ok(t) => t,
+            Err(reason) => {
+                skipped.push(skip(ws, file, node, reason));
+                return;
+            }
+        };
+        let (doc, path) = verify::path_of(yaml, node);
+        let change = Change {
+            file: ws.files[file].path.clone(),
+            line: line_of(ws, file, node),
+            image: image.to_owned(),
+            old_value: old.clone(),
+            new_value: value.to_owned(),
+            old_tag: tag_of(old),
+            new_tag: tag_of(value),
+            setter,
+            object: object_of(yaml, node),
+            app: None,
+            alias: None,
+        };
+        let _ = why;
+        let fc = self.file(ws, file);
+        fc.edits.push(TextEdit {
+            range: n.span.start..n.span.end,
+            text,
+        });
+        fc.expect.push(Expect {
+            doc,
+            path,
+            value: value.to_owned(),
+            non_string: false,
+        });
+        fc.changes.push(change);
+    }
+
+    /// A mapping with a tag key and maybe a digest key (kustomize entry,
+    /// Helm `image:` map): sets the tag; a digest is only written when the
+    /// request gives one, and an old digest the request would leave behind
+    /// stops the update (the runtime would keep pulling the old image).
+    #[allow(clippy::too_many_arguments)]
+    fn split_image(
+        &mut self,
+        ws: &Workspace,
+        file: FileId,
+        map: NodeId,
+        tag: Option<&Str>,
+        digest: Option<&Str>,
+        tag_key: &str,
+        set: &SetRequest,
+        image: &str,
+        skipped: &mut Vec<Skip>,
+    ) {
+        if let Some(d) = digest.filter(|d| !d.value.is_empty())
+            && set.digest.is_none()
+        {
+            skipped.push(skip(
+                ws,
+                file,
+                d.node,
+                format!(
+                    "this entry pins digest {}; pass --set {}=TAG@DIGEST to move it",
+                    d.value, set.image
+                ),
+            ));
+            return;
+        }
+        match (tag, &set.tag) {
+            (Some(t), Some(new)) if !self.claimed(file, t.node) => {
+                self.scalar(ws, file, t.node, new, image, "--set", None, skipped)
+            }
+            (None, Some(_)) => skipped.push(skip(
+                ws,
+                file,
+                map,
+                format!("the entry has no {tag_key} key; add one to have it written"),
+            )),
+            _ => {}
+        }
+        if let (Some(d), Some(new)) = (digest, &set.digest)
+            && !self.claimed(file, d.node)
+        {
+            self.scalar(ws, file, d.node, new, image, "--set", None, skipped);
+        }
+    }
+
+    fn file(&mut self, ws: &Workspace, file: FileId) -> &mut FileChange {
+        self.by_file.entry(file).or_insert_with(|| FileChange {
+            path: ws.files[file].path.clone(),
+            original: Some(ws.files[file].text.clone()),
+            ..FileChange::default()
+        })
+    }
+
+    fn into_changes(self, _ws: &Workspace) -> BTreeMap<String, FileChange> {
+        self.by_file
+            .into_values()
+            .map(|f| (f.path.clone(), f))
+            .collect()
+    }
+}
+
+/// Argo's `.OldTag` / `.NewTag` reading of a value: the digest if there is
+/// one, else the tag, else the value itself (a `:tag` marker's value).
+fn tag_of(value: &str) -> String {
+    match image::parse(value) {
+        Ok(r) if r.digest().is_some() => r.digest().unwrap_or_default().to_owned(),
+        Ok(r) if r.tag().is_some() => r.tag().unwrap_or_default().to_owned(),
+        _ => value.to_owned(),
+    }
+}
+
+/// The Kubernetes object around a node, as Flux identifies it (fields
+/// empty when the document has none, e.g. a kustomization.yaml).
+fn object_of(yaml: &Yaml, node: NodeId) -> Option<ObjectId> {
+    let mut root = node;
+    while let Some(p) = yaml.node(root).parent {
+        root = p;
+    }
+    let s = |path: &[&str]| {
+        str_at(yaml, root, path)
+            .map(|v| v.value)
+            .unwrap_or_default()
+    };
+    Some(ObjectId {
+        api_version: s(&["apiVersion"]),
+        kind: s(&["kind"]),
+        namespace: s(&["metadata", "namespace"]),
+        name: s(&["metadata", "name"]),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_requests_parse_in_every_spelling() {
+        let s = SetRequest::parse("nginx=1.25.3").unwrap();
+        assert_eq!(s.name, "docker.io/library/nginx");
+        assert_eq!(s.tag.as_deref(), Some("1.25.3"));
+        let s = SetRequest::parse(" ghcr.io/org/app = v2@sha256:0123456789012345678901234567890123456789012345678901234567890123").unwrap();
+        assert_eq!(s.name, "ghcr.io/org/app");
+        assert_eq!(s.digest.as_deref().map(|d| &d[..7]), Some("sha256:"));
+        for bad in [
+            "nginx",
+            "nginx=",
+            "nginx:1=2",
+            "Nginx=1",
+            "nginx=bad tag",
+            "nginx=@nodigest",
+        ] {
+            assert!(SetRequest::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

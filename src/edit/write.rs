@@ -1,0 +1,438 @@
+//! Writes a verified plan: every file or none. Each new text goes to a temp
+//! file in the target's folder (same filesystem, so rename is atomic), is
+//! fsynced and given the original's mode; only when every temp file exists
+//! are they renamed over the originals, each original kept as a hard-link
+//! backup until all renames succeeded. Any failure undoes what was done.
+//! A file that changed since it was read, a read-only file, and a path that
+//! leads out of the repository through a symlink are refused up front.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use super::EditError;
+
+/// One file to write: where (relative to the root), what was read, what
+/// to write.
+#[derive(Debug, Clone)]
+pub struct Job<'a> {
+    pub path: &'a str,
+    /// `None`: the file must not exist yet.
+    pub original: Option<&'a str>,
+    pub new_text: &'a str,
+}
+
+/// The steps a test can fail on purpose (see `write_with`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    WriteTemp,
+    Rename,
+}
+
+/// Writes every job or none.
+pub fn write_all(root: &Path, jobs: &[Job]) -> Result<(), EditError> {
+    write_with(root, jobs, &mut |_, _| Ok(()))
+}
+
+struct Prepared {
+    path: String,
+    real: PathBuf,
+    temp: PathBuf,
+    backup: Option<PathBuf>,
+    existed: bool,
+}
+
+/// [`write_all`] with a hook called before each step, so tests can make a
+/// step fail the way a full disk would.
+pub fn write_with(
+    root: &Path,
+    jobs: &[Job],
+    hook: &mut dyn FnMut(Step, &Path) -> io::Result<()>,
+) -> Result<(), EditError> {
+    let root = fs::canonicalize(root)
+        .map_err(|e| EditError::new(&root.display().to_string(), e.to_string()))?;
+    let mut prepared: Vec<Prepared> = Vec::new();
+    for (n, job) in jobs.iter().enumerate() {
+        let result = prepare(&root, job, n).and_then(|p| {
+            let io = |e: io::Error| EditError::new(job.path, format!("cannot write: {e}"));
+            hook(Step::WriteTemp, &p.real).map_err(io)?;
+            write_temp(&p, job).map_err(|e| {
+                let _ = fs::remove_file(&p.temp);
+                io(e)
+            })?;
+            Ok(p)
+        });
+        match result {
+            Ok(p) => prepared.push(p),
+            Err(e) => {
+                for p in &prepared {
+                    let _ = fs::remove_file(&p.temp);
+                }
+                return Err(e);
+            }
+        }
+    }
+    let mut done = 0;
+    let mut failure = None;
+    for (p, job) in prepared.iter_mut().zip(jobs) {
+        if let Err(e) = still_as_read(&p.real, job.original) {
+            failure = Some(EditError::new(&p.path, e));
+            break;
+        }
+        let step = (|| {
+            hook(Step::Rename, &p.real)?;
+            if p.existed {
+                let backup = backup_path(&p.real);
+                if fs::hard_link(&p.real, &backup).is_err() {
+                    fs::copy(&p.real, &backup)?;
+                }
+                p.backup = Some(backup);
+            }
+            fs::rename(&p.temp, &p.real)
+        })();
+        if let Err(e) = step {
+            failure = Some(EditError::new(&p.path, format!("cannot write: {e}")));
+            break;
+        }
+        done += 1;
+    }
+    if let Some(err) = failure {
+        for p in &prepared[..done] {
+            match &p.backup {
+                Some(b) => {
+                    let _ = fs::rename(b, &p.real);
+                }
+                None => {
+                    let _ = fs::remove_file(&p.real);
+                }
+            }
+        }
+        for p in &prepared[done..] {
+            let _ = fs::remove_file(&p.temp);
+            if let Some(b) = &p.backup {
+                let _ = fs::remove_file(b);
+            }
+        }
+        return Err(err);
+    }
+    for p in &prepared {
+        if let Some(b) = &p.backup {
+            let _ = fs::remove_file(b);
+        }
+        if let Some(dir) = p.real.parent() {
+            // Makes the renames durable; not every filesystem allows it.
+            let _ = File::open(dir).and_then(|d| d.sync_all());
+        }
+    }
+    Ok(())
+}
+
+fn prepare(root: &Path, job: &Job, n: usize) -> Result<Prepared, EditError> {
+    let err = |m: String| EditError::new(job.path, m);
+    let given = root.join(job.path);
+    let parent = given
+        .parent()
+        .ok_or_else(|| err("has no parent folder".into()))?;
+    let parent =
+        fs::canonicalize(parent).map_err(|e| err(format!("cannot reach its folder: {e}")))?;
+    let name = given
+        .file_name()
+        .ok_or_else(|| err("is not a file name".into()))?;
+    let mut real = parent.join(name);
+    match fs::symlink_metadata(&real) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            real = fs::canonicalize(&real)
+                .map_err(|e| err(format!("is a symlink that cannot be followed: {e}")))?;
+        }
+        Ok(_) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(err(e.to_string())),
+    }
+    if !real.starts_with(root) {
+        return Err(err(format!(
+            "leads out of the repository (to {}); refusing to write through a symlink",
+            real.display()
+        )));
+    }
+    let existed = match (fs::metadata(&real), job.original) {
+        (Ok(meta), Some(_)) => {
+            if !meta.is_file() {
+                return Err(err("is not a regular file".into()));
+            }
+            if meta.permissions().readonly() {
+                return Err(err("is read-only; refusing to write it".into()));
+            }
+            true
+        }
+        (Ok(_), None) => return Err(err("appeared since it was read".into())),
+        (Err(e), None) if e.kind() == io::ErrorKind::NotFound => false,
+        (Err(e), _) => return Err(err(format!("cannot be read: {e}"))),
+    };
+    still_as_read(&real, job.original).map_err(err)?;
+    let file_name = real
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = real.with_file_name(format!(
+        ".{file_name}.imageupdate-{}-{n}.tmp",
+        std::process::id()
+    ));
+    Ok(Prepared {
+        path: job.path.to_owned(),
+        real,
+        temp,
+        backup: None,
+        existed,
+    })
+}
+
+/// Errors unless the file still holds exactly the text the plan read.
+fn still_as_read(real: &Path, original: Option<&str>) -> Result<(), String> {
+    match (fs::read(real), original) {
+        (Ok(now), Some(was)) if now == was.as_bytes() => Ok(()),
+        (Ok(_), Some(_)) => Err("changed since it was read; run apply again".into()),
+        (Ok(_), None) => Err("appeared since it was read; run apply again".into()),
+        (Err(e), None) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        (Err(_), Some(_)) => Err("disappeared since it was read; run apply again".into()),
+        (Err(e), None) => Err(e.to_string()),
+    }
+}
+
+fn write_temp(p: &Prepared, job: &Job) -> io::Result<()> {
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&p.temp)?;
+    f.write_all(job.new_text.as_bytes())?;
+    if p.existed {
+        let perms = fs::metadata(&p.real)?.permissions();
+        f.set_permissions(perms)?;
+    }
+    f.sync_all()
+}
+
+fn backup_path(real: &Path) -> PathBuf {
+    let name = real
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    real.with_file_name(format!(".{name}.imageupdate-{}.bak", std::process::id()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(unix)]
+    use std::os::unix::fs::PermissionsExt;
+
+    fn setup(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            let p = dir.path().join(name);
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(p, text).unwrap();
+        }
+        dir
+    }
+
+    fn listing(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn writes_every_file_and_keeps_the_mode() {
+        let dir = setup(&[("a.yaml", "a: 1\n"), ("b.yaml", "b: 1\n")]);
+        #[cfg(unix)]
+        fs::set_permissions(dir.path().join("b.yaml"), fs::Permissions::from_mode(0o640)).unwrap();
+        let jobs = [
+            Job {
+                path: "a.yaml",
+                original: Some("a: 1\n"),
+                new_text: "a: 2\n",
+            },
+            Job {
+                path: "b.yaml",
+                original: Some("b: 1\n"),
+                new_text: "b: 2\n",
+            },
+            Job {
+                path: "c.yaml",
+                original: None,
+                new_text: "c: 2\n",
+            },
+        ];
+        write_all(dir.path(), &jobs).unwrap();
+        for (name, text) in [
+            ("a.yaml", "a: 2\n"),
+            ("b.yaml", "b: 2\n"),
+            ("c.yaml", "c: 2\n"),
+        ] {
+            assert_eq!(fs::read_to_string(dir.path().join(name)).unwrap(), text);
+        }
+        #[cfg(unix)]
+        assert_eq!(
+            fs::metadata(dir.path().join("b.yaml"))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777,
+            0o640
+        );
+        assert_eq!(listing(dir.path()), ["a.yaml", "b.yaml", "c.yaml"]);
+    }
+
+    /// The rename of the second file fails: the first one is put back,
+    /// the created one removed, and no temp or backup file is left.
+    #[test]
+    fn a_failed_rename_rolls_back_the_earlier_files() {
+        let dir = setup(&[("a.yaml", "a: 1\n"), ("b.yaml", "b: 1\n")]);
+        let jobs = [
+            Job {
+                path: "a.yaml",
+                original: Some("a: 1\n"),
+                new_text: "a: 2\n",
+            },
+            Job {
+                path: "n.yaml",
+                original: None,
+                new_text: "n: 2\n",
+            },
+            Job {
+                path: "b.yaml",
+                original: Some("b: 1\n"),
+                new_text: "b: 2\n",
+            },
+        ];
+        let mut hook = |step: Step, p: &Path| {
+            if step == Step::Rename && p.ends_with("b.yaml") {
+                Err(io::Error::other("no space left on device"))
+            } else {
+                Ok(())
+            }
+        };
+        let err = write_with(dir.path(), &jobs, &mut hook).unwrap_err();
+        assert_eq!(err.file, "b.yaml");
+        assert!(err.message.contains("no space left"), "{err}");
+        assert_eq!(
+            fs::read_to_string(dir.path().join("a.yaml")).unwrap(),
+            "a: 1\n"
+        );
+        assert_eq!(
+            fs::read_to_string(dir.path().join("b.yaml")).unwrap(),
+            "b: 1\n"
+        );
+        assert_eq!(listing(dir.path()), ["a.yaml", "b.yaml"]);
+    }
+
+    #[test]
+    fn a_failed_temp_write_leaves_everything_untouched() {
+        let dir = setup(&[("a.yaml", "a: 1\n"), ("b.yaml", "b: 1\n")]);
+        let jobs = [
+            Job {
+                path: "a.yaml",
+                original: Some("a: 1\n"),
+                new_text: "a: 2\n",
+            },
+            Job {
+                path: "b.yaml",
+                original: Some("b: 1\n"),
+                new_text: "b: 2\n",
+            },
+        ];
+        let mut hook = |step: Step, p: &Path| {
+            if step == Step::WriteTemp && p.ends_with("b.yaml") {
+                Err(io::Error::other("disk full"))
+            } else {
+                Ok(())
+            }
+        };
+        write_with(dir.path(), &jobs, &mut hook).unwrap_err();
+        assert_eq!(
+            fs::read_to_string(dir.path().join("a.yaml")).unwrap(),
+            "a: 1\n"
+        );
+        assert_eq!(listing(dir.path()), ["a.yaml", "b.yaml"]);
+    }
+
+    #[test]
+    fn a_file_changed_since_it_was_read_is_refused() {
+        let dir = setup(&[("a.yaml", "a: 1 # edited meanwhile\n")]);
+        let jobs = [Job {
+            path: "a.yaml",
+            original: Some("a: 1\n"),
+            new_text: "a: 2\n",
+        }];
+        let err = write_all(dir.path(), &jobs).unwrap_err();
+        assert!(err.message.contains("changed since it was read"), "{err}");
+        let jobs = [Job {
+            path: "a.yaml",
+            original: None,
+            new_text: "a: 2\n",
+        }];
+        let err = write_all(dir.path(), &jobs).unwrap_err();
+        assert!(err.message.contains("appeared"), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinks_inside_are_followed_and_outside_refused() {
+        let outside = setup(&[("secret.yaml", "s: 1\n")]);
+        let dir = setup(&[("real.yaml", "r: 1\n")]);
+        std::os::unix::fs::symlink("real.yaml", dir.path().join("link.yaml")).unwrap();
+        std::os::unix::fs::symlink(
+            outside.path().join("secret.yaml"),
+            dir.path().join("out.yaml"),
+        )
+        .unwrap();
+        let jobs = [Job {
+            path: "link.yaml",
+            original: Some("r: 1\n"),
+            new_text: "r: 2\n",
+        }];
+        write_all(dir.path(), &jobs).unwrap();
+        assert!(
+            fs::symlink_metadata(dir.path().join("link.yaml"))
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(
+            fs::read_to_string(dir.path().join("real.yaml")).unwrap(),
+            "r: 2\n"
+        );
+        let jobs = [Job {
+            path: "out.yaml",
+            original: Some("s: 1\n"),
+            new_text: "s: 2\n",
+        }];
+        let err = write_all(dir.path(), &jobs).unwrap_err();
+        assert!(err.message.contains("leads out of the repository"), "{err}");
+        assert_eq!(
+            fs::read_to_string(outside.path().join("secret.yaml")).unwrap(),
+            "s: 1\n"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn read_only_files_are_refused() {
+        let dir = setup(&[("a.yaml", "a: 1\n")]);
+        fs::set_permissions(dir.path().join("a.yaml"), fs::Permissions::from_mode(0o444)).unwrap();
+        let jobs = [Job {
+            path: "a.yaml",
+            original: Some("a: 1\n"),
+            new_text: "a: 2\n",
+        }];
+        let err = write_all(dir.path(), &jobs).unwrap_err();
+        assert!(err.message.contains("read-only"), "{err}");
+        assert_eq!(
+            fs::read_to_string(dir.path().join("a.yaml")).unwrap(),
+            "a: 1\n"
+        );
+    }
+}
