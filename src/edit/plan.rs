@@ -340,25 +340,7 @@ fn plain_sets(ws: &Workspace, sets: &[SetRequest], edits: &mut Edits, skipped: &
         }
         let found = workload::collect(id, &file.path, yaml);
         for c in &found.containers {
-            if edits.claimed(id, c.image.node) {
-                continue;
-            }
-            let Ok(r) = image::parse(&c.image.value) else {
-                continue;
-            };
-            if let Some(set) = find(r.name()) {
-                let value = format!("{}{}", r.name(), set.reference_suffix());
-                edits.scalar(
-                    ws,
-                    id,
-                    c.image.node,
-                    &value,
-                    r.name(),
-                    "--set",
-                    None,
-                    skipped,
-                );
-            }
+            edits.inline(ws, id, &c.image, &find, skipped);
         }
         for k in &found.kustomize {
             let Some(name) = k.new_name.as_ref().or(k.name.as_ref()) else {
@@ -381,18 +363,7 @@ fn plain_sets(ws: &Workspace, sets: &[SetRequest], edits: &mut Edits, skipped: &
         }
         for h in &found.helm {
             match h {
-                HelmImage::Inline { value, .. } => {
-                    if edits.claimed(id, value.node) {
-                        continue;
-                    }
-                    let Ok(r) = image::parse(&value.value) else {
-                        continue;
-                    };
-                    if let Some(set) = find(r.name()) {
-                        let v = format!("{}{}", r.name(), set.reference_suffix());
-                        edits.scalar(ws, id, value.node, &v, r.name(), "--set", None, skipped);
-                    }
-                }
+                HelmImage::Inline { value, .. } => edits.inline(ws, id, value, &find, skipped),
                 HelmImage::Split {
                     map,
                     registry,
@@ -509,6 +480,34 @@ impl Edits {
         fc.changes.push(change);
     }
 
+    /// A whole reference (`image: nginx:1.25`): the name stays as written,
+    /// tag and digest are replaced; a digest the request would leave
+    /// behind stops the update, as in [`Edits::split_image`].
+    fn inline<'s>(
+        &mut self,
+        ws: &Workspace,
+        file: FileId,
+        value: &Str,
+        find: &dyn Fn(&str) -> Option<&'s SetRequest>,
+        skipped: &mut Vec<Skip>,
+    ) {
+        if self.claimed(file, value.node) {
+            return;
+        }
+        let Ok(r) = image::parse(&value.value) else {
+            return;
+        };
+        let Some(set) = find(r.name()) else { return };
+        if let Some(d) = r.digest()
+            && set.digest.is_none()
+        {
+            skipped.push(pinned(ws, file, value.node, d, set));
+            return;
+        }
+        let new = format!("{}{}", r.name(), set.reference_suffix());
+        self.scalar(ws, file, value.node, &new, r.name(), "--set", None, skipped);
+    }
+
     /// A mapping with a tag key and maybe a digest key (kustomize entry,
     /// Helm `image:` map): sets the tag; a digest is only written when the
     /// request gives one, and an old digest the request would leave behind
@@ -529,15 +528,7 @@ impl Edits {
         if let Some(d) = digest.filter(|d| !d.value.is_empty())
             && set.digest.is_none()
         {
-            skipped.push(skip(
-                ws,
-                file,
-                d.node,
-                format!(
-                    "this entry pins digest {}; pass --set {}=TAG@DIGEST to move it",
-                    d.value, set.image
-                ),
-            ));
+            skipped.push(pinned(ws, file, d.node, &d.value, set));
             return;
         }
         match (tag, &set.tag) {
@@ -573,6 +564,18 @@ impl Edits {
             .map(|f| (f.path.clone(), f))
             .collect()
     }
+}
+
+fn pinned(ws: &Workspace, file: FileId, node: NodeId, digest: &str, set: &SetRequest) -> Skip {
+    skip(
+        ws,
+        file,
+        node,
+        format!(
+            "pinned to digest {digest}; a new tag alone would keep the old image: pass --set {}=TAG@DIGEST",
+            set.image
+        ),
+    )
 }
 
 /// Argo's `.OldTag` / `.NewTag` reading of a value: the digest if there is
