@@ -217,15 +217,7 @@ pub fn plan(
     for f in argo_files {
         merge(&mut files, f)?;
     }
-    for f in files.values() {
-        let new = f.new_text()?;
-        verify::check(f.original.as_deref(), &new, &f.expect).map_err(|e| {
-            EditError::new(
-                &f.path,
-                format!("the planned edit is unsafe, nothing was written: {e}"),
-            )
-        })?;
-    }
+    verify_all(ws, files.values().collect())?;
     out.files = files
         .into_values()
         .filter(|f| !f.edits.is_empty())
@@ -234,6 +226,46 @@ pub fn plan(
         .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     out.skipped.dedup();
     Ok(out)
+}
+
+/// Re-parses every new text, on every core: the one pass apply adds
+/// over validate.
+fn verify_all(ws: &Workspace, files: Vec<&FileChange>) -> Result<(), EditError> {
+    let one = |f: &FileChange| -> Result<(), EditError> {
+        let new = f.new_text()?;
+        // The workspace already parsed the text the plan edits.
+        let parsed = ws
+            .file_id(&f.path)
+            .map(|id| &ws.files[id])
+            .filter(|sf| f.original.as_ref() == Some(&sf.text))
+            .and_then(|sf| sf.yaml.as_ref());
+        let result = match parsed {
+            Some(y) => verify::check_parsed(Some(y), &new, &f.expect),
+            None => verify::check(f.original.as_deref(), &new, &f.expect),
+        };
+        result.map_err(|e| {
+            EditError::new(
+                &f.path,
+                format!("the planned edit is unsafe, nothing was written: {e}"),
+            )
+        })
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = files.len().div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| s.spawn(move || part.iter().try_for_each(|f| one(f))))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(EditError::new("", "verification failed")))
+            })
+            .collect::<Result<Vec<()>, EditError>>()
+    })?;
+    Ok(())
 }
 
 fn merge(files: &mut BTreeMap<String, FileChange>, f: FileChange) -> Result<(), EditError> {

@@ -69,15 +69,20 @@ fn alias_name(y: &Yaml, node: NodeId) -> String {
 /// Checks `new` against `old` (`None`: a new file) and the expectations.
 /// The error says what moved that should not have.
 pub fn check(old: Option<&str>, new: &str, expect: &[Expect]) -> Result<(), String> {
+    let before = old.map(yaml::parse);
+    check_parsed(before.as_ref(), new, expect)
+}
+
+/// [`check`] with the old text already parsed (the workspace holds it).
+pub fn check_parsed(before: Option<&Yaml>, new: &str, expect: &[Expect]) -> Result<(), String> {
+    if let Some(e) = before.and_then(|b| b.error.as_ref()) {
+        return Err(format!("the file does not parse: {}", e.message));
+    }
     let after = yaml::parse(new);
     if let Some(e) = &after.error {
         return Err(format!("the new text does not parse: {}", e.message));
     }
-    let before = old.map(yaml::parse);
-    if let Some(e) = before.as_ref().and_then(|b| b.error.as_ref()) {
-        return Err(format!("the file does not parse: {}", e.message));
-    }
-    let mut want = before.as_ref().map(scalars).unwrap_or_default();
+    let mut want = before.map(scalars).unwrap_or_default();
     for e in expect {
         want.insert((e.doc, e.path.clone(), 0), (e.value.clone(), e.non_string));
     }

