@@ -1,68 +1,31 @@
 //! Proof that a new text says what the plan meant and nothing else: both
-//! texts are parsed, every scalar is keyed by (document, path, occurrence),
-//! and the two maps must agree except where an [`Expect`] names a value.
-//! Runs on every planned file before anything is written.
-
-use std::collections::BTreeMap;
+//! texts are parsed and walked side by side (mapping entries matched by
+//! key, sequence items by index); every scalar must read the same, except
+//! where an [`Expect`] names its new value, and every scalar that only the
+//! new text has must be named by one. Runs on every planned file before
+//! anything is written.
 
 use super::{Expect, Seg};
 use crate::yaml::{self, NodeId, NodeKind, ScalarStyle, Yaml};
 
-type Key = (usize, Vec<Seg>, usize);
 /// A scalar's content, and whether it loads as something other than a
-/// string (a plain `1.10` is a number: quoting lost is a change).
-type Value = (String, bool);
-
-/// Every scalar of a parsed text by document index and path; aliases read
-/// as `*name`, so moving an alias counts as a change.
-pub fn scalars(y: &Yaml) -> BTreeMap<Key, Value> {
-    let mut out = BTreeMap::new();
-    for doc in &y.docs {
-        if let Some(root) = doc.root {
-            walk(y, root, doc.index, &mut Vec::new(), &mut out);
-        }
-    }
-    out
-}
-
-fn walk(y: &Yaml, node: NodeId, doc: usize, path: &mut Vec<Seg>, out: &mut BTreeMap<Key, Value>) {
-    let mut put = |path: &Vec<Seg>, value: Value| {
-        let mut n = 0;
-        while out.contains_key(&(doc, path.clone(), n)) {
-            n += 1;
-        }
-        out.insert((doc, path.clone(), n), value);
-    };
+/// string (a plain `1.10` is a number: quoting lost is a change). Aliases
+/// read as `*name`, so moving an alias counts as a change.
+fn value_of(y: &Yaml, node: NodeId) -> Option<(String, bool)> {
     match &y.node(node).kind {
         NodeKind::Scalar { value, style } => {
             let typed = *style == ScalarStyle::Plain
                 && y.node(node).tag.is_none()
                 && super::scalar::reads_as_non_string(value);
-            put(path, (value.clone(), typed));
+            Some((value.clone(), typed))
         }
-        NodeKind::Alias(_) => put(path, (format!("*{}", alias_name(y, node)), false)),
-        NodeKind::Sequence(items) => {
-            for (i, &item) in items.iter().enumerate() {
-                path.push(Seg::Index(i));
-                walk(y, item, doc, path, out);
-                path.pop();
-            }
+        NodeKind::Alias(target) => {
+            let name = target
+                .and_then(|t| y.node(t).anchor.clone())
+                .unwrap_or_default();
+            Some((format!("*{name}"), false))
         }
-        NodeKind::Mapping(entries) => {
-            for &(k, v) in entries {
-                let key = y.str(k).map_or_else(|| format!("<key@{k}>"), str::to_owned);
-                path.push(Seg::Key(key));
-                walk(y, v, doc, path, out);
-                path.pop();
-            }
-        }
-    }
-}
-
-fn alias_name(y: &Yaml, node: NodeId) -> String {
-    match y.node(node).kind {
-        NodeKind::Alias(Some(target)) => y.node(target).anchor.clone().unwrap_or_default(),
-        _ => String::new(),
+        _ => None,
     }
 }
 
@@ -82,46 +45,173 @@ pub fn check_parsed(before: Option<&Yaml>, new: &str, expect: &[Expect]) -> Resu
     if let Some(e) = &after.error {
         return Err(format!("the new text does not parse: {}", e.message));
     }
-    let mut want = before.map(scalars).unwrap_or_default();
-    for e in expect {
-        want.insert((e.doc, e.path.clone(), 0), (e.value.clone(), e.non_string));
-    }
-    let got = scalars(&after);
-    for (key, value) in &want {
-        match got.get(key) {
-            Some(v) if v == value => {}
-            Some((v, typed)) if v == &value.0 => {
-                let kind = |t: bool| {
-                    if t {
-                        "a number, boolean or null"
-                    } else {
-                        "a string"
-                    }
-                };
-                return Err(format!(
-                    "{} would load as {} instead of {}",
-                    describe(key),
-                    kind(*typed),
-                    kind(value.1)
-                ));
-            }
-            Some((v, _)) => {
-                return Err(format!(
-                    "{} would read {v:?}, expected {:?}",
-                    describe(key),
-                    value.0
-                ));
-            }
-            None => return Err(format!("{} would disappear", describe(key))),
+    let mut w = Walk {
+        old: before,
+        new: &after,
+        expect,
+        met: vec![false; expect.len()],
+        doc: 0,
+        path: Vec::new(),
+    };
+    let old_docs = before.map_or(&[][..], |b| &b.docs[..]);
+    for (i, doc) in after.docs.iter().enumerate() {
+        w.doc = i;
+        match (old_docs.get(i).and_then(|d| d.root), doc.root) {
+            (Some(o), Some(n)) => w.pair(o, n)?,
+            (None, Some(n)) => w.added(n)?,
+            (Some(_), None) => return Err(w.error("would disappear")),
+            (None, None) => {}
         }
     }
-    if let Some(key) = got.keys().find(|k| !want.contains_key(*k)) {
-        return Err(format!("{} would appear unplanned", describe(key)));
+    if old_docs.len() > after.docs.len()
+        && old_docs[after.docs.len()..]
+            .iter()
+            .any(|d| d.root.is_some())
+    {
+        return Err(format!("document {} would disappear", after.docs.len() + 1));
+    }
+    if let Some(i) = w.met.iter().position(|m| !m) {
+        w.doc = expect[i].doc;
+        w.path = expect[i].path.clone();
+        return Err(w.error("would not be written"));
     }
     Ok(())
 }
 
-fn describe((doc, path, _): &Key) -> String {
+struct Walk<'a> {
+    old: Option<&'a Yaml>,
+    new: &'a Yaml,
+    expect: &'a [Expect],
+    met: Vec<bool>,
+    doc: usize,
+    path: Vec<Seg>,
+}
+
+impl Walk<'_> {
+    /// The expectation for the current path (few per file: a scan).
+    fn expected(&mut self) -> Option<(String, bool)> {
+        let i = self
+            .expect
+            .iter()
+            .position(|e| e.doc == self.doc && e.path == self.path)?;
+        self.met[i] = true;
+        Some((self.expect[i].value.clone(), self.expect[i].non_string))
+    }
+
+    fn error(&self, what: &str) -> String {
+        format!("{} {what}", describe(self.doc, &self.path))
+    }
+
+    fn compare(&self, got: &(String, bool), want: &(String, bool)) -> Result<(), String> {
+        if got == want {
+            return Ok(());
+        }
+        if got.0 == want.0 {
+            let kind = |t: bool| {
+                if t {
+                    "a number, boolean or null"
+                } else {
+                    "a string"
+                }
+            };
+            return Err(self.error(&format!(
+                "would load as {} instead of {}",
+                kind(got.1),
+                kind(want.1)
+            )));
+        }
+        Err(self.error(&format!("would read {:?}, expected {:?}", got.0, want.0)))
+    }
+
+    fn pair(&mut self, o: NodeId, n: NodeId) -> Result<(), String> {
+        let (old, new) = (self.old.expect("pair needs an old text"), self.new);
+        match (&old.node(o).kind, &new.node(n).kind) {
+            (NodeKind::Mapping(oe), NodeKind::Mapping(ne)) => {
+                let mut used = vec![false; ne.len()];
+                for &(ok, ov) in oe {
+                    let key = key_text(old, ok);
+                    let Some(j) =
+                        (0..ne.len()).find(|&j| !used[j] && key_text(new, ne[j].0) == key)
+                    else {
+                        self.path.push(Seg::Key(key));
+                        return Err(self.error("would disappear"));
+                    };
+                    used[j] = true;
+                    self.path.push(Seg::Key(key));
+                    self.pair(ov, ne[j].1)?;
+                    self.path.pop();
+                }
+                for (j, &(nk, nv)) in ne.iter().enumerate() {
+                    if !used[j] {
+                        self.path.push(Seg::Key(key_text(new, nk)));
+                        self.added(nv)?;
+                        self.path.pop();
+                    }
+                }
+                Ok(())
+            }
+            (NodeKind::Sequence(oi), NodeKind::Sequence(ni)) => {
+                for (i, &item) in oi.iter().enumerate() {
+                    self.path.push(Seg::Index(i));
+                    match ni.get(i) {
+                        Some(&n) => self.pair(item, n)?,
+                        None => return Err(self.error("would disappear")),
+                    }
+                    self.path.pop();
+                }
+                for (i, &item) in ni.iter().enumerate().skip(oi.len()) {
+                    self.path.push(Seg::Index(i));
+                    self.added(item)?;
+                    self.path.pop();
+                }
+                Ok(())
+            }
+            _ => match (value_of(old, o), value_of(new, n)) {
+                (Some(was), Some(got)) => {
+                    let want = self.expected().unwrap_or(was);
+                    self.compare(&got, &want)
+                }
+                _ => Err(self.error("would change from a value to a collection or back")),
+            },
+        }
+    }
+
+    /// A node only the new text has: every scalar in it must be expected.
+    fn added(&mut self, n: NodeId) -> Result<(), String> {
+        let new = self.new;
+        match &new.node(n).kind {
+            NodeKind::Mapping(entries) => {
+                for &(k, v) in entries {
+                    self.path.push(Seg::Key(key_text(new, k)));
+                    self.added(v)?;
+                    self.path.pop();
+                }
+                Ok(())
+            }
+            NodeKind::Sequence(items) => {
+                for (i, &item) in items.iter().enumerate() {
+                    self.path.push(Seg::Index(i));
+                    self.added(item)?;
+                    self.path.pop();
+                }
+                Ok(())
+            }
+            _ => {
+                let got = value_of(new, n).unwrap_or_default();
+                match self.expected() {
+                    Some(want) => self.compare(&got, &want),
+                    None => Err(self.error("would appear unplanned")),
+                }
+            }
+        }
+    }
+}
+
+fn key_text(y: &Yaml, k: NodeId) -> String {
+    y.str(k).map_or_else(|| format!("<key@{k}>"), str::to_owned)
+}
+
+fn describe(doc: usize, path: &[Seg]) -> String {
     let mut s = String::new();
     for seg in path {
         match seg {
@@ -136,7 +226,7 @@ fn describe((doc, path, _): &Key) -> String {
     if s.is_empty() {
         s.push_str("the document root");
     }
-    if *doc > 0 {
+    if doc > 0 {
         s.push_str(&format!(" (document {})", doc + 1));
     }
     s
