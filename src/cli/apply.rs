@@ -48,6 +48,8 @@ pub struct Args {
     /// Output format of the change list.
     #[arg(short = 'o', long = "output", value_enum, default_value = "text")]
     pub output: Output,
+    #[command(flatten)]
+    pub git: super::gitflags::GitArgs,
 }
 
 /// What one apply run did.
@@ -85,6 +87,10 @@ pub fn run(args: Args) -> u8 {
         }
         None => None,
     };
+    let source = source.as_ref().map(|s| s as &dyn TagSource);
+    if args.git.wants_git() {
+        return with_git(&args, source, &sets);
+    }
     let (root, targets) = match super::validate::root_and_targets(&args.paths, args.root.as_deref())
     {
         Ok(v) => v,
@@ -93,7 +99,6 @@ pub fn run(args: Args) -> u8 {
             return EXIT_ERROR;
         }
     };
-    let source = source.as_ref().map(|s| s as &dyn TagSource);
     let outcome = match apply_in(&root, &targets, source, &sets, &args) {
         Ok(o) => o,
         Err(msg) => {
@@ -102,6 +107,59 @@ pub fn run(args: Args) -> u8 {
         }
     };
     report(&args, &outcome)
+}
+
+/// apply → commit (→ push): each attempt plans again in the working tree
+/// git hands over (the checkout, or the cached clone with `--clone`,
+/// where PATHs are read relative to the clone).
+fn with_git(args: &Args, source: Option<&dyn TagSource>, sets: &[SetRequest]) -> u8 {
+    if args.dry_run {
+        eprintln!("error: --dry-run writes nothing, so there is nothing to commit or push");
+        return EXIT_ERROR;
+    }
+    if let Err(msg) = args.git.check() {
+        eprintln!("error: {msg}");
+        return EXIT_ERROR;
+    }
+    let root = if args.git.clone.is_some() {
+        PathBuf::new()
+    } else {
+        match super::validate::root_and_targets(&args.paths, args.root.as_deref()) {
+            Ok((root, _)) => root,
+            Err(msg) => {
+                eprintln!("error: {msg}");
+                return EXIT_ERROR;
+            }
+        }
+    };
+    let mut last: Option<Outcome> = None;
+    let mut attempt = |worktree: &Path| -> Result<Applied, String> {
+        let targets: Vec<PathBuf> = if args.git.clone.is_some() {
+            args.paths.iter().map(|p| worktree.join(p)).collect()
+        } else {
+            super::validate::root_and_targets(&args.paths, Some(worktree))?.1
+        };
+        let outcome = apply_in(worktree, &targets, source, sets, args)?;
+        if let Some(f) = outcome.plan.source_failures.first() {
+            return Err(format!("the tag source failed, nothing committed: {f}"));
+        }
+        let applied = outcome.applied();
+        last = Some(outcome);
+        Ok(applied)
+    };
+    let code = super::gitflags::run(&args.git, &root, &mut attempt);
+    if let Some(outcome) = &last {
+        let changes: Vec<_> = outcome.plan.changes().collect();
+        match args.output {
+            Output::Text => print(&render::text(&changes, &outcome.plan.skipped)),
+            Output::Json => print(&render::json(
+                &changes,
+                &outcome.plan.skipped,
+                outcome.written,
+            )),
+        }
+    }
+    code
 }
 
 /// Plans and (unless `--dry-run`) writes in the repository at `root`.
@@ -150,7 +208,6 @@ fn apply_in(
 
 impl Outcome {
     /// The record git needs: the files written and what changed in them.
-    #[allow(dead_code)]
     fn applied(&self) -> Applied {
         Applied {
             files: self

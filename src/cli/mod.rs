@@ -3,6 +3,7 @@
 
 mod apply;
 mod completion;
+pub mod gitflags;
 mod preview;
 mod rules_cmd;
 mod validate;
@@ -56,7 +57,7 @@ pub enum Command {
     Preview(preview::Args),
     /// Write the selected (or given) tags into the repository, changing only
     /// the bytes of the values that move.
-    Apply(apply::Args),
+    Apply(Box<apply::Args>),
     /// List every rule with its code, severity and summary.
     Rules(rules_cmd::RulesArgs),
     /// Print the documentation of one rule.
@@ -84,7 +85,7 @@ pub fn main() -> ExitCode {
     let code = match cli.command {
         Command::Validate(args) => validate::run(args),
         Command::Preview(args) => preview::run(args),
-        Command::Apply(args) => apply::run(args),
+        Command::Apply(args) => apply::run(*args),
         Command::Rules(args) => rules_cmd::rules(args),
         Command::Explain(args) => rules_cmd::explain(args),
         Command::Completion(args) => completion::run(args),

@@ -208,11 +208,19 @@ pub fn plan(
             }
         }
     }
+    let (argo_files, argo_skips) = argo::plan(ws, model, &argo_updates);
+    out.skipped.extend(argo_skips);
+    // A value an Argo CD write-back target writes is not `--set` twice.
+    for f in &argo_files {
+        if let Some(id) = ws.file_id(&f.path) {
+            edits
+                .taken
+                .extend(f.edits.iter().map(|e| (id, e.range.clone())));
+        }
+    }
     if !sets.is_empty() {
         plain_sets(ws, sets, &mut edits, &mut out.skipped);
     }
-    let (argo_files, argo_skips) = argo::plan(ws, model, &argo_updates);
-    out.skipped.extend(argo_skips);
     let mut files = edits.into_changes(ws);
     for f in argo_files {
         merge(&mut files, f)?;
@@ -434,6 +442,8 @@ fn plain_sets(ws: &Workspace, sets: &[SetRequest], edits: &mut Edits, skipped: &
 struct Edits {
     by_file: BTreeMap<FileId, FileChange>,
     claimed: HashSet<(FileId, NodeId)>,
+    /// Byte ranges another planner edits.
+    taken: Vec<(FileId, std::ops::Range<usize>)>,
 }
 
 impl Edits {
@@ -460,6 +470,14 @@ impl Edits {
     ) {
         self.claim(file, node);
         let yaml = yaml_of(ws, file);
+        let span = yaml.node(node).span;
+        if self
+            .taken
+            .iter()
+            .any(|(f, r)| *f == file && r.start < span.end && span.start < r.end)
+        {
+            return;
+        }
         if yaml.is_alias(node) {
             skipped.push(skip(
                 ws,

@@ -8,6 +8,7 @@
 //! decide what a verdict means for a given field.
 
 pub mod duration;
+pub mod exec;
 pub mod glob;
 pub mod regex;
 pub mod template;

@@ -144,6 +144,20 @@ pub fn application_refs(yaml: &Yaml, spec: NodeId) -> Vec<ApplicationRef> {
         .collect()
 }
 
+/// The namespace Argo CD Image Updater runs in, as far as file names go
+/// (an assumption: the repository does not say).
+pub const CONTROLLER_NAMESPACE: &str = "argocd";
+
+/// The write-back file of an app: `.argocd-source-<app>.yaml`, with the
+/// `<namespace>_` prefix for apps outside the controller's namespace
+/// (Argo CD's apps-in-any-namespace naming).
+pub fn source_file_name(namespace: Option<&str>, app: &str) -> String {
+    match namespace {
+        Some(ns) if ns != CONTROLLER_NAMESPACE => format!(".argocd-source-{ns}_{app}.yaml"),
+        _ => format!(".argocd-source-{app}.yaml"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

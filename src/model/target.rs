@@ -52,6 +52,41 @@ pub struct ArgoImage {
     pub allow_tags: Option<String>,
     pub ignore_tags: Vec<String>,
     pub platforms: Vec<String>,
+    /// Where and how the updater writes this image back (apply reads it;
+    /// preview does not). Boxed to keep [`Driver`] small.
+    pub write_back: Box<ArgoWriteBack>,
+}
+
+/// The write-back settings of one Argo-driven image, as written (argocd.md
+/// §1.1, §2½, §3): strings are `None` when the configuration leaves them
+/// out, so the defaults stay the writer's business.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ArgoWriteBack {
+    /// `write-back-method` annotation, `writeBackConfig.method` (image
+    /// reference level over spec level), or KubeSphere `write`
+    /// (`git` | `built-in`).
+    pub method: Option<String>,
+    /// `write-back-target` annotation or
+    /// `writeBackConfig.gitConfig.writeBackTarget` (reference level over
+    /// spec level). KubeSphere has none.
+    pub target: Option<String>,
+    /// `<alias>.helm.image-spec` / `manifestTargets.helm.spec`.
+    pub helm_spec: Option<String>,
+    /// `<alias>.helm.image-tag` / `manifestTargets.helm.tag`.
+    pub helm_tag: Option<String>,
+    /// `<alias>.helm.image-name` / `manifestTargets.helm.name`.
+    pub helm_name: Option<String>,
+    /// `<alias>.kustomize.image-name` / `manifestTargets.kustomize.name`.
+    pub kustomize_name: Option<String>,
+    /// The Application in the repository: its file and document root
+    /// (the annotated Application itself; for a CR or KubeSphere object,
+    /// the Application named exactly by `namePattern` / `app.name`).
+    pub app: Option<(FileId, NodeId)>,
+    /// The namespace the configuring object lives in (the Application's
+    /// own for annotations; the CR's or KubeSphere object's, where the
+    /// controller looks the Application up; KubeSphere design spelling:
+    /// `app.namespace`).
+    pub namespace: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -194,6 +229,7 @@ fn annotation_targets(ws: &Workspace, obj: &Object, yaml: &Yaml, out: &mut Vec<T
                 .map(|v| split_list(&v))
                 .unwrap_or_default(),
             platforms: per("platforms").map(|v| split_list(&v)).unwrap_or_default(),
+            write_back: Box::default(),
         };
         let keys = ArgoKeys {
             helm_spec: per("helm.image-spec"),
@@ -203,6 +239,14 @@ fn annotation_targets(ws: &Workspace, obj: &Object, yaml: &Yaml, out: &mut Vec<T
             write_back_target: get("write-back-target"),
         };
         let current = argo_current(ws, obj, yaml, &config, &keys);
+        let config = ArgoImage {
+            write_back: keys.write_back(
+                get("write-back-method"),
+                Some((obj.file, obj.root)),
+                obj.namespace().map(str::to_owned),
+            ),
+            ..config
+        };
         out.push(Target {
             file: obj.file,
             node: image_list.value.node,
@@ -243,6 +287,7 @@ fn crd_targets(ws: &Workspace, model: &Model, obj: &Object, yaml: &Yaml, out: &m
                 allow_tags: s.allow_tags,
                 ignore_tags: s.ignore_tags.unwrap_or_default(),
                 platforms: s.platforms.unwrap_or_default(),
+                write_back: Box::default(),
             };
             let target = |k: &[&str]| str_at(yaml, img, k).map(|t| t.value);
             let write_back = |n: NodeId| {
@@ -269,6 +314,18 @@ fn crd_targets(ws: &Workspace, model: &Model, obj: &Object, yaml: &Yaml, out: &m
             });
             let current =
                 app.and_then(|app| argo_current(ws, app, yaml_of(ws, app.file), &config, &keys));
+            // v1.3: a method left out at the reference level inherits the
+            // spec level's.
+            let method =
+                |n: NodeId| str_at(yaml, n, &["writeBackConfig", "method"]).map(|m| m.value);
+            let config = ArgoImage {
+                write_back: keys.write_back(
+                    method(r.node).or_else(|| method(spec)),
+                    app.map(|a| (a.file, a.root)),
+                    obj.namespace().map(str::to_owned),
+                ),
+                ..config
+            };
             out.push(Target {
                 file: obj.file,
                 node: name.node,
@@ -385,6 +442,7 @@ fn kubesphere_targets(
             platforms: setting(kubesphere::Setting::Platforms)
                 .map(|v| split_list(&v))
                 .unwrap_or_default(),
+            write_back: Box::default(),
         };
         let application = model.objects.iter().find(|o| {
             argo::is_application(
@@ -394,6 +452,24 @@ fn kubesphere_targets(
         });
         let current = application
             .and_then(|a| argo_current(ws, a, yaml_of(ws, a.file), &config, &ArgoKeys::default()));
+        let section_str =
+            |keys: &[&str]| section.and_then(|s| str_at(yaml, s, keys)).map(|v| v.value);
+        // The shipped `argo.app` has only a name: the Application lives in
+        // the ImageUpdater's namespace; the design spelling may name one.
+        let namespace = match spelling {
+            kubesphere::Spelling::Design => section_str(&["app", "namespace"]),
+            kubesphere::Spelling::Shipped => None,
+        }
+        .or_else(|| obj.namespace().map(str::to_owned));
+        let config = ArgoImage {
+            write_back: Box::new(ArgoWriteBack {
+                method: section_str(&["write"]),
+                app: application.map(|a| (a.file, a.root)),
+                namespace,
+                ..ArgoWriteBack::default()
+            }),
+            ..config
+        };
         out.push(Target {
             file: obj.file,
             node: item,
@@ -413,6 +489,26 @@ struct ArgoKeys {
     kustomize_name: Option<String>,
     /// `write-back-target` (`helmvalues:<file>` is read first).
     write_back_target: Option<String>,
+}
+
+impl ArgoKeys {
+    fn write_back(
+        self,
+        method: Option<String>,
+        app: Option<(FileId, NodeId)>,
+        namespace: Option<String>,
+    ) -> Box<ArgoWriteBack> {
+        Box::new(ArgoWriteBack {
+            method,
+            target: self.write_back_target,
+            helm_spec: self.helm_spec,
+            helm_tag: self.helm_tag,
+            helm_name: self.helm_name,
+            kustomize_name: self.kustomize_name,
+            app,
+            namespace,
+        })
+    }
 }
 
 /// The value an Argo-managed image has in the repository now: the
@@ -506,10 +602,8 @@ fn argo_current(
     };
 
     if path.is_some() {
-        for name in [
-            format!(".argocd-source-{}.yaml", app.name()),
-            ".argocd-source.yaml".to_owned(),
-        ] {
+        let own = argo::source_file_name(app.namespace(), app.name());
+        for name in [own, ".argocd-source.yaml".to_owned()] {
             if let Some(found) =
                 parsed(&join(&name)).and_then(|y| y.roots().next().and_then(|r| in_source(y, r)))
             {
