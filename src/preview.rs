@@ -6,12 +6,13 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use crate::discover::Workspace;
+use crate::gosyntax::glob::glob_match;
 use crate::model::flux::ImagePolicy;
 use crate::model::marker::Suffix;
 use crate::model::object::str_at;
 use crate::model::target::{self, Driver, Target};
 use crate::model::{Model, image, yaml_of};
-use crate::resolve::{SourceError, TagInfo, TagSource, argo, flux};
+use crate::resolve::{Need, SourceError, TagInfo, TagSource, argo, flux};
 
 /// One line of the preview (keys as DESIGN.md fixes them).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -35,21 +36,70 @@ pub struct Preview {
     pub source_failures: Vec<String>,
 }
 
-/// Asks the source once per repository, however many targets share it.
+/// Asks the source once per repository and [`Need`], however many targets
+/// share them (the source itself lists each repository once and fetches
+/// each tag's metadata once).
 struct Cache<'a> {
     source: &'a dyn TagSource,
-    seen: Mutex<HashMap<String, Result<Vec<TagInfo>, SourceError>>>,
+    seen: Mutex<HashMap<(String, Need), Answer>>,
+}
+
+type Answer = Result<Vec<TagInfo>, SourceError>;
+
+/// `docker.io/library/nginx` form, the key every source is asked with.
+fn normalized(repository: &str) -> String {
+    image::parse(repository).map_or_else(|_| repository.to_owned(), |r| r.normalized_name())
 }
 
 impl Cache<'_> {
+    /// Tag names (metadata only where the source has it anyway).
     fn tags(&self, repository: &str) -> Result<Vec<TagInfo>, SourceError> {
-        let key = image::parse(repository)
-            .map_or_else(|_| repository.to_owned(), |r| r.normalized_name());
-        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
-        seen.entry(key.clone())
-            .or_insert_with(|| self.source.tags(&key))
-            .clone()
+        self.tags_with(repository, &Need::default())
     }
+
+    fn tags_with(&self, repository: &str, need: &Need) -> Answer {
+        let key = (normalized(repository), need.clone());
+        if let Some(hit) = self
+            .seen
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+        {
+            return hit.clone();
+        }
+        let answer = if need.names_only() {
+            self.source.tags(&key.0)
+        } else {
+            self.source.tags_with(&key.0, need)
+        };
+        self.seen
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, answer.clone());
+        answer
+    }
+}
+
+/// The repositories the targets will ask for, normalised and deduplicated,
+/// so a network source can list them concurrently up front.
+fn repositories(model: &Model, targets: &[Target]) -> Vec<String> {
+    let mut out: Vec<String> = targets
+        .iter()
+        .filter_map(|t| match &t.driver {
+            Driver::Flux {
+                namespace, name, ..
+            } => {
+                let policy = model.flux.policy(namespace, name)?;
+                let repo = model.flux.repository_for(policy)?;
+                repo.image.as_ref().map(|i| normalized(&i.value))
+            }
+            Driver::Argo(c) => Some(normalized(&c.repository)),
+            Driver::KubesphereFlux { repository, .. } => Some(normalized(repository)),
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 pub fn run(ws: &Workspace, model: &Model, source: &dyn TagSource) -> Preview {
@@ -67,6 +117,7 @@ pub fn run_on(
         source,
         seen: Mutex::new(HashMap::new()),
     };
+    source.prefetch(&repositories(model, targets));
     let mut out = Preview::default();
     for t in targets {
         let yaml = yaml_of(ws, t.file);
@@ -222,14 +273,21 @@ fn flux_target(
     let tags = cache.tags(&repo_image)?;
     let names: Vec<String> = tags.iter().map(|t| t.tag.clone()).collect();
     let selected = flux::select(&spec, &names).map_err(|e| Why::Reason(e.to_string()))?;
-    let digest = policy
-        .reflects_digest()
-        .then(|| {
-            tags.iter()
-                .find(|i| i.tag == selected.tag)
-                .and_then(|i| i.digest.clone())
-        })
-        .flatten();
+    let digest = if policy.reflects_digest() {
+        // Only the selected tag's manifest is asked for.
+        let need = Need {
+            digests: true,
+            only: Some(vec![selected.tag.clone()]),
+            ..Need::default()
+        };
+        cache
+            .tags_with(&repo_image, &need)?
+            .into_iter()
+            .find(|i| i.tag == selected.tag)
+            .and_then(|i| i.digest)
+    } else {
+        None
+    };
     let _ = t;
     match suffix {
         Suffix::Full => Ok(match &digest {
@@ -291,7 +349,10 @@ fn argo_target(cache: &Cache, c: &target::ArgoImage, update: &mut Update) -> Res
         ignore_tags: c.ignore_tags.clone(),
         platforms: c.platforms.clone(),
     };
-    let tags = cache.tags(&c.repository)?;
+    let mut tags = cache.tags(&c.repository)?;
+    if let Some(need) = argo_need(&settings, &tags) {
+        tags = cache.tags_with(&c.repository, &need)?;
+    }
     match argo::select(&settings, &tags) {
         Ok(Some(sel)) => Ok(match strategy {
             argo::Strategy::Digest => sel.tag_with_digest(),
@@ -300,6 +361,39 @@ fn argo_target(cache: &Cache, c: &target::ArgoImage, update: &mut Update) -> Res
         Ok(None) => Err(Why::Reason("no tag qualifies".into())),
         Err(e) => Err(Why::Reason(e.to_string())),
     }
+}
+
+/// The metadata Argo's strategy needs, for the tags that pass allow-tags
+/// and ignore-tags (Argo fetches manifests only for those): none for
+/// semver and alphabetical; created and platforms for newest-build; digest
+/// and platforms of the constraint tag for digest. `None` when names
+/// answer (including every case where [`argo::select`] fails or finds
+/// nothing before looking at metadata).
+fn argo_need(settings: &argo::ArgoSettings, tags: &[TagInfo]) -> Option<Need> {
+    let constraint = settings.constraint.as_deref().unwrap_or("");
+    let digest = match settings.strategy {
+        argo::Strategy::NewestBuild => false,
+        argo::Strategy::Digest if !constraint.is_empty() => true,
+        _ => return None,
+    };
+    let allow = argo::allow_tags_matcher(settings.allow_tags.as_deref()).ok()?;
+    let survivors: Vec<String> = tags
+        .iter()
+        .map(|t| t.tag.as_str())
+        .filter(|t| !digest || *t == constraint)
+        .filter(|t| allow(t) && !settings.ignore_tags.iter().any(|p| glob_match(p, t)))
+        .map(str::to_owned)
+        .collect();
+    if survivors.is_empty() {
+        return None;
+    }
+    Some(Need {
+        digests: digest,
+        created: !digest,
+        platforms: true,
+        platform_filter: settings.platforms.clone(),
+        only: Some(survivors),
+    })
 }
 
 fn strategy_name(s: argo::Strategy) -> &'static str {
@@ -336,4 +430,161 @@ fn kubesphere_flux(
     flux::select(&policy, &tags)
         .map(|s| s.tag)
         .map_err(|e| Why::Reason(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Records what preview asks; answers with fixed tags and metadata.
+    struct Recorder {
+        calls: Mutex<Vec<String>>,
+    }
+
+    impl Recorder {
+        fn info(tag: &str) -> TagInfo {
+            TagInfo {
+                tag: tag.into(),
+                created: Some(crate::resolve::Timestamp {
+                    secs: if tag == "1.1.0" { 20 } else { 10 },
+                    nanos: 0,
+                }),
+                digest: Some(format!("sha256:{tag}")),
+                platforms: Vec::new(),
+            }
+        }
+    }
+
+    impl TagSource for Recorder {
+        fn tags(&self, repository: &str) -> Result<Vec<TagInfo>, SourceError> {
+            self.calls
+                .lock()
+                .unwrap()
+                .push(format!("tags {repository}"));
+            Ok(["1.0.0", "1.1.0", "latest"]
+                .iter()
+                .map(|t| TagInfo::new(*t))
+                .collect())
+        }
+
+        fn tags_with(&self, repository: &str, need: &Need) -> Result<Vec<TagInfo>, SourceError> {
+            self.calls.lock().unwrap().push(format!(
+                "tags_with {repository} digests={} created={} platforms={} filter={:?} only={:?}",
+                need.digests, need.created, need.platforms, need.platform_filter, need.only
+            ));
+            Ok(["1.0.0", "1.1.0", "latest"]
+                .iter()
+                .map(|t| Recorder::info(t))
+                .collect())
+        }
+
+        fn prefetch(&self, repositories: &[String]) {
+            self.calls
+                .lock()
+                .unwrap()
+                .push(format!("prefetch {repositories:?}"));
+        }
+    }
+
+    #[test]
+    fn metadata_is_asked_only_where_a_strategy_needs_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = "apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: demo
+  namespace: argocd
+  annotations:
+    argocd-image-updater.argoproj.io/image-list: a=reg.example/app:1.x,b=reg.example/app,c=reg.example/app:latest,d=reg.example/other:~1.0
+    argocd-image-updater.argoproj.io/b.update-strategy: newest-build
+    argocd-image-updater.argoproj.io/b.allow-tags: 'regexp:^1\\.'
+    argocd-image-updater.argoproj.io/b.platforms: linux/arm64
+    argocd-image-updater.argoproj.io/c.update-strategy: digest
+spec:
+  project: default
+";
+        std::fs::write(dir.path().join("app.yaml"), app).unwrap();
+        let ws = crate::discover::load(
+            dir.path(),
+            &[],
+            &crate::discover::Options {
+                parse_all: true,
+                ..crate::discover::Options::default()
+            },
+        );
+        let model = Model::build(&ws);
+        let source = Recorder {
+            calls: Mutex::new(Vec::new()),
+        };
+        let preview = run(&ws, &model, &source);
+        let answers: Vec<Option<&str>> = preview
+            .updates
+            .iter()
+            .map(|u| u.candidate.as_deref())
+            .collect();
+        assert_eq!(
+            answers,
+            [
+                Some("1.1.0"),
+                Some("1.1.0"),
+                Some("latest@sha256:latest"),
+                Some("1.0.0")
+            ]
+        );
+        assert_eq!(
+            *source.calls.lock().unwrap(),
+            [
+                r#"prefetch ["reg.example/app", "reg.example/other"]"#,
+                // Semver: names only, once per repository.
+                "tags reg.example/app",
+                // Newest-build: dates and platforms of the allowed tags.
+                r#"tags_with reg.example/app digests=false created=true platforms=true filter=["linux/arm64"] only=Some(["1.0.0", "1.1.0"])"#,
+                // Digest: the constraint tag only.
+                r#"tags_with reg.example/app digests=true created=false platforms=true filter=[] only=Some(["latest"])"#,
+                "tags reg.example/other",
+            ]
+        );
+    }
+
+    #[test]
+    fn argo_need_per_strategy() {
+        let tags: Vec<TagInfo> = ["1.0", "2.0", "dev"]
+            .iter()
+            .map(|t| TagInfo::new(*t))
+            .collect();
+        let settings = |strategy, constraint: Option<&str>| argo::ArgoSettings {
+            strategy,
+            constraint: constraint.map(str::to_owned),
+            ignore_tags: vec!["2.*".into()],
+            ..argo::ArgoSettings::default()
+        };
+        assert_eq!(
+            argo_need(&settings(argo::Strategy::Semver, None), &tags),
+            None
+        );
+        assert_eq!(
+            argo_need(&settings(argo::Strategy::Alphabetical, None), &tags),
+            None
+        );
+        let n = argo_need(&settings(argo::Strategy::NewestBuild, None), &tags).unwrap();
+        assert!(n.created && n.platforms && !n.digests);
+        assert_eq!(n.only, Some(vec!["1.0".to_owned(), "dev".to_owned()]));
+        // Digest without constraint fails before metadata; an ignored or
+        // missing constraint tag needs nothing.
+        assert_eq!(
+            argo_need(&settings(argo::Strategy::Digest, None), &tags),
+            None
+        );
+        assert_eq!(
+            argo_need(&settings(argo::Strategy::Digest, Some("2.0")), &tags),
+            None
+        );
+        assert_eq!(
+            argo_need(&settings(argo::Strategy::Digest, Some("9.9")), &tags),
+            None
+        );
+        let n = argo_need(&settings(argo::Strategy::Digest, Some("dev")), &tags).unwrap();
+        assert!(n.digests && n.platforms && !n.created);
+        assert_eq!(n.only, Some(vec!["dev".to_owned()]));
+    }
 }

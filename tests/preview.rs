@@ -185,15 +185,19 @@ fn exit_code_flag() {
 #[test]
 fn tags_file_problems_are_usage_errors() {
     let repo = testdata("flux-setters");
+    let dir = tempfile::tempdir().unwrap();
+    // Without --tags-from the registries are asked; an unreadable registry
+    // configuration fails before any request.
     let out = bin()
         .current_dir(project())
         .args(["preview", "--root"])
         .arg(&repo)
+        .arg("--registries-conf")
+        .arg(dir.path().join("missing.conf"))
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--tags-from"));
-    let dir = tempfile::tempdir().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read registries configuration"));
     let bad = dir.path().join("tags.yaml");
     std::fs::write(&bad, "nginx:\n  - tag: 1.0\n    created: yesterday\n").unwrap();
     let out = preview(&repo, &bad, &[]);

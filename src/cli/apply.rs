@@ -6,6 +6,7 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
+use super::preview::Source;
 use super::{EXIT_CLEAN, EXIT_ERROR, print};
 use crate::discover;
 use crate::edit::plan::{self, Plan, SetRequest};
@@ -14,7 +15,6 @@ use crate::git::Applied;
 use crate::model::Model;
 use crate::report::apply as render;
 use crate::resolve::TagSource;
-use crate::resolve::tags::TagsFile;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Output {
@@ -30,13 +30,13 @@ pub struct Args {
     /// holding `.git`, else the first path).
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
-    /// Resolve tags offline from this YAML file instead of a registry.
+    /// Resolve tags offline from this YAML file instead of the registries.
     #[arg(long, value_name = "FILE")]
     pub tags_from: Option<PathBuf>,
     /// Write TAG (or TAG@DIGEST) for IMAGE wherever it appears: markers,
     /// Argo CD write-back, container `image:` fields, kustomize `images:`,
     /// Helm values. IMAGE in any spelling (`nginx`, `docker.io/library/nginx`).
-    /// Repeatable. Without --tags-from, nothing else is resolved.
+    /// Repeatable. Alone, it asks no registry and writes only what it names.
     #[arg(long = "set", value_name = "IMAGE=TAG")]
     pub sets: Vec<String>,
     /// Show what would change; write nothing.
@@ -48,6 +48,8 @@ pub struct Args {
     /// Output format of the change list.
     #[arg(short = 'o', long = "output", value_enum, default_value = "text")]
     pub output: Output,
+    #[command(flatten)]
+    pub registry: super::preview::RegistryArgs,
     #[command(flatten)]
     pub git: super::gitflags::GitArgs,
 }
@@ -71,23 +73,19 @@ pub fn run(args: Args) -> u8 {
             return EXIT_ERROR;
         }
     };
-    let source = match &args.tags_from {
-        Some(path) => match TagsFile::load(path) {
+    // `--set` alone writes only what it names and asks no registry.
+    let source = if sets.is_empty() || args.tags_from.is_some() {
+        match Source::load(args.tags_from.as_deref(), &args.registry) {
             Ok(s) => Some(s),
             Err(err) => {
                 eprintln!("error: {err}");
                 return EXIT_ERROR;
             }
-        },
-        None if sets.is_empty() => {
-            eprintln!(
-                "error: apply needs values: pass --set IMAGE=TAG or --tags-from FILE (registry access is not built yet)"
-            );
-            return EXIT_ERROR;
         }
-        None => None,
+    } else {
+        None
     };
-    let source = source.as_ref().map(|s| s as &dyn TagSource);
+    let source = source.as_ref().map(Source::as_dyn);
     if args.git.wants_git() {
         return with_git(&args, source, &sets);
     }

@@ -1,12 +1,16 @@
-//! `preview`: which tag every update target would move to, from an offline
-//! tags file (the registry client plugs in behind the same tag source).
+//! `preview`: which tag every update target would move to, from the
+//! registries (default) or an offline tags file (`--tags-from`). Parses
+//! the flags into [`crate::registry::Options`], runs the preview, prints.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, print};
 use crate::discover;
 use crate::model::Model;
+use crate::registry::{self, RegistrySource, cache};
 use crate::report::preview as render;
+use crate::resolve::TagSource;
 use crate::resolve::tags::TagsFile;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -33,16 +37,128 @@ pub struct Args {
     /// Exit 1 when some target would change.
     #[arg(long)]
     pub exit_code: bool,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+/// How registries are reached (ignored with `--tags-from`).
+#[derive(Debug, clap::Args)]
+#[command(next_help_heading = "Registry access")]
+pub struct RegistryArgs {
+    /// Docker client config to read credentials from (default:
+    /// $DOCKER_CONFIG/config.json, else ~/.docker/config.json).
+    #[arg(long, value_name = "FILE")]
+    pub docker_config: Option<PathBuf>,
+    /// A Kubernetes Secret manifest (YAML or JSON) of type
+    /// kubernetes.io/dockerconfigjson whose credentials come first.
+    #[arg(long, value_name = "FILE")]
+    pub pull_secret: Option<PathBuf>,
+    /// Argo CD Image Updater registries.conf: endpoints by image prefix,
+    /// credentials, rate limits.
+    #[arg(long, value_name = "FILE")]
+    pub registries_conf: Option<PathBuf>,
+    /// Allow plain HTTP (and unverified TLS) to this registry host[:port];
+    /// loopback registries are always allowed. Repeatable.
+    #[arg(long, value_name = "HOST")]
+    pub insecure_registry: Vec<String>,
+    /// PEM file of CA certificates to trust instead of the bundled roots.
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// Cache folder (default: $XDG_CACHE_HOME/kubectl-imageupdate, else
+    /// ~/.cache/kubectl-imageupdate).
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// How long cached tag lists and tag manifests stay fresh (Go duration).
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = go_duration)]
+    pub cache_ttl: Duration,
+    /// Ignore cached tag lists and tag manifests (and store new ones).
+    #[arg(long)]
+    pub refresh: bool,
+    /// Neither read nor write the cache.
+    #[arg(long, conflicts_with = "refresh")]
+    pub no_cache: bool,
+    /// Timeout of one HTTP request, body included (Go duration).
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = positive_duration)]
+    pub timeout: Duration,
+    /// Retries of a request after 429, 5xx, timeouts or dropped connections.
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(0..=10))]
+    pub retries: u32,
+    /// Log every registry request (method, URL, status) to stderr.
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
+}
+
+fn go_duration(s: &str) -> Result<Duration, String> {
+    crate::gosyntax::duration::parse_go_duration(s)
+        .map_err(|e| e.to_string())?
+        .to_std()
+        .ok_or_else(|| format!("{s:?} is negative"))
+}
+
+fn positive_duration(s: &str) -> Result<Duration, String> {
+    let d = go_duration(s)?;
+    if d.is_zero() {
+        return Err("must be greater than zero".into());
+    }
+    Ok(d)
+}
+
+impl RegistryArgs {
+    fn options(&self) -> registry::Options {
+        registry::Options {
+            registries_conf: self.registries_conf.clone(),
+            docker_config: self.docker_config.clone(),
+            pull_secret: self.pull_secret.clone(),
+            insecure_registries: self.insecure_registry.clone(),
+            ca_file: self.ca_file.clone(),
+            cache_dir: self.cache_dir.clone(),
+            cache_ttl: self.cache_ttl,
+            cache_mode: if self.no_cache {
+                cache::Mode::Off
+            } else if self.refresh {
+                cache::Mode::Refresh
+            } else {
+                cache::Mode::Normal
+            },
+            timeout: self.timeout,
+            retries: self.retries,
+            verbose: self.verbose,
+            progress: registry::client::stderr_is_terminal(),
+            ..registry::Options::default()
+        }
+    }
+}
+
+/// The tag source both `preview` and `apply` read.
+pub(super) enum Source {
+    File(TagsFile),
+    Registry(Box<RegistrySource>),
+}
+
+impl Source {
+    /// The tags file when one is named, else the registries.
+    pub(super) fn load(
+        tags_from: Option<&std::path::Path>,
+        registry: &RegistryArgs,
+    ) -> Result<Self, String> {
+        match tags_from {
+            Some(path) => TagsFile::load(path)
+                .map(Source::File)
+                .map_err(|e| e.to_string()),
+            None => RegistrySource::new(registry.options()).map(|r| Source::Registry(Box::new(r))),
+        }
+    }
+
+    pub(super) fn as_dyn(&self) -> &dyn TagSource {
+        match self {
+            Source::File(f) => f,
+            Source::Registry(r) => r.as_ref(),
+        }
+    }
 }
 
 pub fn run(args: Args) -> u8 {
-    let Some(tags_path) = &args.tags_from else {
-        eprintln!(
-            "error: preview needs a tag source: pass --tags-from FILE (registry access is not built yet)"
-        );
-        return EXIT_ERROR;
-    };
-    let source = match TagsFile::load(tags_path) {
+    let source = match Source::load(args.tags_from.as_deref(), &args.registry) {
         Ok(s) => s,
         Err(err) => {
             eprintln!("error: {err}");
@@ -63,7 +179,13 @@ pub fn run(args: Args) -> u8 {
     };
     let ws = discover::load(&root, &targets, &opts);
     let model = Model::build(&ws);
-    let preview = crate::preview::run(&ws, &model, &source);
+    let preview = crate::preview::run(&ws, &model, source.as_dyn());
+    if let Source::Registry(r) = &source
+        && args.registry.verbose
+    {
+        let (requests, retries) = r.request_counts();
+        eprintln!("registry: {requests} requests, {retries} retries");
+    }
     print(&match args.output {
         Output::Table => render::table(&preview.updates),
         Output::Json => render::json(&preview.updates),

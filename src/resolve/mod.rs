@@ -91,4 +91,58 @@ pub trait TagSource: Sync {
             .find(|t| t.tag == tag)
             .ok_or_else(|| SourceError::Failed(format!("{repository} has no tag {tag:?}")))
     }
+
+    /// Every tag, with at least the metadata `need` asks for on the tags it
+    /// names. A source that already holds all metadata (the tags file)
+    /// keeps the default, which is [`TagSource::tags`]; a registry fetches
+    /// manifests and configs only for what is asked, so plain semver costs
+    /// one tag listing and nothing else.
+    fn tags_with(&self, repository: &str, need: &Need) -> Result<Vec<TagInfo>, SourceError> {
+        let _ = need;
+        self.tags(repository)
+    }
+
+    /// A hint: these repositories (normalised names) will be asked for
+    /// shortly. A network source may list them concurrently now; answers
+    /// (and failures) must then come from what this fetched. The default
+    /// does nothing.
+    fn prefetch(&self, repositories: &[String]) {
+        let _ = repositories;
+    }
+}
+
+/// What metadata a strategy needs besides tag names. `Need::default()` is
+/// names only (semver, alphabetical, numerical).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Need {
+    /// `TagInfo.digest` (Argo digest strategy, Flux digest reflection).
+    pub digests: bool,
+    /// `TagInfo.created` (Argo newest-build): needs image configs.
+    pub created: bool,
+    /// `TagInfo.platforms` (Argo newest-build and digest filter on them).
+    pub platforms: bool,
+    /// Requested platforms (`os/arch[/variant]`, empty = Argo's default,
+    /// [`argo::DEFAULT_PLATFORM`]). For an image index, `created` is the
+    /// newest among the manifests these accept (as Argo computes it), so a
+    /// registry fetches configs of those manifests only.
+    pub platform_filter: Vec<String>,
+    /// Tags that need the metadata (`None`: every tag). The others may come
+    /// back with names only.
+    pub only: Option<Vec<String>>,
+}
+
+impl Need {
+    /// True when names alone answer.
+    pub fn names_only(&self) -> bool {
+        !(self.digests || self.created || self.platforms)
+    }
+
+    /// Whether `tag` needs metadata.
+    pub fn wants(&self, tag: &str) -> bool {
+        !self.names_only()
+            && self
+                .only
+                .as_ref()
+                .is_none_or(|o| o.iter().any(|t| t == tag))
+    }
 }
