@@ -38,23 +38,8 @@ fn apply(root: &Path, tag: &str) -> (usize, Duration, Duration) {
     let model = Model::build(&ws);
     let sets = [SetRequest::parse(&format!("registry.example.com/team/app={tag}")).expect("set")];
     let p = plan::plan(&ws, &model, None, &sets).expect("plan");
-    let texts: Vec<String> = p
-        .files
-        .iter()
-        .map(|f| f.new_text().expect("text"))
-        .collect();
     let planned = start.elapsed();
-    let jobs: Vec<write::Job> = p
-        .files
-        .iter()
-        .zip(&texts)
-        .map(|(f, t)| write::Job {
-            path: &f.path,
-            original: f.original.as_deref(),
-            new_text: t,
-        })
-        .collect();
-    write::write_all(root, &jobs).expect("write");
+    write::write_changes(root, &p.files).expect("write");
     (p.files.len(), planned, start.elapsed())
 }
 

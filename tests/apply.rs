@@ -352,7 +352,24 @@ fn bad_set_requests_are_usage_errors() {
         .current_dir(project())
         .args(["apply", "--root"])
         .arg(dir.path())
+        .arg("--tags-from")
+        .arg(dir.path().join("missing.yaml"))
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing.yaml"));
+    let out = bin()
+        .args([
+            "apply",
+            "--dry-run",
+            "--commit",
+            "--set",
+            "nginx=1.27.4",
+            "--root",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to commit"));
 }

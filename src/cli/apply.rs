@@ -181,23 +181,7 @@ fn apply_in(
             written: false,
         });
     }
-    let texts = plan
-        .files
-        .iter()
-        .map(|f| f.new_text())
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| e.to_string())?;
-    let jobs: Vec<write::Job> = plan
-        .files
-        .iter()
-        .zip(&texts)
-        .map(|(f, t)| write::Job {
-            path: &f.path,
-            original: f.original.as_deref(),
-            new_text: t,
-        })
-        .collect();
-    write::write_all(root, &jobs).map_err(|e| format!("{e}; no file was changed"))?;
+    write::write_changes(root, &plan.files).map_err(|e| format!("{e}; no file was changed"))?;
     Ok(Outcome {
         plan,
         written: true,

@@ -40,6 +40,24 @@ pub fn write_all(root: &Path, jobs: &[Job]) -> Result<(), EditError> {
     write_with(root, jobs, &mut |_, _| Ok(()))
 }
 
+/// Writes the new text of every planned file, or none of them.
+pub fn write_changes(root: &Path, files: &[super::FileChange]) -> Result<(), EditError> {
+    let texts = files
+        .iter()
+        .map(|f| f.new_text())
+        .collect::<Result<Vec<_>, _>>()?;
+    let jobs: Vec<Job> = files
+        .iter()
+        .zip(&texts)
+        .map(|(f, t)| Job {
+            path: &f.path,
+            original: f.original.as_deref(),
+            new_text: t,
+        })
+        .collect();
+    write_all(root, &jobs)
+}
+
 struct Prepared {
     path: String,
     real: PathBuf,
