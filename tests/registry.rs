@@ -1203,3 +1203,64 @@ fn tags_file_and_registry_agree_on_the_trait_contract() {
         file.tags("nginx").unwrap()
     );
 }
+
+/// TLS is verified: against a registry with a self-signed certificate the
+/// request fails without `--ca-file` and reaches the registry with it (an
+/// empty registry answers 404 NAME_UNKNOWN, which proves the handshake).
+#[test]
+fn tls_is_verified_and_ca_file_adds_trust() {
+    let w = World::new();
+    // A CA and a server certificate it signed (rustls rejects a CA
+    // certificate used as the server's own).
+    let (ca, cert, key) = (w.path("ca.crt"), w.path("tls.crt"), w.path("tls.key"));
+    let made = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(
+            "set -e; cd \"$0\"; \
+             openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 1 -subj /CN=test-ca 2>/dev/null; \
+             openssl req -newkey rsa:2048 -nodes -keyout tls.key -out tls.csr -subj /CN=localhost 2>/dev/null; \
+             printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\\nbasicConstraints=CA:FALSE\\nextendedKeyUsage=serverAuth\\n' > ext.cnf; \
+             openssl x509 -req -in tls.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out tls.crt -days 1 -extfile ext.cnf 2>/dev/null",
+        )
+        .arg(w.path(""))
+        .output()
+        .expect("openssl runs");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let reg = Registry::start_tls(&w.path("reg"), &cert, &key);
+    let root = w.path("repo");
+    flux_app(&root, &format!("{}/team/app", reg.addr), ">=1.0.0");
+    let conf = w.path("registries.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "registries:\n- name: tls\n  prefix: {0}\n  api_url: https://{0}\n",
+            reg.addr
+        ),
+    )
+    .unwrap();
+    let conf_arg = conf.to_str().unwrap();
+    let untrusted = w.preview(&root, &["--no-cache", "--registries-conf", conf_arg], &[]);
+    untrusted.assert_code(2);
+    assert!(
+        !untrusted.stderr.contains("HTTP 404") && untrusted.stderr.contains("certificate"),
+        "{}",
+        untrusted.stderr
+    );
+    let trusted = w.preview(
+        &root,
+        &[
+            "--no-cache",
+            "--registries-conf",
+            conf_arg,
+            "--ca-file",
+            ca.to_str().unwrap(),
+        ],
+        &[],
+    );
+    trusted.assert_code(2);
+    assert!(trusted.stderr.contains("HTTP 404"), "{}", trusted.stderr);
+}

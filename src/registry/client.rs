@@ -546,9 +546,12 @@ fn transport_error(method: &str, url: &Url, e: &ureq::Error) -> AttemptError {
     let (retryable, what) = match e {
         ureq::Error::Timeout(_) => (true, "timed out".to_owned()),
         // Garbage where HTTP (or TLS) was expected does not heal on retry.
-        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => {
-            (false, "invalid data (is TLS spoken there?)".to_owned())
-        }
+        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => (
+            false,
+            format!(
+                "invalid data: {io} (an untrusted certificate needs --ca-file; or TLS is not spoken there)"
+            ),
+        ),
         ureq::Error::Io(io) => (true, format!("connection error: {}", io.kind())),
         ureq::Error::ConnectionFailed => (true, "connection failed".to_owned()),
         ureq::Error::Protocol(_) => (true, "malformed HTTP response".to_owned()),

@@ -185,6 +185,37 @@ impl Registry {
     }
 }
 
+impl Registry {
+    /// A registry serving TLS with `cert`/`key` (no auth, in memory). It
+    /// is ready when its port accepts connections (plain GETs would fail).
+    pub fn start_tls(dir: &Path, cert: &Path, key: &Path) -> Registry {
+        std::fs::create_dir_all(dir).expect("registry dir");
+        let config = format!(
+            "version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: true\nstorage:\n  inmemory: {{}}\nhttp:\n  addr: 127.0.0.1:0\n  secret: testsecret\n  tls:\n    certificate: {}\n    key: {}\n",
+            cert.display(),
+            key.display()
+        );
+        let config_path = dir.join("config.yml");
+        std::fs::write(&config_path, config).expect("registry config");
+        let log = dir.join("registry.log");
+        let mut cmd = Command::new(registry_binary());
+        cmd.arg("serve").arg(&config_path);
+        let proc = spawn(cmd, "docker-registry", &log);
+        let port = wait_for("docker-registry", &log, || {
+            listening_port(&log, "listening on 127.0.0.1:")
+        });
+        let addr = format!("127.0.0.1:{port}");
+        wait_for("docker-registry TLS port", &log, || {
+            std::net::TcpStream::connect(&addr).ok()
+        });
+        Registry {
+            proc,
+            addr,
+            storage_root: None,
+        }
+    }
+}
+
 fn python(script: &str) -> Command {
     let mut cmd = Command::new("python3");
     cmd.arg("-u").arg(support().join(script));
