@@ -12,6 +12,7 @@ pub mod cli;
 pub mod diagnostic;
 pub mod discover;
 pub mod edit;
+pub mod export;
 pub mod git;
 pub mod gosyntax;
 pub mod model;

@@ -338,6 +338,26 @@ folder makes the promotion fail.";
         summary: "gitops-promotion.yaml is malformed"
         help: None,
         doc: "The promotion tool cannot load its configuration.";
+
+    EXPORT_NO_EQUIVALENT = "IU701" "export-no-equivalent" Warning
+        summary: "A setting has no equivalent in the export target and is left out"
+        help: Some("drop the setting, or export to a dialect that can hold it; --strict makes this an error"),
+        doc: "Export converts one dialect into another (Argo CD annotations or ImageUpdater CR, Flux \
+objects, KubeSphere ImageUpdater). A setting the target cannot express (platforms in Flux, a \
+numerical policy in Argo CD, Helm targets in KubeSphere) is reported on its source span instead \
+of being dropped silently.";
+    EXPORT_SKIPPED = "IU702" "export-skipped" Warning
+        summary: "A source object or image cannot be exported"
+        help: Some("fix the findings validate reports for it"),
+        doc: "An image entry that does not parse, or an object whose required fields are missing, has \
+nothing meaningful to convert; export skips it and says why.";
+    EXPORT_NORMALIZED = "IU703" "export-normalized" Info
+        summary: "Export wrote a value in another form, or filled in a required value"
+        help: None,
+        doc: "Some conversions are not one-to-one: an alias is invented for an image the target keys \
+by alias, a deprecated strategy name is written with its current name, a required Flux field \
+(interval, author, branch) is filled with the `flux create` default. Each is reported so the \
+output holds no surprises.";
 }
 
 #[cfg(test)]

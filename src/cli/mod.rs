@@ -3,6 +3,8 @@
 
 mod apply;
 mod completion;
+mod crd;
+mod export;
 pub mod gitflags;
 mod preview;
 mod rules_cmd;
@@ -58,6 +60,11 @@ pub enum Command {
     /// Write the selected (or given) tags into the repository, changing only
     /// the bytes of the values that move.
     Apply(Box<apply::Args>),
+    /// Convert every image updater found into another dialect's objects
+    /// (Argo CD annotations or ImageUpdater CR, Flux, KubeSphere).
+    Export(export::Args),
+    /// Print the CustomResourceDefinition of the KubeSphere ImageUpdater.
+    Crd(crd::Args),
     /// List every rule with its code, severity and summary.
     Rules(rules_cmd::RulesArgs),
     /// Print the documentation of one rule.
@@ -86,6 +93,8 @@ pub fn main() -> ExitCode {
         Command::Validate(args) => validate::run(args),
         Command::Preview(args) => preview::run(args),
         Command::Apply(args) => apply::run(*args),
+        Command::Export(args) => export::run(args),
+        Command::Crd(args) => crd::run(args),
         Command::Rules(args) => rules_cmd::rules(args),
         Command::Explain(args) => rules_cmd::explain(args),
         Command::Completion(args) => completion::run(args),

@@ -1,0 +1,172 @@
+//! export: reads every updater the repository declares, in whichever
+//! dialect (Argo CD annotations or `ImageUpdater` CR, Flux objects with
+//! their markers, KubeSphere `ImageUpdater`), into one [`spec::Updater`]
+//! each, and writes them as another dialect's objects. Hands the CLI
+//! sorted JSON documents (rendered by [`emit`]) and diagnostics for every
+//! value the target cannot hold.
+
+pub mod argo;
+pub mod argo_crd;
+pub mod emit;
+pub mod flux;
+pub mod kubesphere;
+pub mod spec;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::discover::Workspace;
+use crate::model::Model;
+use crate::rules;
+use spec::{Dialect, Origin, Remark, RemarkKind, Updater, WriteOptions, Written};
+
+/// What to export.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub to: Dialect,
+    /// Dialects to read; empty means every dialect but `to`.
+    pub from: Vec<Dialect>,
+    /// Only the updater with this name.
+    pub name: Option<String>,
+    pub options: WriteOptions,
+}
+
+#[derive(Debug, Default)]
+pub struct Export {
+    /// Sorted by apiVersion, kind, namespace, name.
+    pub documents: Vec<serde_json::Value>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// The updaters that were exported.
+    pub updaters: Vec<Updater>,
+}
+
+/// Every updater in the repository, in the dialects asked for, in file
+/// order.
+pub fn read(ws: &Workspace, model: &Model, from: &[Dialect]) -> Vec<Updater> {
+    let mut out = Vec::new();
+    for dialect in from {
+        out.extend(match dialect {
+            Dialect::Argocd => argo::read(ws, model),
+            Dialect::ArgocdCrd => argo_crd::read(ws, model),
+            Dialect::Flux => flux::read(ws, model),
+            Dialect::Kubesphere => kubesphere::read(ws, model),
+        });
+    }
+    out.sort_by_key(|u| u.from.map(|(_, o)| (o.file, o.span.start)));
+    out
+}
+
+/// One updater as the target dialect's documents.
+pub fn write(u: &Updater, to: Dialect, options: &WriteOptions) -> Written {
+    match to {
+        Dialect::Argocd => argo::write(u, options),
+        Dialect::ArgocdCrd => argo_crd::write(u, options),
+        Dialect::Flux => flux::write(u, options),
+        Dialect::Kubesphere => kubesphere::write(u, options),
+    }
+}
+
+pub fn sources(req: &Request) -> Vec<Dialect> {
+    if req.from.is_empty() {
+        Dialect::ALL.into_iter().filter(|d| *d != req.to).collect()
+    } else {
+        req.from.clone()
+    }
+}
+
+pub fn export(ws: &Workspace, model: &Model, req: &Request) -> Export {
+    let mut updaters = read(ws, model, &sources(req));
+    if let Some(name) = &req.name {
+        updaters.retain(|u| &u.name == name);
+    }
+    let mut out = Export::default();
+    let mut seen: Vec<(DocKey, usize)> = Vec::new();
+    for u in &updaters {
+        let written = write(u, req.to, &req.options);
+        for r in u.dropped.iter().chain(&written.remarks) {
+            if let Some(d) = diagnostic(u, req.to, r) {
+                out.diagnostics.push(d);
+            }
+        }
+        for doc in written.documents {
+            let key = DocKey::of(&doc);
+            match seen.iter().find(|(k, _)| *k == key) {
+                Some((_, i)) if out.documents[*i] == doc => {}
+                Some(_) => {
+                    let r = Remark::new(
+                        RemarkKind::Skipped,
+                        None,
+                        "metadata.name",
+                        format!(
+                            "{} {} is generated twice with different content; the first is kept",
+                            key.kind, key.name
+                        ),
+                    );
+                    out.diagnostics.extend(diagnostic(u, req.to, &r));
+                }
+                None => {
+                    seen.push((key, out.documents.len()));
+                    out.documents.push(doc);
+                }
+            }
+        }
+    }
+    out.documents.sort_by_cached_key(DocKey::of);
+    out.diagnostics
+        .sort_by_key(|d| (d.file, d.span.start, d.rule.code));
+    out.updaters = updaters;
+    out
+}
+
+/// A remark as a diagnostic on the value's span, else the updater's
+/// object; `None` when neither was read from a file.
+pub fn diagnostic(u: &Updater, to: Dialect, r: &Remark) -> Option<Diagnostic> {
+    let at: Origin = r.origin.or(u.from.map(|(_, o)| o))?;
+    let (rule, message) = match r.kind {
+        RemarkKind::NoEquivalent => (
+            &rules::EXPORT_NO_EQUIVALENT,
+            format!(
+                "{}: no equivalent in {}: {}",
+                r.field,
+                to.as_str(),
+                r.message
+            ),
+        ),
+        RemarkKind::Skipped => (
+            &rules::EXPORT_SKIPPED,
+            format!("{}: not exported: {}", r.field, r.message),
+        ),
+        RemarkKind::Normalized => (
+            &rules::EXPORT_NORMALIZED,
+            format!("{}: {}", r.field, r.message),
+        ),
+    };
+    let d = Diagnostic::new(rule, at.file, at.span, message);
+    Some(match r.kind {
+        RemarkKind::Normalized => d.severity(Severity::Info),
+        _ => d,
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct DocKey {
+    api_version: String,
+    kind: String,
+    namespace: String,
+    name: String,
+}
+
+impl DocKey {
+    fn of(doc: &serde_json::Value) -> Self {
+        let s = |p: &str| {
+            doc.pointer(p)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        Self {
+            api_version: s("/apiVersion"),
+            kind: s("/kind"),
+            namespace: s("/metadata/namespace"),
+            name: s("/metadata/name"),
+        }
+    }
+}
