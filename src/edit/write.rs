@@ -1,10 +1,12 @@
 //! Writes a verified plan: every file or none. Each new text goes to a temp
 //! file in the target's folder (same filesystem, so rename is atomic), is
 //! fsynced and given the original's mode; only when every temp file exists
-//! are they renamed over the originals, each original kept as a hard-link
-//! backup until all renames succeeded. Any failure undoes what was done.
+//! are they renamed over the originals. Any failure undoes what was done:
+//! renamed files get their original text back (atomically, from the text
+//! the plan read, so no backup files cost two more metadata operations per
+//! file), created files are removed, temp files deleted.
 //! A file that changed since it was read, a read-only file, and a path that
-//! leads out of the repository through a symlink are refused up front.
+//! leads out of the repository through a symlink are refused.
 //! Temp files are written and fsynced by many threads at once: fsync waits
 //! on the disk, not the CPU, and concurrent fsyncs share journal commits
 //! (measured: 10,000 sequential fsyncs took 28 s on a VM disk).
@@ -62,8 +64,6 @@ struct Prepared {
     path: String,
     real: PathBuf,
     temp: PathBuf,
-    backup: Option<PathBuf>,
-    existed: bool,
     /// The original's permissions, given to the new file.
     permissions: Option<fs::Permissions>,
 }
@@ -97,7 +97,9 @@ pub fn write_with(
             .map(|(ps, js)| {
                 s.spawn(move || {
                     ps.iter().zip(js).try_for_each(|(p, job)| {
-                        write_temp(p, job)
+                        still_as_read(&p.real, job.original)
+                            .map_err(|e| EditError::new(job.path, e))?;
+                        write_temp(&p.temp, p.permissions.as_ref(), job.new_text)
                             .map_err(|e| EditError::new(job.path, format!("cannot write: {e}")))
                     })
                 })
@@ -116,22 +118,12 @@ pub fn write_with(
     }
     let mut done = 0;
     let mut failure = None;
-    for (p, job) in prepared.iter_mut().zip(jobs) {
+    for (p, job) in prepared.iter().zip(jobs) {
         if let Err(e) = still_as_read(&p.real, job.original) {
             failure = Some(EditError::new(&p.path, e));
             break;
         }
-        let step = (|| {
-            hook(Step::Rename, &p.real)?;
-            if p.existed {
-                let backup = backup_path(&p.real);
-                if fs::hard_link(&p.real, &backup).is_err() {
-                    fs::copy(&p.real, &backup)?;
-                }
-                p.backup = Some(backup);
-            }
-            fs::rename(&p.temp, &p.real)
-        })();
+        let step = hook(Step::Rename, &p.real).and_then(|()| fs::rename(&p.temp, &p.real));
         if let Err(e) = step {
             failure = Some(EditError::new(&p.path, format!("cannot write: {e}")));
             break;
@@ -139,28 +131,21 @@ pub fn write_with(
         done += 1;
     }
     if let Some(err) = failure {
-        for p in &prepared[..done] {
-            match &p.backup {
-                Some(b) => {
-                    let _ = fs::rename(b, &p.real);
+        for (p, job) in prepared[..done].iter().zip(jobs) {
+            match job.original {
+                Some(text) => {
+                    let _ = write_temp(&p.temp, p.permissions.as_ref(), text)
+                        .and_then(|()| fs::rename(&p.temp, &p.real));
                 }
                 None => {
                     let _ = fs::remove_file(&p.real);
                 }
             }
         }
-        for p in &prepared[done..] {
+        for p in &prepared {
             let _ = fs::remove_file(&p.temp);
-            if let Some(b) = &p.backup {
-                let _ = fs::remove_file(b);
-            }
         }
         return Err(err);
-    }
-    for p in &prepared {
-        if let Some(b) = &p.backup {
-            let _ = fs::remove_file(b);
-        }
     }
     // Makes the renames durable; not every filesystem allows it.
     let mut dirs: Vec<&Path> = prepared.iter().filter_map(|p| p.real.parent()).collect();
@@ -191,14 +176,11 @@ fn prepare(root: &Path, job: &Job, n: usize, dirs: &mut DirCache) -> Result<Prep
         .file_name()
         .ok_or_else(|| err("is not a file name".into()))?;
     let mut real = parent.join(name);
-    match fs::symlink_metadata(&real) {
-        Ok(meta) if meta.file_type().is_symlink() => {
-            real = fs::canonicalize(&real)
-                .map_err(|e| err(format!("is a symlink that cannot be followed: {e}")))?;
-        }
-        Ok(_) => {}
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        Err(e) => return Err(err(e.to_string())),
+    let mut meta = fs::symlink_metadata(&real);
+    if meta.as_ref().is_ok_and(|m| m.file_type().is_symlink()) {
+        real = fs::canonicalize(&real)
+            .map_err(|e| err(format!("is a symlink that cannot be followed: {e}")))?;
+        meta = fs::metadata(&real);
     }
     if !real.starts_with(root) {
         return Err(err(format!(
@@ -206,8 +188,7 @@ fn prepare(root: &Path, job: &Job, n: usize, dirs: &mut DirCache) -> Result<Prep
             real.display()
         )));
     }
-    let mut permissions = None;
-    let existed = match (fs::metadata(&real), job.original) {
+    let permissions = match (meta, job.original) {
         (Ok(meta), Some(_)) => {
             if !meta.is_file() {
                 return Err(err("is not a regular file".into()));
@@ -215,14 +196,12 @@ fn prepare(root: &Path, job: &Job, n: usize, dirs: &mut DirCache) -> Result<Prep
             if meta.permissions().readonly() {
                 return Err(err("is read-only; refusing to write it".into()));
             }
-            permissions = Some(meta.permissions());
-            true
+            Some(meta.permissions())
         }
         (Ok(_), None) => return Err(err("appeared since it was read".into())),
-        (Err(e), None) if e.kind() == io::ErrorKind::NotFound => false,
+        (Err(e), None) if e.kind() == io::ErrorKind::NotFound => None,
         (Err(e), _) => return Err(err(format!("cannot be read: {e}"))),
     };
-    still_as_read(&real, job.original).map_err(err)?;
     let file_name = real
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -235,8 +214,6 @@ fn prepare(root: &Path, job: &Job, n: usize, dirs: &mut DirCache) -> Result<Prep
         path: job.path.to_owned(),
         real,
         temp,
-        backup: None,
-        existed,
         permissions,
     })
 }
@@ -253,24 +230,13 @@ fn still_as_read(real: &Path, original: Option<&str>) -> Result<(), String> {
     }
 }
 
-fn write_temp(p: &Prepared, job: &Job) -> io::Result<()> {
-    let mut f = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&p.temp)?;
-    f.write_all(job.new_text.as_bytes())?;
-    if let Some(perms) = &p.permissions {
+fn write_temp(temp: &Path, permissions: Option<&fs::Permissions>, text: &str) -> io::Result<()> {
+    let mut f = OpenOptions::new().write(true).create_new(true).open(temp)?;
+    f.write_all(text.as_bytes())?;
+    if let Some(perms) = permissions {
         f.set_permissions(perms.clone())?;
     }
     f.sync_all()
-}
-
-fn backup_path(real: &Path) -> PathBuf {
-    let name = real
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    real.with_file_name(format!(".{name}.imageupdate-{}.bak", std::process::id()))
 }
 
 #[cfg(test)]
