@@ -102,16 +102,12 @@ pub fn run(args: Args) -> u8 {
         to,
         from: args.from.iter().map(|t| t.dialect()).collect(),
         name: args.name.clone(),
+        reported_only: true,
         options: WriteOptions {
             namespace: args.namespace_override(),
         },
     };
-    let mut result = export::export(&ws, &model, &req);
-    // Only updaters read from the files the user named are exported; the
-    // rest of the repository is context.
-    result
-        .updaters
-        .retain(|u| u.from.is_none_or(|(_, o)| ws.files[o.file].report));
+    let result = export::export(&ws, &model, &req);
     if result.updaters.is_empty() {
         let sources: Vec<&str> = export::sources(&req).iter().map(|d| d.as_str()).collect();
         match &args.name {
@@ -169,7 +165,7 @@ fn in_place(
                     merged
                         .remarks
                         .iter()
-                        .filter_map(|r| export::diagnostic(u, req.to, r)),
+                        .filter_map(|r| export::diagnostic(ws, u, req.to, r)),
                 );
                 changes.extend(merged.change);
             }

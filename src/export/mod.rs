@@ -26,6 +26,9 @@ pub struct Request {
     pub from: Vec<Dialect>,
     /// Only the updater with this name.
     pub name: Option<String>,
+    /// Only updaters read from files the user named (the rest of the
+    /// repository is context: Applications, markers, repositories).
+    pub reported_only: bool,
     pub options: WriteOptions,
 }
 
@@ -74,6 +77,9 @@ pub fn sources(req: &Request) -> Vec<Dialect> {
 
 pub fn export(ws: &Workspace, model: &Model, req: &Request) -> Export {
     let mut updaters = read(ws, model, &sources(req));
+    if req.reported_only {
+        updaters.retain(|u| u.from.is_none_or(|(_, o)| ws.files[o.file].report));
+    }
     if let Some(name) = &req.name {
         updaters.retain(|u| &u.name == name);
     }
@@ -82,7 +88,7 @@ pub fn export(ws: &Workspace, model: &Model, req: &Request) -> Export {
     for u in &updaters {
         let written = write(u, req.to, &req.options);
         for r in u.dropped.iter().chain(&written.remarks) {
-            if let Some(d) = diagnostic(u, req.to, r) {
+            if let Some(d) = diagnostic(ws, u, req.to, r) {
                 out.diagnostics.push(d);
             }
         }
@@ -100,7 +106,7 @@ pub fn export(ws: &Workspace, model: &Model, req: &Request) -> Export {
                             key.kind, key.name
                         ),
                     );
-                    out.diagnostics.extend(diagnostic(u, req.to, &r));
+                    out.diagnostics.extend(diagnostic(ws, u, req.to, &r));
                 }
                 None => {
                     seen.push((key, out.documents.len()));
@@ -118,8 +124,24 @@ pub fn export(ws: &Workspace, model: &Model, req: &Request) -> Export {
 
 /// A remark as a diagnostic on the value's span, else the updater's
 /// object; `None` when neither was read from a file.
-pub fn diagnostic(u: &Updater, to: Dialect, r: &Remark) -> Option<Diagnostic> {
-    let at: Origin = r.origin.or(u.from.map(|(_, o)| o))?;
+pub fn diagnostic(ws: &Workspace, u: &Updater, to: Dialect, r: &Remark) -> Option<Diagnostic> {
+    let at: Origin = match r.origin {
+        Some(o) => o,
+        // A remark about the whole object points at its first line, not a
+        // frame of the entire object.
+        None => {
+            let (_, o) = u.from?;
+            let text = &ws.files.get(o.file)?.text;
+            let end = text
+                .get(o.span.start..o.span.end)
+                .and_then(|t| t.find(['\n', '\r']))
+                .map_or(o.span.end, |n| o.span.start + n);
+            Origin {
+                file: o.file,
+                span: crate::yaml::Span::new(o.span.start, end),
+            }
+        }
+    };
     let (rule, message) = match r.kind {
         RemarkKind::NoEquivalent => (
             &rules::EXPORT_NO_EQUIVALENT,

@@ -129,7 +129,7 @@ impl Updater {
 
 /// One image, with its settings merged down to the image level (Argo's
 /// global → application → image inheritance is resolved by the reader).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Eq, Default)]
 pub struct Image {
     /// Argo alias / KubeSphere alias / Flux ImagePolicy name.
     pub alias: Option<Field<String>>,
@@ -163,6 +163,43 @@ pub struct Image {
     pub kustomize_name: Option<Field<String>>,
     /// The image entry itself; not compared.
     pub origin: Option<Origin>,
+}
+
+// Where an image was read from is not part of what it says.
+impl PartialEq for Image {
+    fn eq(&self, other: &Self) -> bool {
+        let Image {
+            alias,
+            name,
+            constraint,
+            strategy,
+            tag_pattern,
+            extract,
+            ignore_tags,
+            platforms,
+            pull_secret,
+            force_update,
+            scan_interval,
+            reflect_digest,
+            helm,
+            kustomize_name,
+            origin: _,
+        } = self;
+        *alias == other.alias
+            && *name == other.name
+            && *constraint == other.constraint
+            && *strategy == other.strategy
+            && *tag_pattern == other.tag_pattern
+            && *extract == other.extract
+            && *ignore_tags == other.ignore_tags
+            && *platforms == other.platforms
+            && *pull_secret == other.pull_secret
+            && *force_update == other.force_update
+            && *scan_interval == other.scan_interval
+            && *reflect_digest == other.reflect_digest
+            && *helm == other.helm
+            && *kustomize_name == other.kustomize_name
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
