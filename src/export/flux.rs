@@ -2,15 +2,2897 @@
 //! ImagePolicy and ImageUpdateAutomation objects, with the setter markers
 //! that reference them, read into [`Updater`]s and written from them in
 //! the style of `flux create image … --export`.
+//!
+//! Owns: [`read`] (the repository's Flux objects and markers → updaters)
+//! and [`write`] (one updater → Flux documents and remarks). Hands on JSON
+//! values for [`super::emit`] and remarks the driver turns into IU701–IU703.
+//!
+//! # Reading
+//!
+//! One [`Updater`] per ImageUpdateAutomation (name and namespace of the
+//! automation, engine `Fluxcd`, write `Git` without credentials), holding
+//! the ImagePolicies the automation would use: those in its namespace (a
+//! manifest without a namespace matches any, as elsewhere in the model)
+//! that its `policySelector.matchLabels` selects. A selector with
+//! `matchExpressions` is not evaluated: every policy of the namespace is
+//! taken and a remark says so. Policies no automation selects are grouped
+//! into one updater per namespace, named after the namespace (`default`
+//! when the manifests have none), with no write method and no git
+//! settings. Only policies in the files the user named count (the rest of
+//! the repository is context, as for markers); ImageRepositories may be
+//! anywhere. Several automations selecting one policy each hold it;
+//! remarks about a shared ImageRepository or ImagePolicy are attached to
+//! the first updater only, so they are reported once.
+//!
+//! | Flux | spec |
+//! |---|---|
+//! | ImagePolicy `metadata.name` | `Image.alias` |
+//! | ImageRepository `spec.image` | `Image.name` |
+//! | `policy.semver.range` | `strategy: Semver`, `constraint` |
+//! | `policy.alphabetical.order` | `Alphabetical { desc }` (absent = asc) |
+//! | `policy.numerical.order` | `Numerical { desc }` (absent = asc) |
+//! | `filterTags.pattern` / `.extract` | `tag_pattern` / `extract` (`""` = none) |
+//! | ImageRepository `secretRef.name` | `pull_secret: Secret { namespace: repository's }` |
+//! | ImageRepository `interval` | `scan_interval` (as written) |
+//! | `digestReflectionPolicy` | `reflect_digest` |
+//! | markers `:name` + `:tag` on Helm values keys | `helm { name, tag }` (dotted key paths) |
+//! | full marker on a Helm values key | `helm { spec }` |
+//! | marker inside kustomize `images:` | `kustomize_name` (the entry's `name`) |
+//! | automation `sourceRef` | `git.source_ref` (kind defaults to GitRepository) |
+//! | `git.checkout.ref.branch` / `git.push.branch` | `git.checkout_branch` / `git.push_branch` |
+//! | `git.commit.author.name` / `.email` | `git.author_name` / `git.author_email` |
+//! | `git.commit.signingKey` | `git.signing_key` |
+//! | `git.commit.messageTemplate` | `git.message_template` |
+//! | `update.path`, `interval`, `metadata.name` | `git.path`, `git.interval`, `git.automation` |
+//!
+//! Helm keys are relative to the values file's root, or to a HelmRelease's
+//! `spec.values`; sequence items are written `key[0]`. Markers on plain
+//! manifests (a Deployment's `image:`) are what Flux always does and what
+//! every other dialect does without configuration, so they set nothing.
+//! Only the markers inside the automation's `update.path` count for it.
+//! The spec holds one target per image: when marker sites (one values
+//! document, one kustomize entry) disagree, the first in file order is
+//! kept and each other one is a remark. A `:digest` marker on a Helm key
+//! has no place in the spec (remark).
+//!
+//! Remarks (NoEquivalent, on the field's span) for what the spec cannot
+//! hold: ImageRepository `exclusionList` other than the default
+//! `^.*\.sig$`, `provider` other than `generic`, `certSecretRef`,
+//! `proxySecretRef`, `serviceAccountName`, `insecure: true`, `accessFrom`,
+//! `timeout`, `suspend: true`; ImagePolicy `suspend: true`, a policy
+//! `interval` that differs from its repository's (the writer derives it
+//! from the scan interval), a second policy kind Flux ignores;
+//! ImageUpdateAutomation `suspend: true`, `push.refspec`, `push.options`,
+//! `messageTemplateValues`, a checkout `tag`/`semver`/`name`/`commit`, and
+//! `policySelector.matchExpressions`. A policy whose ImageRepository is
+//! not in the repository, or that names no policy kind, is Skipped.
+//!
+//! # Writing
+//!
+//! Per image an ImageRepository and an ImagePolicy of the same name, and
+//! one ImageUpdateAutomation for the updater, with only the fields the
+//! spec sets (no CRD defaults such as `provider` or `exclusionList`), like
+//! `flux create image … --export`. An updater that names no way of writing
+//! (engine Fluxcd, no write method, no git settings: policies no automation
+//! used) gets no automation, so Flux → spec → Flux keeps it that way.
+//! No `policySelector` is written (the spec has no labels): the automation
+//! uses every policy of its namespace, and the markers decide what it
+//! writes. Documents come out in the driver's sort order, so images read
+//! back come in name order.
+//!
+//! | spec | Flux |
+//! |---|---|
+//! | `Semver` + constraint | `policy.semver.range` (checked as Masterminds) |
+//! | `Semver` (or no strategy) without constraint | `range: '*'` (Normalized) |
+//! | `Alphabetical { desc }` / `Numerical { desc }` | `policy.alphabetical.order` / `policy.numerical.order` (`asc` or `desc`) |
+//! | `Digest` + constraint tag `T` | `filterTags.pattern: ^T$`, alphabetical asc, `digestReflectionPolicy: Always` (Normalized) |
+//! | `NewestBuild`, `Digest` without a tag | no ImagePolicy (NoEquivalent; the ImageRepository is still written) |
+//! | `tag_pattern` / `extract` | `filterTags.pattern` / `.extract` (no `extract: ""`: the field is optional) |
+//! | `pull_secret: Secret` | ImageRepository `secretRef.name` |
+//! | `scan_interval` | ImageRepository `interval` |
+//! | `reflect_digest` | `digestReflectionPolicy`; with `Always`, policy `interval` = the scan interval |
+//! | `git.*` | automation `sourceRef`, `git.checkout/commit/push`, `update`, `interval` |
+//!
+//! `*` because Argo CD Image Updater ≥ 1.3 reads an empty semver
+//! constraint as `*` (same Masterminds library, prereleases excluded); Flux
+//! also skips tags with fewer than three version parts, which Argo coerces.
+//! The digest mapping follows the one tag with its digest reflected, which
+//! is what Argo's digest strategy does.
+//!
+//! NoEquivalent remarks: `ignore_tags`, `platforms`, `force_update`, a
+//! constraint with a non-semver strategy, helm / kustomize targets (the
+//! remark names the setter markers to add instead), `app`, write
+//! `InCluster` (Flux only writes to git; the automation is written
+//! anyway), git credentials, `git.repository` (Flux reads it from the
+//! GitRepository), `git.target`, a templated push branch, a message
+//! template Flux cannot run, a pull secret in another namespace or any
+//! non-Secret credential, a sourceRef kind other than GitRepository.
+//! Skipped: an image whose name is not a valid repository, or whose range,
+//! pattern or extract Flux would reject (so the output passes `validate`).
+//!
+//! Normalizations (Normalized remarks unless said otherwise):
+//! - names: the alias, else the last path segment of the image, lowercased,
+//!   every character outside `[a-z0-9-]` made `-`, runs of `-` squeezed,
+//!   trimmed to 63 bytes with no `-` at either end (`image` when nothing is
+//!   left); a name already taken in the updater gets `-2`, `-3`, … The
+//!   ImageRepository shares its policy's name. Remark when the alias
+//!   changes;
+//! - namespace: `--namespace`, else the updater's, else `flux-system`;
+//! - durations in Go's canonical form (`5m` → `5m0s`, `90s` → `1m30s`,
+//!   `1.5h` → `1h30m0s`), silently; an invalid one, or a missing
+//!   repository or automation interval, becomes `1m0s` (`flux create`'s
+//!   default) with a remark;
+//! - automation: sourceRef GitRepository `flux-system` (with `namespace:
+//!   flux-system` when the objects go elsewhere), checkout branch
+//!   `main`, author `fluxcdbot` / `fluxcdbot@users.noreply.github.com`,
+//!   `update.path: ./` when missing; `update.strategy: Setters` always;
+//!   `push.branch` only when it differs from the checkout branch (silently);
+//! - the automation is named after `git.automation`, else the updater.
 
-use super::spec::{Updater, WriteOptions, Written};
+use std::collections::HashSet;
+
+use serde_json::{Map, Value, json};
+
+use super::spec::{
+    Dialect, Engine, Field, Git, HelmTarget, Image, Origin, PullSecret, Remark, RemarkKind,
+    SigningKey, SourceRef, Strategy, Updater, WriteMethod, WriteOptions, Written,
+};
+use crate::diagnostic::FileId;
 use crate::discover::Workspace;
-use crate::model::Model;
+use crate::gosyntax::duration::{format_go_duration, matches_flux_interval, parse_go_duration};
+use crate::gosyntax::{regex as goregex, template};
+use crate::model::flux::{ImagePolicy, ImageUpdateAutomation};
+use crate::model::marker::Suffix;
+use crate::model::object::str_at;
+use crate::model::target::{self, Driver, Source};
+use crate::model::{Model, image, yaml_of};
+use crate::resolve::constraint::Constraint;
+use crate::yaml::{NodeId, NodeKind, Span, Yaml};
 
-pub fn read(_ws: &Workspace, _model: &Model) -> Vec<Updater> {
-    Vec::new()
+const API_VERSION: &str = "image.toolkit.fluxcd.io/v1";
+const DEFAULT_NAMESPACE: &str = "flux-system";
+/// `flux create`'s `--interval` default.
+const DEFAULT_INTERVAL: &str = "1m0s";
+const DEFAULT_EXCLUSION: &str = "^.*\\.sig$";
+const DEFAULT_BRANCH: &str = "main";
+const DEFAULT_AUTHOR: &str = "fluxcdbot";
+const DEFAULT_EMAIL: &str = "fluxcdbot@users.noreply.github.com";
+const MAX_NAME: usize = 63;
+
+// ---------------------------------------------------------------------------
+// Reading
+
+pub fn read(ws: &Workspace, model: &Model) -> Vec<Updater> {
+    let flux = &model.flux;
+    let sites = marker_sites(ws, model);
+    let mut r = Reader {
+        ws,
+        model,
+        sites,
+        remarked: HashSet::new(),
+    };
+    let mut covered = vec![false; flux.policies.len()];
+    let mut out = Vec::new();
+    for a in &flux.automations {
+        let mut u = r.automation(a);
+        let picked = r.selected(a, &mut u.dropped);
+        for i in picked {
+            covered[i] = true;
+            let path_ok = |p: &str| a.covers(p);
+            if let Some(img) = r.image(&flux.policies[i], &path_ok, &mut u.dropped) {
+                u.images.push(img);
+            }
+        }
+        out.push(u);
+    }
+    // Namespaces in first-seen order keep the output stable.
+    let mut groups: Vec<(Option<String>, Vec<usize>)> = Vec::new();
+    for (i, p) in flux.policies.iter().enumerate() {
+        if covered[i] || !ws.files[p.meta.file].report {
+            continue;
+        }
+        match groups.iter_mut().find(|(ns, _)| *ns == p.meta.namespace) {
+            Some((_, list)) => list.push(i),
+            None => groups.push((p.meta.namespace.clone(), vec![i])),
+        }
+    }
+    for (ns, list) in groups {
+        let first = &flux.policies[list[0]];
+        let yaml = yaml_of(ws, first.meta.file);
+        let mut u = Updater {
+            name: ns.clone().unwrap_or_else(|| "default".to_owned()),
+            namespace: ns,
+            engine: Engine::Fluxcd,
+            from: Some((
+                Dialect::Flux,
+                origin(yaml, first.meta.file, first.meta.root),
+            )),
+            ..Default::default()
+        };
+        for i in list {
+            let any = |_: &str| true;
+            if let Some(img) = r.image(&flux.policies[i], &any, &mut u.dropped) {
+                u.images.push(img);
+            }
+        }
+        out.push(u);
+    }
+    out
 }
 
-pub fn write(_u: &Updater, _options: &WriteOptions) -> Written {
-    Written::default()
+struct Reader<'a> {
+    ws: &'a Workspace,
+    model: &'a Model,
+    sites: Vec<Site>,
+    /// Objects whose own remarks are already out (shared by several
+    /// automations).
+    remarked: HashSet<usize>,
+}
+
+/// One marker that names a policy, classified by where it sits.
+#[derive(Debug, Clone)]
+struct Site {
+    /// `Model::objects` index of the policy it resolves to.
+    policy: usize,
+    file: FileId,
+    node: NodeId,
+    suffix: Suffix,
+    kind: SiteKind,
+}
+
+#[derive(Debug, Clone)]
+enum SiteKind {
+    Plain,
+    /// The `images:` entry holding the marked value.
+    Kustomize {
+        entry: Option<NodeId>,
+    },
+    /// `group` is the document (or HelmRelease) the values belong to.
+    Helm {
+        group: NodeId,
+        path: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Shape {
+    Helm(HelmTarget),
+    Kustomize(Field<String>),
+}
+
+fn marker_sites(ws: &Workspace, model: &Model) -> Vec<Site> {
+    let mut out = Vec::new();
+    for t in target::collect(ws, model) {
+        let Driver::Flux {
+            namespace,
+            name,
+            suffix,
+        } = &t.driver
+        else {
+            continue;
+        };
+        let Some(policy) = model.flux.policy(namespace, name) else {
+            continue;
+        };
+        let yaml = yaml_of(ws, t.file);
+        let kind = match t.source {
+            Source::Kustomize => SiteKind::Kustomize {
+                entry: images_entry(yaml, t.node),
+            },
+            Source::HelmValues => {
+                let (root, segs) = key_path(yaml, t.node);
+                let start = segs
+                    .windows(2)
+                    .position(|w| w[0] == "spec" && w[1] == "values")
+                    .map_or(0, |i| i + 2);
+                SiteKind::Helm {
+                    group: root,
+                    path: dotted(&segs[start..]),
+                }
+            }
+            _ => SiteKind::Plain,
+        };
+        out.push(Site {
+            policy: policy.meta.object,
+            file: t.file,
+            node: t.node,
+            suffix: *suffix,
+            kind,
+        });
+    }
+    out
+}
+
+/// The kustomize `images:` item a marked value sits in.
+fn images_entry(yaml: &Yaml, node: NodeId) -> Option<NodeId> {
+    let mut at = node;
+    while let Some(parent) = yaml.node(at).parent {
+        if yaml.is_sequence(parent)
+            && yaml.key_for(parent).and_then(|k| yaml.str(k)) == Some("images")
+        {
+            return Some(at);
+        }
+        at = parent;
+    }
+    None
+}
+
+/// The document root above `node`, and the keys (or `[i]` indices) down
+/// to it.
+fn key_path(yaml: &Yaml, node: NodeId) -> (NodeId, Vec<String>) {
+    let mut segs = Vec::new();
+    let mut at = node;
+    while let Some(parent) = yaml.node(at).parent {
+        match &yaml.node(parent).kind {
+            NodeKind::Mapping(entries) => {
+                if let Some(k) = entries
+                    .iter()
+                    .find(|(_, v)| *v == at)
+                    .and_then(|(k, _)| yaml.str(*k))
+                {
+                    segs.push(k.to_owned());
+                }
+            }
+            NodeKind::Sequence(items) => {
+                if let Some(i) = items.iter().position(|&n| n == at) {
+                    segs.push(format!("[{i}]"));
+                }
+            }
+            _ => {}
+        }
+        at = parent;
+    }
+    segs.reverse();
+    (at, segs)
+}
+
+fn dotted(segs: &[String]) -> String {
+    let mut out = String::new();
+    for s in segs {
+        if !out.is_empty() && !s.starts_with('[') {
+            out.push('.');
+        }
+        out.push_str(s);
+    }
+    out
+}
+
+fn origin(yaml: &Yaml, file: FileId, node: NodeId) -> Origin {
+    Origin {
+        file,
+        span: yaml.node(node).span,
+    }
+}
+
+fn field_at(yaml: &Yaml, file: FileId, at: NodeId, keys: &[&str]) -> Option<Field<String>> {
+    str_at(yaml, at, keys).map(|s| Field::new(s.value, Some(origin(yaml, file, s.node))))
+}
+
+/// The entry at `keys` (key and value), when present and not null.
+fn entry_origin(yaml: &Yaml, file: FileId, at: NodeId, keys: &[&str]) -> Option<Origin> {
+    let (last, parents) = keys.split_last()?;
+    let map = yaml.path(at, parents)?;
+    let (k, v) = yaml.entry(map, last)?;
+    if yaml.is_scalar(v) && yaml.non_null_str(v).is_none() {
+        return None;
+    }
+    Some(Origin {
+        file,
+        span: Span::new(yaml.node(k).span.start, yaml.node(v).span.end),
+    })
+}
+
+fn is_true(yaml: &Yaml, at: NodeId, keys: &[&str]) -> bool {
+    yaml.path_str(at, keys) == Some("true")
+}
+
+fn no_equivalent(origin: Option<Origin>, field: &str, message: impl Into<String>) -> Remark {
+    Remark::new(RemarkKind::NoEquivalent, origin, field, message)
+}
+
+impl Reader<'_> {
+    fn automation(&self, a: &ImageUpdateAutomation) -> Updater {
+        let file = a.meta.file;
+        let yaml = yaml_of(self.ws, file);
+        let root = a.meta.root;
+        let spec = yaml.get(root, "spec").unwrap_or(root);
+        let f = |keys: &[&str]| field_at(yaml, file, spec, keys);
+        let mut dropped = Vec::new();
+        let source_ref = yaml.get(spec, "sourceRef").and_then(|s| {
+            let name = str_at(yaml, s, &["name"])?;
+            Some(Field::new(
+                SourceRef {
+                    kind: str_at(yaml, s, &["kind"])
+                        .map_or_else(|| "GitRepository".to_owned(), |k| k.value),
+                    name: name.value,
+                    namespace: str_at(yaml, s, &["namespace"]).map(|n| n.value),
+                },
+                Some(origin(yaml, file, s)),
+            ))
+        });
+        let signing_key = yaml
+            .path(spec, &["git", "commit", "signingKey"])
+            .and_then(|k| {
+                let secret = str_at(yaml, k, &["secretRef", "name"])?;
+                Some(Field::new(
+                    SigningKey {
+                        secret: secret.value,
+                        kind: str_at(yaml, k, &["type"]).map(|t| t.value),
+                    },
+                    Some(origin(yaml, file, k)),
+                ))
+            });
+        for other in ["tag", "semver", "name", "commit"] {
+            let keys = ["git", "checkout", "ref", other];
+            if let Some(o) = entry_origin(yaml, file, spec, &keys) {
+                dropped.push(no_equivalent(
+                    Some(o),
+                    &format!("spec.{}", keys.join(".")),
+                    "only a checkout branch is carried over",
+                ));
+            }
+        }
+        let unmapped: [(&[&str], &str); 3] = [
+            (
+                &["git", "push", "refspec"],
+                "the extra push refspec is not carried over",
+            ),
+            (
+                &["git", "push", "options"],
+                "git push options are not carried over",
+            ),
+            (
+                &["git", "commit", "messageTemplateValues"],
+                "template values are not carried over; a template using .Values renders them empty",
+            ),
+        ];
+        for (keys, why) in unmapped {
+            if let Some(o) = entry_origin(yaml, file, spec, keys) {
+                dropped.push(no_equivalent(
+                    Some(o),
+                    &format!("spec.{}", keys.join(".")),
+                    why,
+                ));
+            }
+        }
+        if is_true(yaml, spec, &["suspend"]) {
+            dropped.push(no_equivalent(
+                entry_origin(yaml, file, spec, &["suspend"]),
+                "spec.suspend",
+                "the automation is suspended; the exported updater is not",
+            ));
+        }
+        let git_node = yaml.get(spec, "git").unwrap_or(root);
+        Updater {
+            name: a.meta.name.clone(),
+            namespace: a.meta.namespace.clone(),
+            engine: Engine::Fluxcd,
+            write: Some(Field::new(
+                WriteMethod::Git { credentials: None },
+                Some(origin(yaml, file, git_node)),
+            )),
+            git: Git {
+                source_ref,
+                checkout_branch: f(&["git", "checkout", "ref", "branch"]),
+                push_branch: f(&["git", "push", "branch"]),
+                path: f(&["update", "path"]),
+                author_name: f(&["git", "commit", "author", "name"]),
+                author_email: f(&["git", "commit", "author", "email"]),
+                signing_key,
+                message_template: f(&["git", "commit", "messageTemplate"]),
+                interval: f(&["interval"]),
+                automation: field_at(yaml, file, root, &["metadata", "name"]),
+                ..Default::default()
+            },
+            dropped,
+            from: Some((Dialect::Flux, origin(yaml, file, root))),
+            ..Default::default()
+        }
+    }
+
+    /// Indices into `FluxObjects::policies` the automation would use.
+    fn selected(&self, a: &ImageUpdateAutomation, dropped: &mut Vec<Remark>) -> Vec<usize> {
+        let file = a.meta.file;
+        let yaml = yaml_of(self.ws, file);
+        let spec = yaml.get(a.meta.root, "spec").unwrap_or(a.meta.root);
+        let mut labels: Vec<(String, String)> = Vec::new();
+        if let Some(sel) = yaml.get(spec, "policySelector") {
+            let expressions = yaml
+                .get(sel, "matchExpressions")
+                .is_some_and(|e| !yaml.items(e).is_empty());
+            if expressions {
+                dropped.push(no_equivalent(
+                    entry_origin(yaml, file, sel, &["matchExpressions"]),
+                    "spec.policySelector.matchExpressions",
+                    "not evaluated: every ImagePolicy in the namespace is exported with this automation",
+                ));
+            } else if let Some(m) = yaml.get(sel, "matchLabels") {
+                labels = yaml
+                    .entries(m)
+                    .iter()
+                    .filter_map(|&(k, v)| Some((yaml.str(k)?.to_owned(), yaml.str(v)?.to_owned())))
+                    .collect();
+            }
+        }
+        let ns = a.meta.namespace.as_deref();
+        self.model
+            .flux
+            .policies
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| self.ws.files[p.meta.file].report)
+            .filter(|(_, p)| {
+                let pns = p.meta.namespace.as_deref();
+                ns.is_none() || pns.is_none() || ns == pns
+            })
+            .filter(|(_, p)| {
+                let py = yaml_of(self.ws, p.meta.file);
+                let have = py.path(p.meta.root, &["metadata", "labels"]);
+                labels.iter().all(|(k, v)| {
+                    have.and_then(|m| py.get(m, k))
+                        .and_then(|n| py.str(n))
+                        .is_some_and(|x| x == v)
+                })
+            })
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// Remarks about an object go out once, with the first updater holding
+    /// it.
+    fn first_time(&mut self, object: usize) -> bool {
+        self.remarked.insert(object)
+    }
+
+    fn image(
+        &mut self,
+        policy: &ImagePolicy,
+        in_scope: &dyn Fn(&str) -> bool,
+        dropped: &mut Vec<Remark>,
+    ) -> Option<Image> {
+        let ws = self.ws;
+        let model = self.model;
+        let flux = &model.flux;
+        let file = policy.meta.file;
+        let yaml = yaml_of(ws, file);
+        let root = policy.meta.root;
+        let spec = yaml.get(root, "spec").unwrap_or(root);
+        let fresh = self.first_time(policy.meta.object);
+        let mut remarks = Vec::new();
+        let at = |keys: &[&str]| entry_origin(yaml, file, spec, keys);
+
+        let Some(repo) = flux.repository_for(policy) else {
+            if fresh {
+                dropped.push(Remark::new(
+                    RemarkKind::Skipped,
+                    policy
+                        .repository_name
+                        .as_ref()
+                        .map(|n| origin(yaml, file, n.node))
+                        .or(Some(origin(yaml, file, root))),
+                    "spec.imageRepositoryRef",
+                    format!(
+                        "ImagePolicy {}: its ImageRepository {} is not in the repository",
+                        policy.meta.name,
+                        policy.repository_name.as_ref().map_or("", |n| &n.value)
+                    ),
+                ));
+            }
+            return None;
+        };
+        let ry = yaml_of(ws, repo.meta.file);
+        let rfile = repo.meta.file;
+        let rspec = ry.get(repo.meta.root, "spec").unwrap_or(repo.meta.root);
+        let Some(name) = field_at(ry, rfile, rspec, &["image"]) else {
+            if fresh {
+                dropped.push(Remark::new(
+                    RemarkKind::Skipped,
+                    Some(origin(ry, rfile, repo.meta.root)),
+                    "spec.image",
+                    format!("ImageRepository {} has no spec.image", repo.meta.name),
+                ));
+            }
+            return None;
+        };
+
+        // Flux takes the first kind set, in this order.
+        let policy_node = yaml.get(spec, "policy");
+        let kinds: Vec<(&str, NodeId)> = ["semver", "alphabetical", "numerical"]
+            .into_iter()
+            .filter_map(|k| policy_node.and_then(|p| yaml.get(p, k)).map(|n| (k, n)))
+            .collect();
+        let Some(&(kind, node)) = kinds.first() else {
+            if fresh {
+                dropped.push(Remark::new(
+                    RemarkKind::Skipped,
+                    Some(origin(yaml, file, policy_node.unwrap_or(root))),
+                    "spec.policy",
+                    format!(
+                        "ImagePolicy {} sets none of semver, alphabetical, numerical",
+                        policy.meta.name
+                    ),
+                ));
+            }
+            return None;
+        };
+        for &(ignored, _) in &kinds[1..] {
+            remarks.push(no_equivalent(
+                at(&["policy", ignored]),
+                &format!("spec.policy.{ignored}"),
+                format!("Flux uses only policy.{kind}; {ignored} is ignored there too"),
+            ));
+        }
+        let kind_origin = Some(origin(yaml, file, node));
+        let order_desc = |n: NodeId| {
+            yaml.path_str(n, &["order"])
+                .is_some_and(|o| o.eq_ignore_ascii_case("desc"))
+        };
+        let (strategy, constraint) = match kind {
+            "semver" => (Strategy::Semver, field_at(yaml, file, node, &["range"])),
+            "alphabetical" => (
+                Strategy::Alphabetical {
+                    desc: order_desc(node),
+                },
+                None,
+            ),
+            _ => (
+                Strategy::Numerical {
+                    desc: order_desc(node),
+                },
+                None,
+            ),
+        };
+
+        let pull_secret = ry.get(rspec, "secretRef").and_then(|s| {
+            let n = str_at(ry, s, &["name"])?;
+            Some(Field::new(
+                PullSecret::Secret {
+                    namespace: repo.meta.namespace.clone(),
+                    name: n.value,
+                },
+                Some(origin(ry, rfile, s)),
+            ))
+        });
+        let scan_interval = field_at(ry, rfile, rspec, &["interval"]);
+
+        if let Some(iv) = str_at(yaml, spec, &["interval"]) {
+            let same = scan_interval
+                .as_ref()
+                .is_some_and(|s| canonical_duration(&s.value) == canonical_duration(&iv.value));
+            if !same {
+                remarks.push(no_equivalent(
+                    at(&["interval"]),
+                    "spec.interval",
+                    "the policy's own digest refresh interval is not kept; Flux output uses the scan interval",
+                ));
+            }
+        }
+        if is_true(yaml, spec, &["suspend"]) {
+            remarks.push(no_equivalent(
+                at(&["suspend"]),
+                "spec.suspend",
+                "the policy is suspended; the exported image is not",
+            ));
+        }
+        if fresh {
+            dropped.append(&mut remarks);
+        }
+        if self.first_time(repo.meta.object) {
+            repository_remarks(ry, rfile, rspec, dropped);
+        }
+
+        let mut img = Image {
+            alias: field_at(yaml, file, root, &["metadata", "name"]),
+            name,
+            constraint,
+            strategy: Some(Field::new(strategy, kind_origin)),
+            tag_pattern: field_at(yaml, file, spec, &["filterTags", "pattern"])
+                .filter(|p| !p.value.is_empty()),
+            extract: field_at(yaml, file, spec, &["filterTags", "extract"])
+                .filter(|e| !e.value.is_empty()),
+            pull_secret,
+            scan_interval,
+            reflect_digest: field_at(yaml, file, spec, &["digestReflectionPolicy"]),
+            origin: Some(origin(yaml, file, root)),
+            ..Default::default()
+        };
+        self.targets(policy, &mut img, in_scope, dropped);
+        Some(img)
+    }
+
+    /// Helm / kustomize targets from the markers naming `policy`.
+    fn targets(
+        &self,
+        policy: &ImagePolicy,
+        img: &mut Image,
+        in_scope: &dyn Fn(&str) -> bool,
+        dropped: &mut Vec<Remark>,
+    ) {
+        let ws = self.ws;
+        let label = policy.meta.name.as_str();
+        let mine: Vec<&Site> = self
+            .sites
+            .iter()
+            .filter(|s| s.policy == policy.meta.object && in_scope(&ws.files[s.file].path))
+            .collect();
+        // One group per values document / kustomize entry, in file order.
+        let mut groups: Vec<((FileId, NodeId), Vec<&Site>)> = Vec::new();
+        for s in mine {
+            let key = match &s.kind {
+                SiteKind::Plain => continue,
+                SiteKind::Kustomize { entry } => (s.file, entry.unwrap_or(s.node)),
+                SiteKind::Helm { group, .. } => (s.file, *group),
+            };
+            match groups.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, list)) => list.push(s),
+                None => groups.push((key, vec![s])),
+            }
+        }
+        let mut kept: Option<Shape> = None;
+        for (_, list) in groups {
+            let first = list[0];
+            let yaml = yaml_of(ws, first.file);
+            let at = Some(origin(yaml, first.file, first.node));
+            let shape = match &first.kind {
+                SiteKind::Kustomize { entry } => {
+                    match entry.and_then(|e| field_at(yaml, first.file, e, &["name"])) {
+                        Some(name) => Shape::Kustomize(name),
+                        None => {
+                            dropped.push(no_equivalent(
+                                at,
+                                &format!("images[{label}].kustomize"),
+                                "the marked kustomize images entry has no name",
+                            ));
+                            continue;
+                        }
+                    }
+                }
+                _ => {
+                    let mut h = HelmTarget::default();
+                    for s in &list {
+                        let SiteKind::Helm { path, .. } = &s.kind else {
+                            continue;
+                        };
+                        let f = Field::new(path.clone(), Some(origin(yaml, s.file, s.node)));
+                        let slot = match s.suffix {
+                            Suffix::Full => &mut h.spec,
+                            Suffix::Tag => &mut h.tag,
+                            Suffix::Name => &mut h.name,
+                            Suffix::Digest => {
+                                dropped.push(no_equivalent(
+                                    f.origin,
+                                    &format!("images[{label}].helm"),
+                                    format!(
+                                        "the digest key {path} has no place in the spec; only the digest policy is kept"
+                                    ),
+                                ));
+                                continue;
+                            }
+                        };
+                        if slot.is_none() {
+                            *slot = Some(f);
+                        }
+                    }
+                    if h == HelmTarget::default() {
+                        continue;
+                    }
+                    Shape::Helm(h)
+                }
+            };
+            match &kept {
+                None => kept = Some(shape),
+                Some(k) if *k == shape => {}
+                Some(k) => dropped.push(no_equivalent(
+                    at,
+                    &format!("images[{label}].markers"),
+                    format!(
+                        "an image has one write target in the spec; {} is kept and {} is not",
+                        describe(k),
+                        describe(&shape)
+                    ),
+                )),
+            }
+        }
+        match kept {
+            Some(Shape::Helm(h)) => img.helm = Some(h),
+            Some(Shape::Kustomize(k)) => img.kustomize_name = Some(k),
+            None => {}
+        }
+    }
+}
+
+fn describe(shape: &Shape) -> String {
+    match shape {
+        Shape::Kustomize(n) => format!("kustomize image {}", n.value),
+        Shape::Helm(h) => {
+            let keys: Vec<String> = [("spec", &h.spec), ("name", &h.name), ("tag", &h.tag)]
+                .iter()
+                .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k} {}", v.value)))
+                .collect();
+            format!("Helm keys ({})", keys.join(", "))
+        }
+    }
+}
+
+fn repository_remarks(yaml: &Yaml, file: FileId, spec: NodeId, out: &mut Vec<Remark>) {
+    let at = |keys: &[&str]| entry_origin(yaml, file, spec, keys);
+    let mut push = |keys: &[&str], why: &str| {
+        if let Some(o) = at(keys) {
+            out.push(no_equivalent(
+                Some(o),
+                &format!("spec.{}", keys.join(".")),
+                why,
+            ));
+        }
+    };
+    if let Some(list) = yaml.get(spec, "exclusionList") {
+        let items: Vec<&str> = yaml
+            .items(list)
+            .iter()
+            .filter_map(|&i| yaml.str(i))
+            .collect();
+        if !(items.is_empty() || items == [DEFAULT_EXCLUSION]) {
+            push(
+                &["exclusionList"],
+                "scan-time tag exclusions are not carried over",
+            );
+        }
+    }
+    if yaml
+        .path_str(spec, &["provider"])
+        .is_some_and(|p| p != "generic")
+    {
+        push(
+            &["provider"],
+            "cloud provider registry login is not carried over",
+        );
+    }
+    push(
+        &["certSecretRef"],
+        "registry TLS certificates are not carried over",
+    );
+    push(
+        &["proxySecretRef"],
+        "the registry proxy is not carried over",
+    );
+    push(
+        &["serviceAccountName"],
+        "service account pull secrets are not carried over",
+    );
+    push(
+        &["accessFrom"],
+        "cross-namespace access rules are not carried over",
+    );
+    push(&["timeout"], "the scan timeout is not carried over");
+    if is_true(yaml, spec, &["insecure"]) {
+        push(
+            &["insecure"],
+            "plain-HTTP registry access is not carried over",
+        );
+    }
+    if is_true(yaml, spec, &["suspend"]) {
+        push(
+            &["suspend"],
+            "the repository is suspended; the exported image is not",
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Writing
+
+pub fn write(u: &Updater, options: &WriteOptions) -> Written {
+    let mut w = Writer {
+        u,
+        remarks: Vec::new(),
+        documents: Vec::new(),
+    };
+    let ns = match (&options.namespace, &u.namespace) {
+        (Some(ns), _) | (None, Some(ns)) => ns.clone(),
+        (None, None) => {
+            w.normalized(
+                None,
+                "metadata.namespace",
+                format!("no namespace given; the objects go to {DEFAULT_NAMESPACE}"),
+            );
+            DEFAULT_NAMESPACE.to_owned()
+        }
+    };
+    let mut names: Vec<String> = Vec::new();
+    let mut policies: Vec<(String, &Image)> = Vec::new();
+    for img in &u.images {
+        if let Some(name) = w.image(img, &ns, &mut names) {
+            policies.push((name, img));
+        }
+    }
+    for (name, img) in &policies {
+        w.markers(img, &ns, name);
+    }
+    if let Some(o) = u.app.name.as_ref().or(u.app.namespace.as_ref()) {
+        let what = u.app.name.as_ref().map_or_else(
+            || "the Application namespace".to_owned(),
+            |n| format!("Application {}", n.value),
+        );
+        w.no_equivalent(
+            o.origin,
+            "app",
+            format!("Flux drives no Argo CD Application; {what} is not referenced"),
+        );
+    }
+    let silent = u.engine == Engine::Fluxcd && u.write.is_none() && u.git == Git::default();
+    if !silent {
+        w.automation(&ns);
+    }
+    Written {
+        documents: w.documents,
+        remarks: w.remarks,
+    }
+}
+
+struct Writer<'a> {
+    u: &'a Updater,
+    remarks: Vec<Remark>,
+    documents: Vec<Value>,
+}
+
+/// What an image's ImagePolicy selects by.
+enum Choice {
+    Semver(String),
+    Alphabetical(bool),
+    Numerical(bool),
+}
+
+impl Writer<'_> {
+    fn no_equivalent(&mut self, origin: Option<Origin>, field: &str, msg: impl Into<String>) {
+        self.remarks.push(no_equivalent(origin, field, msg));
+    }
+
+    fn normalized(&mut self, origin: Option<Origin>, field: &str, msg: impl Into<String>) {
+        self.remarks
+            .push(Remark::new(RemarkKind::Normalized, origin, field, msg));
+    }
+
+    fn skipped(&mut self, origin: Option<Origin>, field: &str, msg: impl Into<String>) {
+        self.remarks
+            .push(Remark::new(RemarkKind::Skipped, origin, field, msg));
+    }
+
+    /// A Go duration for an interval field: canonical, or the default with
+    /// a remark.
+    fn interval(
+        &mut self,
+        given: Option<&Field<String>>,
+        fallback: Option<Origin>,
+        field: &str,
+    ) -> String {
+        match given {
+            Some(f) => match canonical_duration(&f.value) {
+                Some(d) => d,
+                None => {
+                    self.normalized(
+                        f.origin,
+                        field,
+                        format!(
+                            "{:?} is not a duration Flux accepts; {DEFAULT_INTERVAL} is written",
+                            f.value
+                        ),
+                    );
+                    DEFAULT_INTERVAL.to_owned()
+                }
+            },
+            None => {
+                self.normalized(
+                    fallback,
+                    field,
+                    format!("not set; {DEFAULT_INTERVAL} is written, as flux create does"),
+                );
+                DEFAULT_INTERVAL.to_owned()
+            }
+        }
+    }
+
+    /// The ImageRepository and ImagePolicy for one image; the name they
+    /// share when the policy was written.
+    fn image(&mut self, img: &Image, ns: &str, names: &mut Vec<String>) -> Option<String> {
+        let label = img
+            .alias
+            .as_ref()
+            .map_or(img.name.value.as_str(), |a| a.value.as_str())
+            .to_owned();
+        let field = |f: &str| format!("images[{label}].{f}");
+        if let Err(err) = image::validate_repository(&img.name.value) {
+            self.skipped(
+                img.name.origin.or(img.origin),
+                &field("name"),
+                format!(
+                    "{:?} is not a repository Flux can scan: {err}",
+                    img.name.value
+                ),
+            );
+            return None;
+        }
+        let base = img.alias.as_ref().map_or_else(
+            || {
+                img.name
+                    .value
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or(&img.name.value)
+                    .to_owned()
+            },
+            |a| a.value.clone(),
+        );
+        let name = unique_name(&sanitize_name(&base), names);
+        if let Some(a) = &img.alias
+            && a.value != name
+        {
+            self.normalized(
+                a.origin,
+                &field("alias"),
+                format!("not a valid object name; the objects are named {name}"),
+            );
+        }
+
+        let mut repo_spec = Map::new();
+        repo_spec.insert("image".into(), json!(img.name.value));
+        let scan = self.interval(
+            img.scan_interval.as_ref(),
+            img.origin,
+            &field("scanInterval"),
+        );
+        repo_spec.insert("interval".into(), json!(scan));
+        if let Some(ps) = &img.pull_secret {
+            match &ps.value {
+                PullSecret::Secret { namespace, name } if namespace.as_deref().is_none_or(|n| n == ns) => {
+                    repo_spec.insert("secretRef".into(), json!({ "name": name }));
+                }
+                PullSecret::Secret { namespace, name } => self.no_equivalent(
+                    ps.origin,
+                    &field("pullSecret"),
+                    format!(
+                        "Secret {}/{name} is in another namespace than the ImageRepository ({ns}); copy it into {ns} and set spec.secretRef",
+                        namespace.as_deref().unwrap_or_default()
+                    ),
+                ),
+                PullSecret::Other(text) => self.no_equivalent(
+                    ps.origin,
+                    &field("pullSecret"),
+                    format!("{text:?}: Flux reads registry credentials only from a docker-registry Secret (spec.secretRef)"),
+                ),
+            }
+        }
+        self.documents
+            .push(object("ImageRepository", &name, ns, repo_spec));
+
+        for (set, what) in [
+            (img.ignore_tags.as_ref().map(|f| f.origin), "ignoreTags"),
+            (img.platforms.as_ref().map(|f| f.origin), "platforms"),
+            (img.force_update.as_ref().map(|f| f.origin), "forceUpdate"),
+        ] {
+            if let Some(o) = set {
+                let why = match what {
+                    "ignoreTags" => {
+                        "ImagePolicy has one include pattern (filterTags.pattern) and no ignore globs"
+                    }
+                    "platforms" => "Flux selects tags without looking at platforms",
+                    _ => "Flux updates only the values its setter markers point at",
+                };
+                self.no_equivalent(o, &field(what), why);
+            }
+        }
+
+        let mut spec = Map::new();
+        spec.insert("imageRepositoryRef".into(), json!({ "name": name }));
+        let strategy = img.strategy.as_ref().map(|s| s.value);
+        let strategy_origin = img.strategy.as_ref().and_then(|s| s.origin);
+        let mut pattern = img.tag_pattern.clone();
+        let mut reflect = img.reflect_digest.clone();
+        let choice = match strategy {
+            None | Some(Strategy::Semver) => {
+                let range = match &img.constraint {
+                    Some(c) => c.value.clone(),
+                    None => {
+                        self.normalized(
+                            strategy_origin.or(img.origin),
+                            &field("constraint"),
+                            "semver without a constraint: range '*' selects what Argo CD Image Updater ≥ 1.3 selects (no prereleases); Flux also ignores tags with fewer than three version parts",
+                        );
+                        "*".to_owned()
+                    }
+                };
+                if strategy.is_none() && img.constraint.is_some() {
+                    self.normalized(
+                        img.origin,
+                        &field("strategy"),
+                        "no strategy given: semver, the Argo CD Image Updater default",
+                    );
+                }
+                if let Err(err) = Constraint::parse(&range) {
+                    self.skipped(
+                        img.constraint.as_ref().and_then(|c| c.origin),
+                        &field("constraint"),
+                        format!("semver range {range:?} does not parse ({err}); no ImagePolicy {name} is written"),
+                    );
+                    return Some(name);
+                }
+                Choice::Semver(range)
+            }
+            Some(Strategy::Alphabetical { desc }) => Choice::Alphabetical(desc),
+            Some(Strategy::Numerical { desc }) => Choice::Numerical(desc),
+            Some(Strategy::Digest) => {
+                let Some(tag) = &img.constraint else {
+                    self.no_equivalent(
+                        strategy_origin,
+                        &field("strategy"),
+                        format!("digest without a tag to follow; no ImagePolicy {name} is written"),
+                    );
+                    return Some(name);
+                };
+                if let Some(p) = &pattern {
+                    self.no_equivalent(
+                        p.origin,
+                        &field("tagPattern"),
+                        "the digest strategy follows one tag; the tag filter is replaced",
+                    );
+                }
+                pattern = Some(Field::made(format!("^{}$", escape_tag(&tag.value))));
+                reflect = Some(Field::made("Always".to_owned()));
+                self.normalized(
+                    strategy_origin,
+                    &field("strategy"),
+                    format!(
+                        "digest of tag {:?}: filterTags.pattern ^{}$, alphabetical, digestReflectionPolicy Always",
+                        tag.value,
+                        escape_tag(&tag.value)
+                    ),
+                );
+                Choice::Alphabetical(false)
+            }
+            Some(Strategy::NewestBuild) => {
+                self.no_equivalent(
+                    strategy_origin,
+                    &field("strategy"),
+                    format!("newest-build: Flux does not read image build dates; no ImagePolicy {name} is written (ImageRepository {name} is, for a policy added by hand)"),
+                );
+                return Some(name);
+            }
+        };
+        if let (Some(c), Choice::Alphabetical(_) | Choice::Numerical(_)) =
+            (&img.constraint, &choice)
+            && strategy != Some(Strategy::Digest)
+        {
+            self.no_equivalent(
+                c.origin,
+                &field("constraint"),
+                format!(
+                    "{:?} is ignored: only semver policies take a range",
+                    c.value
+                ),
+            );
+        }
+        spec.insert(
+            "policy".into(),
+            match &choice {
+                Choice::Semver(r) => json!({ "semver": { "range": r } }),
+                Choice::Alphabetical(desc) => json!({ "alphabetical": { "order": order(*desc) } }),
+                Choice::Numerical(desc) => json!({ "numerical": { "order": order(*desc) } }),
+            },
+        );
+
+        let mut filter = Map::new();
+        if let Some(p) = &pattern {
+            match goregex::compile_go_regex(&p.value) {
+                Err(err) if err.kind != goregex::GoRegexErrorKind::Unsupported => {
+                    self.skipped(
+                        p.origin,
+                        &field("tagPattern"),
+                        format!("{:?} is not a Go regular expression ({err}); no ImagePolicy {name} is written", p.value),
+                    );
+                    return Some(name);
+                }
+                Ok(re) => {
+                    if let Some(e) = &img.extract {
+                        let unknown = goregex::unknown_groups(&re, &e.value);
+                        if let Some((group, _)) = unknown.first() {
+                            self.skipped(
+                                e.origin,
+                                &field("extract"),
+                                format!("extract names group {group:?}, which the pattern does not define; no ImagePolicy {name} is written"),
+                            );
+                            return Some(name);
+                        }
+                    }
+                }
+                Err(_) => {}
+            }
+            filter.insert("pattern".into(), json!(p.value));
+            if let Some(e) = &img.extract {
+                filter.insert("extract".into(), json!(e.value));
+            }
+        } else if let Some(e) = &img.extract {
+            self.no_equivalent(
+                e.origin,
+                &field("extract"),
+                "an extract needs a tag pattern; it is left out",
+            );
+        }
+        if !filter.is_empty() {
+            spec.insert("filterTags".into(), Value::Object(filter));
+        }
+        if let Some(r) = &reflect {
+            match r.value.as_str() {
+                "Always" => {
+                    spec.insert("digestReflectionPolicy".into(), json!("Always"));
+                    // The CRD requires an interval with Always; the scan
+                    // interval is the natural refresh rate.
+                    spec.insert("interval".into(), json!(scan));
+                }
+                "Never" | "IfNotPresent" => {
+                    spec.insert("digestReflectionPolicy".into(), json!(r.value));
+                }
+                other => self.no_equivalent(
+                    r.origin,
+                    &field("reflectDigest"),
+                    format!("{other:?} is not Never, IfNotPresent or Always"),
+                ),
+            }
+        }
+        self.documents.push(object("ImagePolicy", &name, ns, spec));
+        Some(name)
+    }
+
+    /// Flux finds where to write from markers in the files: tell the user
+    /// which to add for the targets the spec names.
+    fn markers(&mut self, img: &Image, ns: &str, policy: &str) {
+        let label = img
+            .alias
+            .as_ref()
+            .map_or(img.name.value.as_str(), |a| a.value.as_str());
+        let marker = |suffix: &str| format!("# {{\"$imagepolicy\": \"{ns}:{policy}{suffix}\"}}");
+        if let Some(h) = &img.helm {
+            let mut steps = Vec::new();
+            let mut first = None;
+            for (f, suffix) in [(&h.spec, ""), (&h.name, ":name"), (&h.tag, ":tag")] {
+                if let Some(f) = f {
+                    first = first.or(f.origin);
+                    steps.push(format!(
+                        "`{}` after the value of key {}",
+                        marker(suffix),
+                        f.value
+                    ));
+                }
+            }
+            self.no_equivalent(
+                first.or(img.origin),
+                &format!("images[{label}].helm"),
+                format!(
+                    "Flux writes where setter markers point; in the values file, add {}",
+                    steps.join(", ")
+                ),
+            );
+        }
+        if let Some(k) = &img.kustomize_name {
+            self.no_equivalent(
+                k.origin,
+                &format!("images[{label}].kustomize"),
+                format!(
+                    "Flux writes where setter markers point; in kustomization.yaml, on the images entry named {}, add `{}` after newName and `{}` after newTag",
+                    k.value,
+                    marker(":name"),
+                    marker(":tag")
+                ),
+            );
+        }
+    }
+
+    fn automation(&mut self, ns: &str) {
+        let u = self.u;
+        let g = &u.git;
+        match u.write.as_ref() {
+            Some(Field {
+                value: WriteMethod::InCluster,
+                origin,
+            }) => self.no_equivalent(
+                *origin,
+                "write",
+                "Flux only writes to git; the ImageUpdateAutomation commits the updates",
+            ),
+            Some(Field {
+                value:
+                    WriteMethod::Git {
+                        credentials: Some(c),
+                    },
+                origin,
+            }) => self.no_equivalent(
+                *origin,
+                "write",
+                format!("git credentials {c:?}: Flux pushes with the GitRepository's secretRef"),
+            ),
+            _ => {}
+        }
+        if let Some(r) = &g.repository {
+            self.no_equivalent(
+                r.origin,
+                "git.repository",
+                format!(
+                    "Flux pushes to the GitRepository named in sourceRef; point it at {}",
+                    r.value
+                ),
+            );
+        }
+        if let Some(t) = &g.target {
+            self.no_equivalent(
+                t.origin,
+                "git.target",
+                format!(
+                    "write-back target {:?}: Flux edits the marked files in place",
+                    t.value
+                ),
+            );
+        }
+
+        let mut source = Map::new();
+        match &g.source_ref {
+            Some(s) => {
+                if s.value.kind != "GitRepository" {
+                    self.no_equivalent(
+                        s.origin,
+                        "git.sourceRef.kind",
+                        format!(
+                            "{:?}: an automation can only use a GitRepository",
+                            s.value.kind
+                        ),
+                    );
+                }
+                source.insert("kind".into(), json!("GitRepository"));
+                source.insert("name".into(), json!(s.value.name));
+                if let Some(n) = &s.value.namespace {
+                    source.insert("namespace".into(), json!(n));
+                }
+            }
+            None => {
+                self.normalized(
+                    None,
+                    "git.sourceRef",
+                    format!(
+                        "not set; GitRepository {DEFAULT_NAMESPACE}/flux-system (the bootstrap repository) is used"
+                    ),
+                );
+                source.insert("kind".into(), json!("GitRepository"));
+                source.insert("name".into(), json!("flux-system"));
+                // The bootstrap repository lives in flux-system, wherever
+                // the automation goes.
+                if ns != DEFAULT_NAMESPACE {
+                    source.insert("namespace".into(), json!(DEFAULT_NAMESPACE));
+                }
+            }
+        }
+
+        let checkout = match &g.checkout_branch {
+            Some(b) => b.value.clone(),
+            None => {
+                self.normalized(
+                    None,
+                    "git.checkoutBranch",
+                    format!("not set; branch {DEFAULT_BRANCH} is checked out"),
+                );
+                DEFAULT_BRANCH.to_owned()
+            }
+        };
+        let mut author = Map::new();
+        for (f, key, default) in [
+            (&g.author_name, "name", DEFAULT_AUTHOR),
+            (&g.author_email, "email", DEFAULT_EMAIL),
+        ] {
+            let value = match f {
+                Some(v) => v.value.clone(),
+                None => {
+                    self.normalized(
+                        None,
+                        &format!("git.author.{key}"),
+                        format!("not set; {default} is written"),
+                    );
+                    default.to_owned()
+                }
+            };
+            author.insert(key.into(), json!(value));
+        }
+        let mut commit = Map::new();
+        commit.insert("author".into(), Value::Object(author));
+        if let Some(t) = &g.message_template {
+            match flux_template_problem(&t.value) {
+                None => {
+                    commit.insert("messageTemplate".into(), json!(t.value));
+                }
+                Some(why) => self.no_equivalent(
+                    t.origin,
+                    "git.messageTemplate",
+                    format!("{why}; Flux's default message is used"),
+                ),
+            }
+        }
+        if let Some(k) = &g.signing_key {
+            let mut key = Map::new();
+            key.insert("secretRef".into(), json!({ "name": k.value.secret }));
+            match k.value.kind.as_deref() {
+                None => {}
+                Some(t @ ("gpg" | "ssh")) => {
+                    key.insert("type".into(), json!(t));
+                }
+                Some(other) => self.no_equivalent(
+                    k.origin,
+                    "git.signingKey.type",
+                    format!("{other:?}: Flux signs with gpg or ssh; its default (gpg) is used"),
+                ),
+            }
+            commit.insert("signingKey".into(), Value::Object(key));
+        }
+        let mut git = Map::new();
+        git.insert("checkout".into(), json!({ "ref": { "branch": checkout } }));
+        git.insert("commit".into(), Value::Object(commit));
+        if let Some(p) = &g.push_branch {
+            if p.value.contains("{{") {
+                self.no_equivalent(
+                    p.origin,
+                    "git.pushBranch",
+                    format!(
+                        "{:?} is a template; Flux pushes to a fixed branch, so it pushes to {checkout}",
+                        p.value
+                    ),
+                );
+            } else if p.value != checkout {
+                git.insert("push".into(), json!({ "branch": p.value }));
+            }
+        }
+
+        let path = match &g.path {
+            Some(p) => p.value.clone(),
+            None => {
+                self.normalized(
+                    None,
+                    "git.path",
+                    "not set; update.path ./ (the whole repository) is written",
+                );
+                "./".to_owned()
+            }
+        };
+        let interval = self.interval(g.interval.as_ref(), None, "git.interval");
+        let mut spec = Map::new();
+        spec.insert("git".into(), Value::Object(git));
+        spec.insert("interval".into(), json!(interval));
+        spec.insert("sourceRef".into(), Value::Object(source));
+        spec.insert(
+            "update".into(),
+            json!({ "path": path, "strategy": "Setters" }),
+        );
+        let wanted = g
+            .automation
+            .as_ref()
+            .map_or(u.name.as_str(), |a| a.value.as_str());
+        let name = sanitize_name(wanted);
+        if name != wanted {
+            self.normalized(
+                g.automation.as_ref().and_then(|a| a.origin),
+                "name",
+                format!("{wanted:?} is not a valid object name; the automation is named {name}"),
+            );
+        }
+        self.documents
+            .push(object("ImageUpdateAutomation", &name, ns, spec));
+    }
+}
+
+fn order(desc: bool) -> &'static str {
+    if desc { "desc" } else { "asc" }
+}
+
+fn object(kind: &str, name: &str, ns: &str, spec: Map<String, Value>) -> Value {
+    json!({
+        "apiVersion": API_VERSION,
+        "kind": kind,
+        "metadata": { "name": name, "namespace": ns },
+        "spec": Value::Object(spec),
+    })
+}
+
+/// Why Flux could not run `tpl` as a commit message template, if it
+/// could not.
+fn flux_template_problem(tpl: &str) -> Option<String> {
+    let info = match template::parse_template(tpl) {
+        Ok(info) => info,
+        Err(err) => return Some(format!("the template does not parse ({err})")),
+    };
+    if let Some((f, _)) = info.unknown_functions().first() {
+        return Some(format!(
+            "the template calls {f:?}, which Flux does not define"
+        ));
+    }
+    for field in &info.fields {
+        let Some(path) = field.top_level_path() else {
+            continue;
+        };
+        let removed = matches!(path, [first, ..] if first == "Updated")
+            || matches!(path, [first, second, ..] if first == "Changed" && second == "ImageResult");
+        let known = matches!(
+            path.first().map(String::as_str),
+            None | Some("AutomationObject" | "Changed" | "Values")
+        );
+        if removed || !known {
+            return Some(format!(
+                "the template reads .{}, which Flux's template data does not have",
+                path.join(".")
+            ));
+        }
+    }
+    None
+}
+
+/// A Go duration in `time.Duration.String` form, when `s` is one that
+/// Flux's interval pattern would accept once written that way.
+fn canonical_duration(s: &str) -> Option<String> {
+    let d = parse_go_duration(s).ok()?;
+    if d.is_negative() {
+        return None;
+    }
+    let out = format_go_duration(d);
+    matches_flux_interval(&out).then_some(out)
+}
+
+/// An RFC 1123 label made from `raw` (see the module docs).
+fn sanitize_name(raw: &str) -> String {
+    let mut out = String::new();
+    for c in raw.chars().flat_map(char::to_lowercase) {
+        let c = if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            c
+        } else {
+            '-'
+        };
+        if !(c == '-' && (out.is_empty() || out.ends_with('-'))) {
+            out.push(c);
+        }
+    }
+    out.truncate(MAX_NAME);
+    let out = out.trim_end_matches('-');
+    if out.is_empty() {
+        "image".to_owned()
+    } else {
+        out.to_owned()
+    }
+}
+
+fn unique_name(base: &str, taken: &mut Vec<String>) -> String {
+    let mut name = base.to_owned();
+    let mut n = 2;
+    while taken.contains(&name) {
+        let suffix = format!("-{n}");
+        let keep = base.len().min(MAX_NAME - suffix.len());
+        name = format!("{}{suffix}", base[..keep].trim_end_matches('-'));
+        n += 1;
+    }
+    taken.push(name.clone());
+    name
+}
+
+/// A tag as a regex matching only itself.
+fn escape_tag(tag: &str) -> String {
+    let mut out = String::new();
+    for c in tag.chars() {
+        if c.is_ascii_punctuation() && c != '-' && c != '_' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::{Diagnostic, Severity};
+    use crate::discover;
+    use crate::export::{Request, emit};
+
+    fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in files {
+            let p = dir.path().join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        dir
+    }
+
+    fn load(dir: &std::path::Path) -> (Workspace, Model) {
+        let ws = discover::load(dir, &[], &discover::Options::default());
+        let model = Model::build(&ws);
+        (ws, model)
+    }
+
+    fn read_dir(dir: &std::path::Path) -> Vec<Updater> {
+        let (ws, model) = load(dir);
+        read(&ws, &model)
+    }
+
+    fn errors(dir: &std::path::Path) -> Vec<Diagnostic> {
+        let (_, diags) = crate::validate(dir, &[], &discover::Options::default());
+        diags
+            .into_iter()
+            .filter(|d| d.severity == Severity::Error)
+            .collect()
+    }
+
+    fn find<'a>(us: &'a [Updater], name: &str) -> &'a Updater {
+        us.iter()
+            .find(|u| u.name == name)
+            .unwrap_or_else(|| panic!("no updater {name}: {us:#?}"))
+    }
+
+    fn img<'a>(u: &'a Updater, alias: &str) -> &'a Image {
+        u.images
+            .iter()
+            .find(|i| i.alias.as_ref().is_some_and(|a| a.value == alias))
+            .unwrap_or_else(|| panic!("no image {alias} in {}", u.name))
+    }
+
+    fn v(f: &Option<Field<String>>) -> Option<&str> {
+        f.as_ref().map(|f| f.value.as_str())
+    }
+
+    fn has(remarks: &[Remark], kind: RemarkKind, field: &str, text: &str) -> bool {
+        remarks
+            .iter()
+            .any(|r| r.kind == kind && r.field == field && r.message.contains(text))
+    }
+
+    const GIT_REPO: &str = "apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata:
+  name: flux-system
+  namespace: flux-system
+spec:
+  interval: 1m0s
+  url: ssh://git@example.com/org/fleet
+  ref:
+    branch: main
+";
+
+    const IMAGES: &str = r#"apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImageRepository
+metadata:
+  name: web
+  namespace: flux-system
+spec:
+  image: registry.example.com/team/web
+  interval: 5m
+  secretRef:
+    name: regcred
+  provider: aws
+  timeout: 2m
+  exclusionList:
+    - '^.*\.sig$'
+    - '^pr-'
+---
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImagePolicy
+metadata:
+  name: web
+  namespace: flux-system
+  labels:
+    team: web
+spec:
+  imageRepositoryRef:
+    name: web
+  policy:
+    semver:
+      range: '>=1.0.0 <2.0.0'
+---
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImageRepository
+metadata:
+  name: api
+  namespace: flux-system
+spec:
+  image: registry.example.com/team/api
+  interval: 90s
+  exclusionList:
+    - '^.*\.sig$'
+---
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImagePolicy
+metadata:
+  name: api
+  namespace: flux-system
+  labels:
+    team: api
+spec:
+  imageRepositoryRef:
+    name: api
+  filterTags:
+    pattern: '^main-[a-f0-9]+-(?P<ts>[0-9]+)$'
+    extract: '$ts'
+  policy:
+    numerical:
+      order: asc
+---
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImageRepository
+metadata:
+  name: worker
+  namespace: flux-system
+spec:
+  image: docker.io/library/busybox
+  interval: 1h
+---
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImagePolicy
+metadata:
+  name: worker
+  namespace: flux-system
+  labels:
+    team: api
+spec:
+  imageRepositoryRef:
+    name: worker
+  filterTags:
+    pattern: '^stable$'
+  policy:
+    alphabetical:
+      order: desc
+  digestReflectionPolicy: Always
+  interval: 1h
+---
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImagePolicy
+metadata:
+  name: orphan
+  namespace: flux-system
+spec:
+  imageRepositoryRef:
+    name: nowhere
+  policy:
+    semver:
+      range: 1.x
+---
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImageRepository
+metadata:
+  name: tools
+  namespace: tools
+spec:
+  image: ghcr.io/org/tools
+  interval: 1.5h
+---
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImagePolicy
+metadata:
+  name: tools
+  namespace: tools
+spec:
+  imageRepositoryRef:
+    name: tools
+  policy:
+    alphabetical: {}
+"#;
+
+    const AUTOMATIONS: &str = r#"apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImageUpdateAutomation
+metadata:
+  name: apps
+  namespace: flux-system
+spec:
+  interval: 30m
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+  git:
+    checkout:
+      ref:
+        branch: main
+    commit:
+      author:
+        name: bot
+        email: bot@example.com
+      messageTemplate: 'Update {{ .AutomationObject }}'
+      signingKey:
+        secretRef:
+          name: signing
+        type: ssh
+    push:
+      branch: image-updates
+  update:
+    path: ./apps
+    strategy: Setters
+"#;
+
+    const SELECTING: &str = r#"apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImageUpdateAutomation
+metadata:
+  name: api-team
+  namespace: flux-system
+spec:
+  interval: 1h
+  suspend: true
+  policySelector:
+    matchLabels:
+      team: api
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+  git:
+    checkout:
+      ref:
+        tag: v1.0.0
+    commit:
+      author:
+        email: bot@example.com
+      messageTemplateValues:
+        env: prod
+    push:
+      branch: main
+      refspec: refs/heads/main:refs/heads/auto
+  update:
+    path: ./apps/api
+---
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImageUpdateAutomation
+metadata:
+  name: expressions
+  namespace: flux-system
+spec:
+  interval: 1h
+  policySelector:
+    matchExpressions:
+      - key: team
+        operator: In
+        values: [web]
+  sourceRef:
+    name: flux-system
+  git:
+    commit:
+      author:
+        email: bot@example.com
+"#;
+
+    const WEB_VALUES: &str = r#"replicaCount: 2
+image:
+  repository: registry.example.com/team/web # {"$imagepolicy": "flux-system:web:name"}
+  tag: 1.2.3 # {"$imagepolicy": "flux-system:web:tag"}
+"#;
+
+    const WEB_OTHER_VALUES: &str = r#"web:
+  image: registry.example.com/team/web:1.2.3 # {"$imagepolicy": "flux-system:web"}
+"#;
+
+    const API_RELEASE: &str = r#"apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: api
+  namespace: api
+spec:
+  interval: 30m
+  chart:
+    spec:
+      chart: api
+      sourceRef:
+        kind: HelmRepository
+        name: charts
+  values:
+    containers:
+      - name: api
+        image: registry.example.com/team/api:main-abc-1 # {"$imagepolicy": "flux-system:api"}
+"#;
+
+    const API_CRON: &str = r#"apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: api-cleanup
+  namespace: api
+spec:
+  schedule: "0 * * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: Never
+          containers:
+            - name: cleanup
+              image: registry.example.com/team/api:main-abc-1 # {"$imagepolicy": "flux-system:api"}
+"#;
+
+    const WORKER_KUSTOMIZATION: &str = r#"apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+  - deployment.yaml
+images:
+  - name: busybox
+    newName: docker.io/library/busybox # {"$imagepolicy": "flux-system:worker:name"}
+    newTag: stable # {"$imagepolicy": "flux-system:worker:tag"}
+    digest: sha256:0e5da6ec77c93c6d7aaf0404e4e3d5dc5d137ff91d26f8ec5ed43bc1a82bf5bd # {"$imagepolicy": "flux-system:worker:digest"}
+"#;
+
+    const WORKER_DEPLOYMENT: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: worker
+spec:
+  template:
+    spec:
+      containers:
+        - name: worker
+          image: busybox
+";
+
+    fn fixture() -> Vec<(&'static str, &'static str)> {
+        vec![
+            ("clusters/flux-system/gotk-sync.yaml", GIT_REPO),
+            ("clusters/flux-system/images.yaml", IMAGES),
+            ("clusters/flux-system/automation.yaml", AUTOMATIONS),
+            ("clusters/flux-system/selecting.yaml", SELECTING),
+            ("apps/web/values.yaml", WEB_VALUES),
+            ("apps/web/values.yml", WEB_OTHER_VALUES),
+            ("apps/api/helmrelease.yaml", API_RELEASE),
+            ("apps/api/cronjob.yaml", API_CRON),
+            ("apps/worker/kustomization.yaml", WORKER_KUSTOMIZATION),
+            ("apps/worker/deployment.yaml", WORKER_DEPLOYMENT),
+        ]
+    }
+
+    #[test]
+    fn reads_automations_policies_and_repositories() {
+        let dir = repo(&fixture());
+        let us = read_dir(dir.path());
+        let names: Vec<&str> = us.iter().map(|u| u.name.as_str()).collect();
+        assert_eq!(names, ["apps", "api-team", "expressions", "tools"]);
+
+        let apps = find(&us, "apps");
+        assert_eq!(apps.namespace.as_deref(), Some("flux-system"));
+        assert_eq!(apps.engine, Engine::Fluxcd);
+        assert_eq!(
+            apps.write.as_ref().map(|w| &w.value),
+            Some(&WriteMethod::Git { credentials: None })
+        );
+        assert!(matches!(apps.from, Some((Dialect::Flux, _))));
+        // The orphan policy is skipped, the tools one is in another namespace.
+        let aliases: Vec<&str> = apps
+            .images
+            .iter()
+            .map(|i| i.alias.as_ref().unwrap().value.as_str())
+            .collect();
+        assert_eq!(aliases, ["web", "api", "worker"]);
+
+        let web = img(apps, "web");
+        assert_eq!(web.name.value, "registry.example.com/team/web");
+        assert_eq!(web.strategy.as_ref().unwrap().value, Strategy::Semver);
+        assert_eq!(v(&web.constraint), Some(">=1.0.0 <2.0.0"));
+        assert_eq!(v(&web.scan_interval), Some("5m"));
+        assert_eq!(
+            web.pull_secret.as_ref().unwrap().value,
+            PullSecret::Secret {
+                namespace: Some("flux-system".into()),
+                name: "regcred".into()
+            }
+        );
+        assert!(web.name.origin.is_some() && web.origin.is_some());
+
+        let api = img(apps, "api");
+        assert_eq!(
+            api.strategy.as_ref().unwrap().value,
+            Strategy::Numerical { desc: false }
+        );
+        assert_eq!(v(&api.tag_pattern), Some("^main-[a-f0-9]+-(?P<ts>[0-9]+)$"));
+        assert_eq!(v(&api.extract), Some("$ts"));
+        assert_eq!(api.pull_secret, None);
+
+        let worker = img(apps, "worker");
+        assert_eq!(
+            worker.strategy.as_ref().unwrap().value,
+            Strategy::Alphabetical { desc: true }
+        );
+        assert_eq!(v(&worker.reflect_digest), Some("Always"));
+
+        let g = &apps.git;
+        assert_eq!(
+            g.source_ref.as_ref().unwrap().value,
+            SourceRef {
+                kind: "GitRepository".into(),
+                name: "flux-system".into(),
+                namespace: None
+            }
+        );
+        assert_eq!(v(&g.checkout_branch), Some("main"));
+        assert_eq!(v(&g.push_branch), Some("image-updates"));
+        assert_eq!(v(&g.author_name), Some("bot"));
+        assert_eq!(v(&g.author_email), Some("bot@example.com"));
+        assert_eq!(
+            g.signing_key.as_ref().unwrap().value,
+            SigningKey {
+                secret: "signing".into(),
+                kind: Some("ssh".into())
+            }
+        );
+        assert_eq!(
+            v(&g.message_template),
+            Some("Update {{ .AutomationObject }}")
+        );
+        assert_eq!(v(&g.path), Some("./apps"));
+        assert_eq!(v(&g.interval), Some("30m"));
+        assert_eq!(v(&g.automation), Some("apps"));
+
+        // Policies no automation selects: one updater per namespace.
+        let tools = find(&us, "tools");
+        assert_eq!(tools.namespace.as_deref(), Some("tools"));
+        assert_eq!(tools.write, None);
+        assert_eq!(tools.git, Git::default());
+        assert_eq!(
+            img(tools, "tools").strategy.as_ref().unwrap().value,
+            Strategy::Alphabetical { desc: false }
+        );
+    }
+
+    #[test]
+    fn policy_selector() {
+        let dir = repo(&fixture());
+        let us = read_dir(dir.path());
+        let api_team = find(&us, "api-team");
+        let aliases: Vec<&str> = api_team
+            .images
+            .iter()
+            .map(|i| i.alias.as_ref().unwrap().value.as_str())
+            .collect();
+        assert_eq!(aliases, ["api", "worker"]);
+        // Expressions are not evaluated: everything in the namespace.
+        let expr = find(&us, "expressions");
+        assert_eq!(expr.images.len(), 3);
+        assert!(has(
+            &expr.dropped,
+            RemarkKind::NoEquivalent,
+            "spec.policySelector.matchExpressions",
+            "not evaluated"
+        ));
+        let source = &expr.git.source_ref.as_ref().unwrap().value;
+        assert_eq!(source.kind, "GitRepository");
+    }
+
+    #[test]
+    fn markers_become_helm_and_kustomize_targets() {
+        let dir = repo(&fixture());
+        let us = read_dir(dir.path());
+        let apps = find(&us, "apps");
+
+        let web = img(apps, "web");
+        let h = web.helm.as_ref().expect("helm target");
+        assert_eq!(v(&h.name), Some("image.repository"));
+        assert_eq!(v(&h.tag), Some("image.tag"));
+        assert_eq!(h.spec, None);
+        // values.yml holds a full marker: a second shape, remarked.
+        assert!(has(
+            &apps.dropped,
+            RemarkKind::NoEquivalent,
+            "images[web].markers",
+            "one write target"
+        ));
+
+        // HelmRelease values: keys relative to spec.values, with indices;
+        // the CronJob's plain marker sets nothing.
+        let api = img(apps, "api");
+        let h = api.helm.as_ref().expect("helm target");
+        assert_eq!(v(&h.spec), Some("containers[0].image"));
+        assert_eq!((&h.name, &h.tag), (&None, &None));
+
+        let worker = img(apps, "worker");
+        assert_eq!(v(&worker.kustomize_name), Some("busybox"));
+        assert_eq!(worker.helm, None);
+
+        // Outside api-team's update.path (./apps/api), the kustomize
+        // markers do not count.
+        let team = find(&us, "api-team");
+        assert_eq!(img(team, "worker").kustomize_name, None);
+        assert!(img(team, "api").helm.is_some());
+    }
+
+    #[test]
+    fn remarks_for_every_unmapped_field() {
+        let dir = repo(&fixture());
+        let us = read_dir(dir.path());
+        let all: Vec<&Remark> = us.iter().flat_map(|u| &u.dropped).collect();
+        let count = |field: &str| all.iter().filter(|r| r.field == field).count();
+        // Repository remarks once, though three automations hold web.
+        assert_eq!(count("spec.exclusionList"), 1);
+        assert_eq!(count("spec.provider"), 1);
+        assert_eq!(count("spec.timeout"), 1);
+        // worker's policy interval equals its scan interval: nothing lost.
+        assert_eq!(count("spec.interval"), 0);
+        assert_eq!(count("spec.imageRepositoryRef"), 1);
+        let team = find(&us, "api-team");
+        for field in [
+            "spec.suspend",
+            "spec.git.checkout.ref.tag",
+            "spec.git.push.refspec",
+            "spec.git.commit.messageTemplateValues",
+        ] {
+            assert!(
+                team.dropped.iter().any(|r| r.field == field
+                    && r.kind == RemarkKind::NoEquivalent
+                    && r.origin.is_some()),
+                "{field}: {:#?}",
+                team.dropped
+            );
+        }
+        let skipped = all
+            .iter()
+            .find(|r| r.kind == RemarkKind::Skipped)
+            .expect("orphan skipped");
+        assert!(skipped.message.contains("nowhere"), "{}", skipped.message);
+        // Every remark points somewhere.
+        assert!(all.iter().all(|r| r.origin.is_some()));
+
+        let dir = repo(&[(
+            "images.yaml",
+            "apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImageRepository
+metadata: {name: r, namespace: ns}
+spec:
+  image: ghcr.io/a/b
+  interval: 1m
+  certSecretRef: {name: ca}
+  proxySecretRef: {name: proxy}
+  serviceAccountName: puller
+  insecure: true
+  suspend: true
+  accessFrom:
+    namespaceSelectors:
+      - matchLabels: {}
+---
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImagePolicy
+metadata: {name: p, namespace: ns}
+spec:
+  imageRepositoryRef: {name: r}
+  suspend: true
+  interval: 5m
+  digestReflectionPolicy: Always
+  policy:
+    semver: {range: 1.x}
+    numerical: {order: asc}
+",
+        )]);
+        let us = read_dir(dir.path());
+        let fields: Vec<&str> = us[0].dropped.iter().map(|r| r.field.as_str()).collect();
+        for f in [
+            "spec.certSecretRef",
+            "spec.proxySecretRef",
+            "spec.serviceAccountName",
+            "spec.insecure",
+            "spec.suspend",
+            "spec.accessFrom",
+            "spec.interval",
+            "spec.policy.numerical",
+        ] {
+            assert!(fields.contains(&f), "{f}: {fields:?}");
+        }
+        assert_eq!(fields.iter().filter(|f| **f == "spec.suspend").count(), 2);
+        assert_eq!(
+            us[0].images[0].strategy.as_ref().unwrap().value,
+            Strategy::Semver
+        );
+    }
+
+    #[test]
+    fn duration_canonicalisation() {
+        for (given, want) in [
+            ("1m", Some("1m0s")),
+            ("90s", Some("1m30s")),
+            ("1h", Some("1h0m0s")),
+            ("500ms", Some("500ms")),
+            ("1.5h", Some("1h30m0s")),
+            ("5m0s", Some("5m0s")),
+            ("30s", Some("30s")),
+            ("1h30m", Some("1h30m0s")),
+            ("1d", None),
+            ("", None),
+            ("-1m", None),
+            ("5", None),
+            // Go accepts it, the CRD pattern rejects `µs`.
+            ("1us", None),
+        ] {
+            assert_eq!(canonical_duration(given).as_deref(), want, "{given}");
+        }
+        let u = Updater {
+            name: "u".into(),
+            images: vec![Image {
+                name: Field::made("ghcr.io/a/b".into()),
+                constraint: Some(Field::made("1.x".into())),
+                strategy: Some(Field::made(Strategy::Semver)),
+                scan_interval: Some(Field::made("1d".into())),
+                ..Default::default()
+            }],
+            write: Some(Field::made(WriteMethod::Git { credentials: None })),
+            git: Git {
+                interval: Some(Field::made("90s".into())),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let w = write(&u, &WriteOptions::default());
+        let repo = doc(&w, "ImageRepository", "b");
+        assert_eq!(repo["spec"]["interval"], "1m0s");
+        assert!(has(
+            &w.remarks,
+            RemarkKind::Normalized,
+            "images[ghcr.io/a/b].scanInterval",
+            "\"1d\""
+        ));
+        assert_eq!(
+            doc(&w, "ImageUpdateAutomation", "u")["spec"]["interval"],
+            "1m30s"
+        );
+    }
+
+    #[test]
+    fn names_are_labels_and_unique() {
+        for (raw, want) in [
+            ("web", "web"),
+            ("My_App.v2", "my-app-v2"),
+            ("--x--", "x"),
+            ("a//b", "a-b"),
+            ("", "image"),
+            ("___", "image"),
+            ("Ünïcode", "n-code"),
+        ] {
+            assert_eq!(sanitize_name(raw), want, "{raw}");
+        }
+        let long = "a".repeat(80);
+        assert_eq!(sanitize_name(&long).len(), 63);
+        let mut taken = Vec::new();
+        assert_eq!(unique_name("web", &mut taken), "web");
+        assert_eq!(unique_name("web", &mut taken), "web-2");
+        assert_eq!(unique_name("web", &mut taken), "web-3");
+        let base = sanitize_name(&long);
+        unique_name(&base, &mut taken);
+        let second = unique_name(&base, &mut taken);
+        assert_eq!(second.len(), 63);
+        assert!(second.ends_with("-2"));
+
+        let image = |alias: Option<&str>, name: &str| Image {
+            alias: alias.map(|a| Field::made(a.to_owned())),
+            name: Field::made(name.to_owned()),
+            constraint: Some(Field::made("^1.0".into())),
+            ..Default::default()
+        };
+        let u = Updater {
+            name: "Team App".into(),
+            namespace: Some("apps".into()),
+            images: vec![
+                image(Some("Web_UI"), "nginx"),
+                image(None, "ghcr.io/org/web-ui"),
+                image(None, "docker.io/library/nginx"),
+            ],
+            write: Some(Field::made(WriteMethod::Git { credentials: None })),
+            ..Default::default()
+        };
+        let w = write(&u, &WriteOptions::default());
+        let names: Vec<(&str, &str)> = w
+            .documents
+            .iter()
+            .map(|d| {
+                (
+                    d["kind"].as_str().unwrap(),
+                    d["metadata"]["name"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("ImageRepository", "web-ui"),
+                ("ImagePolicy", "web-ui"),
+                ("ImageRepository", "web-ui-2"),
+                ("ImagePolicy", "web-ui-2"),
+                ("ImageRepository", "nginx"),
+                ("ImagePolicy", "nginx"),
+                ("ImageUpdateAutomation", "team-app"),
+            ]
+        );
+        assert!(
+            w.documents
+                .iter()
+                .all(|d| d["metadata"]["namespace"] == "apps")
+        );
+        assert!(has(
+            &w.remarks,
+            RemarkKind::Normalized,
+            "images[Web_UI].alias",
+            "web-ui"
+        ));
+        assert!(has(&w.remarks, RemarkKind::Normalized, "name", "team-app"));
+        // Deterministic.
+        assert_eq!(write(&u, &WriteOptions::default()).documents, w.documents);
+    }
+
+    fn doc<'a>(w: &'a Written, kind: &str, name: &str) -> &'a Value {
+        w.documents
+            .iter()
+            .find(|d| d["kind"] == kind && d["metadata"]["name"] == name)
+            .unwrap_or_else(|| panic!("no {kind} {name}: {:#?}", w.documents))
+    }
+
+    /// Writes documents next to `files` and runs validate on the result:
+    /// no error, or (with `baseline`, the repository the files come from)
+    /// exactly the errors the baseline has in those files.
+    fn validated(
+        docs: &[Value],
+        files: &[(&str, &str)],
+        baseline: Option<&std::path::Path>,
+    ) -> tempfile::TempDir {
+        let found = |dir: &std::path::Path| {
+            let (ws, diags) = crate::validate(dir, &[], &discover::Options::default());
+            let mut out: Vec<(String, &str, usize)> = diags
+                .iter()
+                .filter(|d| d.severity == Severity::Error)
+                .map(|d| (ws.files[d.file].path.clone(), d.rule.code, d.span.start))
+                .filter(|(p, _, _)| files.iter().any(|(f, _)| f == p) || p.starts_with("flux/"))
+                .collect();
+            out.sort();
+            out
+        };
+        let want = baseline.map(found).unwrap_or_default();
+        let text = emit::yaml(docs);
+        let mut all: Vec<(&str, &str)> = files.to_vec();
+        all.push(("flux/exported.yaml", &text));
+        let dir = repo(&all);
+        assert_eq!(found(dir.path()), want, "{:#?}\n{text}", errors(dir.path()));
+        dir
+    }
+
+    #[test]
+    fn argo_like_updater_writes_valid_objects_and_remarks() {
+        let o = |start| {
+            Some(Origin {
+                file: 0,
+                span: Span::new(start, start + 1),
+            })
+        };
+        let image = |alias: &str, name: &str| Image {
+            alias: Some(Field::new(alias.to_owned(), o(1))),
+            name: Field::new(name.to_owned(), o(2)),
+            origin: o(3),
+            ..Default::default()
+        };
+        let u = Updater {
+            name: "guestbook".into(),
+            namespace: None,
+            engine: Engine::Argocd,
+            images: vec![
+                Image {
+                    strategy: Some(Field::new(Strategy::Semver, o(4))),
+                    ignore_tags: Some(Field::new(vec!["*-rc".into()], o(5))),
+                    platforms: Some(Field::new(vec!["linux/amd64".into()], o(6))),
+                    force_update: Some(Field::new(true, o(7))),
+                    pull_secret: Some(Field::new(
+                        PullSecret::Secret {
+                            namespace: Some("argocd".into()),
+                            name: "regcred".into(),
+                        },
+                        o(8),
+                    )),
+                    helm: Some(HelmTarget {
+                        name: Some(Field::new("image.name".into(), o(9))),
+                        tag: Some(Field::new("image.tag".into(), o(10))),
+                        spec: None,
+                    }),
+                    ..image("web", "ghcr.io/org/web")
+                },
+                Image {
+                    strategy: Some(Field::made(Strategy::NewestBuild)),
+                    ..image("nb", "ghcr.io/org/nb")
+                },
+                Image {
+                    strategy: Some(Field::made(Strategy::Digest)),
+                    constraint: Some(Field::made("v1.2".into())),
+                    kustomize_name: Some(Field::made("digesty".into())),
+                    ..image("dg", "ghcr.io/org/dg")
+                },
+                Image {
+                    strategy: Some(Field::made(Strategy::Alphabetical { desc: false })),
+                    constraint: Some(Field::made("1.x".into())),
+                    pull_secret: Some(Field::made(PullSecret::Other("env:CREDS".into()))),
+                    tag_pattern: Some(Field::made("^v[0-9]+$".into())),
+                    ..image("al", "ghcr.io/org/al")
+                },
+                Image {
+                    constraint: Some(Field::made(">= 1.0 <<2".into())),
+                    ..image("bad", "ghcr.io/org/bad")
+                },
+                image("notag", "https://ghcr.io/org/x:1"),
+            ],
+            app: crate::export::spec::App {
+                name: Some(Field::made("guestbook".into())),
+                namespace: None,
+            },
+            write: Some(Field::made(WriteMethod::InCluster)),
+            git: Git {
+                repository: Some(Field::made("https://example.com/org/repo".into())),
+                push_branch: Some(Field::made("image-updater-{{.SHA256}}".into())),
+                target: Some(Field::made("kustomization".into())),
+                message_template: Some(Field::made("{{ .AppName }} updated".into())),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let w = write(&u, &WriteOptions::default());
+        let r = &w.remarks;
+        let no = RemarkKind::NoEquivalent;
+        let norm = RemarkKind::Normalized;
+        for (kind, field, text) in [
+            (norm, "metadata.namespace", "flux-system"),
+            (no, "images[web].ignoreTags", ""),
+            (no, "images[web].platforms", ""),
+            (no, "images[web].forceUpdate", ""),
+            (no, "images[web].pullSecret", "another namespace"),
+            (
+                no,
+                "images[web].helm",
+                r#"# {"$imagepolicy": "flux-system:web:tag"}` after the value of key image.tag"#,
+            ),
+            (norm, "images[web].constraint", "'*'"),
+            (no, "images[nb].strategy", "newest-build"),
+            (norm, "images[dg].strategy", "Always"),
+            (no, "images[dg].kustomize", "images entry named digesty"),
+            (no, "images[al].constraint", "ignored"),
+            (no, "images[al].pullSecret", "env:CREDS"),
+            (
+                RemarkKind::Skipped,
+                "images[bad].constraint",
+                "does not parse",
+            ),
+            (
+                RemarkKind::Skipped,
+                "images[notag].name",
+                "not a repository",
+            ),
+            (norm, "images[web].scanInterval", "1m0s"),
+            (no, "app", "guestbook"),
+            (no, "write", "only writes to git"),
+            (no, "git.repository", "https://example.com/org/repo"),
+            (no, "git.target", "kustomization"),
+            (no, "git.pushBranch", "template"),
+            (no, "git.messageTemplate", ".AppName"),
+            (norm, "git.sourceRef", "flux-system"),
+            (norm, "git.checkoutBranch", "main"),
+            (norm, "git.author.name", DEFAULT_AUTHOR),
+            (norm, "git.author.email", DEFAULT_EMAIL),
+            (norm, "git.path", "./"),
+            (norm, "git.interval", "1m0s"),
+        ] {
+            assert!(has(r, kind, field, text), "{kind:?} {field} {text}: {r:#?}");
+        }
+        // Remarks point at the value when it was read from a file.
+        assert!(
+            r.iter()
+                .any(|x| x.field == "images[web].platforms" && x.origin == o(6))
+        );
+
+        let web = doc(&w, "ImagePolicy", "web");
+        assert_eq!(web["spec"]["policy"], json!({"semver": {"range": "*"}}));
+        assert!(
+            doc(&w, "ImageRepository", "web")["spec"]
+                .get("secretRef")
+                .is_none()
+        );
+        let dg = doc(&w, "ImagePolicy", "dg");
+        assert_eq!(dg["spec"]["filterTags"], json!({"pattern": "^v1\\.2$"}));
+        assert_eq!(
+            dg["spec"]["policy"],
+            json!({"alphabetical": {"order": "asc"}})
+        );
+        assert_eq!(dg["spec"]["digestReflectionPolicy"], "Always");
+        assert_eq!(dg["spec"]["interval"], "1m0s");
+        let al = doc(&w, "ImagePolicy", "al");
+        assert_eq!(al["spec"]["filterTags"], json!({"pattern": "^v[0-9]+$"}));
+        // Newest-build and the bad range keep their repository only.
+        doc(&w, "ImageRepository", "nb");
+        doc(&w, "ImageRepository", "bad");
+        assert!(!w.documents.iter().any(|d| d["kind"] == "ImagePolicy"
+            && (d["metadata"]["name"] == "nb" || d["metadata"]["name"] == "bad")));
+        assert!(!w.documents.iter().any(|d| d["metadata"]["name"] == "notag"));
+        let auto = doc(&w, "ImageUpdateAutomation", "guestbook");
+        assert_eq!(
+            auto["spec"],
+            json!({
+                "git": {
+                    "checkout": {"ref": {"branch": "main"}},
+                    "commit": {"author": {"name": DEFAULT_AUTHOR, "email": DEFAULT_EMAIL}},
+                },
+                "interval": "1m0s",
+                "sourceRef": {"kind": "GitRepository", "name": "flux-system"},
+                "update": {"path": "./", "strategy": "Setters"},
+            })
+        );
+        validated(
+            &w.documents,
+            &[
+                ("clusters/gotk-sync.yaml", GIT_REPO),
+                (
+                    "apps/deploy.yaml",
+                    "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+        - name: web
+          image: ghcr.io/org/web:1.0.0 # {\"$imagepolicy\": \"flux-system:web\"}
+",
+                ),
+            ],
+            None,
+        );
+    }
+
+    /// What the writer fills in or drops, applied to a spec read from
+    /// Flux, so that a round trip can be compared with `same_spec`.
+    fn as_written(u: &Updater) -> Updater {
+        let mut u = u.clone();
+        let canon = |f: &mut Option<Field<String>>| {
+            if let Some(f) = f {
+                f.value = canonical_duration(&f.value).unwrap_or_else(|| DEFAULT_INTERVAL.into());
+            }
+        };
+        for i in &mut u.images {
+            canon(&mut i.scan_interval);
+            if i.scan_interval.is_none() {
+                i.scan_interval = Some(Field::made(DEFAULT_INTERVAL.into()));
+            }
+            if i.alias.is_none() {
+                let last = i.name.value.rsplit('/').next().unwrap_or_default();
+                i.alias = Some(Field::made(sanitize_name(last)));
+            }
+            if i.strategy.is_none() {
+                i.strategy = Some(Field::made(Strategy::Semver));
+            }
+            if let Some(Field {
+                value: PullSecret::Secret { namespace, .. },
+                ..
+            }) = &mut i.pull_secret
+                && namespace.is_none()
+            {
+                *namespace = u.namespace.clone();
+            }
+        }
+        // The driver sorts documents by name, and the reader follows them.
+        u.images
+            .sort_by_key(|i| i.alias.as_ref().map(|a| a.value.clone()));
+        let silent = u.engine == Engine::Fluxcd && u.write.is_none() && u.git == Git::default();
+        if silent {
+            return u;
+        }
+        u.write = Some(Field::made(WriteMethod::Git { credentials: None }));
+        let g = &mut u.git;
+        canon(&mut g.interval);
+        let fill = |f: &mut Option<Field<String>>, d: &str| {
+            if f.is_none() {
+                *f = Some(Field::made(d.to_owned()));
+            }
+        };
+        fill(&mut g.interval, DEFAULT_INTERVAL);
+        fill(&mut g.checkout_branch, DEFAULT_BRANCH);
+        fill(&mut g.author_name, DEFAULT_AUTHOR);
+        fill(&mut g.author_email, DEFAULT_EMAIL);
+        fill(&mut g.path, "./");
+        fill(&mut g.automation, &u.name.clone());
+        if g.push_branch == g.checkout_branch {
+            g.push_branch = None;
+        }
+        if g.message_template
+            .as_ref()
+            .is_some_and(|t| flux_template_problem(&t.value).is_some())
+        {
+            g.message_template = None;
+        }
+        if g.source_ref.is_none() {
+            let ns = u.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE);
+            g.source_ref = Some(Field::made(SourceRef {
+                kind: "GitRepository".into(),
+                name: "flux-system".into(),
+                namespace: (ns != DEFAULT_NAMESPACE).then(|| DEFAULT_NAMESPACE.to_owned()),
+            }));
+        }
+        u
+    }
+
+    /// Exports the Flux updaters of `dir` as Flux, puts the result next to
+    /// the repository's other files, and reads it back.
+    fn round_trip(dir: &std::path::Path) -> (Vec<Updater>, Vec<Updater>, tempfile::TempDir) {
+        let (ws, model) = load(dir);
+        let before = read(&ws, &model);
+        let out = crate::export::export(
+            &ws,
+            &model,
+            &Request {
+                to: Dialect::Flux,
+                from: vec![Dialect::Flux],
+                name: None,
+                reported_only: false,
+                options: WriteOptions::default(),
+            },
+        );
+        // Keep everything but the image automation objects.
+        let kept: Vec<(String, String)> = ws
+            .files
+            .iter()
+            .filter(|f| !f.text.contains("image.toolkit.fluxcd.io"))
+            .map(|f| (f.path.clone(), f.text.clone()))
+            .collect();
+        let kept: Vec<(&str, &str)> = kept.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+        let again = validated(&out.documents, &kept, Some(dir));
+        let after = read_dir(again.path());
+        (before, after, again)
+    }
+
+    fn assert_same(before: &[Updater], after: &[Updater]) {
+        let names = |us: &[Updater]| us.iter().map(|u| u.name.clone()).collect::<Vec<_>>();
+        assert_eq!(names(before), names(after));
+        for (b, a) in before.iter().zip(after) {
+            if b.same_spec(a) {
+                continue;
+            }
+            let mut diff = Vec::new();
+            if (&b.namespace, b.engine, &b.write) != (&a.namespace, a.engine, &a.write) {
+                diff.push(format!(
+                    "head {:?} {:?} {:?} / {:?} {:?} {:?}",
+                    b.namespace, b.engine, b.write, a.namespace, a.engine, a.write
+                ));
+            }
+            if b.git != a.git {
+                diff.push(format!("git {:#?}\n/ {:#?}", b.git, a.git));
+            }
+            if b.app != a.app {
+                diff.push("app".to_owned());
+            }
+            if b.images.len() != a.images.len() {
+                diff.push(format!("{} images / {}", b.images.len(), a.images.len()));
+            }
+            for (x, y) in b.images.iter().zip(&a.images) {
+                if x != y {
+                    diff.push(format!("image {x:#?}\n/ {y:#?}"));
+                }
+            }
+            panic!("{}: {}", b.name, diff.join("\n"));
+        }
+    }
+
+    #[test]
+    fn round_trip_flux_spec_flux() {
+        let fixture: Vec<(&str, &str)> = fixture()
+            .into_iter()
+            // The writer writes no policySelector; see the module docs.
+            .filter(|(p, _)| !p.ends_with("selecting.yaml"))
+            .collect();
+        let dir = repo(&fixture);
+        let (before, after, again) = round_trip(dir.path());
+        let normalized: Vec<Updater> = before.iter().map(as_written).collect();
+        assert_same(&normalized, &after);
+        // A second trip changes nothing at all.
+        let (second, third, _) = round_trip(again.path());
+        assert_same(&after, &second);
+        assert_same(&second, &third);
+        // Flux's own remarks do not multiply on the way.
+        assert!(
+            third
+                .iter()
+                .all(|u| u.dropped.iter().all(|r| r.field.contains("markers")))
+        );
+    }
+
+    #[test]
+    fn round_trip_setter_fixture() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/flux-setters");
+        let files: Vec<(String, String)> = std::fs::read_dir(&root)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_file())
+            .map(|p| {
+                (
+                    p.file_name().unwrap().to_string_lossy().into_owned(),
+                    std::fs::read_to_string(&p).unwrap(),
+                )
+            })
+            .collect();
+        let files: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+            .collect();
+        let dir = repo(&files);
+        let (before, after, _) = round_trip(dir.path());
+        // No automation: one updater for the namespace.
+        assert_eq!(before.len(), 1);
+        assert_eq!(before[0].name, "automation-ns");
+        assert_eq!(before[0].write, None);
+        let policy = img(&before[0], "policy");
+        assert_eq!(v(&policy.kustomize_name), Some("container"));
+        assert_eq!(
+            v(&img(&before[0], "policy-with-digest").reflect_digest),
+            Some("IfNotPresent")
+        );
+        let normalized: Vec<Updater> = before.iter().map(as_written).collect();
+        assert_same(&normalized, &after);
+    }
+
+    #[test]
+    fn kubesphere_like_updater_round_trips() {
+        let u = Updater {
+            name: "billing-worker".into(),
+            namespace: Some("billing".into()),
+            engine: Engine::Fluxcd,
+            images: vec![Image {
+                name: Field::made("registry.example.com/billing/worker".into()),
+                constraint: Some(Field::made(">=3.1.0 <4.0.0".into())),
+                strategy: Some(Field::made(Strategy::Semver)),
+                pull_secret: Some(Field::made(PullSecret::Secret {
+                    namespace: None,
+                    name: "billing-registry".into(),
+                })),
+                scan_interval: Some(Field::made("5m".into())),
+                ..Default::default()
+            }],
+            git: Git {
+                source_ref: Some(Field::made(SourceRef {
+                    kind: "GitRepository".into(),
+                    name: "billing-config".into(),
+                    namespace: None,
+                })),
+                checkout_branch: Some(Field::made("main".into())),
+                push_branch: Some(Field::made("main".into())),
+                author_name: Some(Field::made("release-bot".into())),
+                author_email: Some(Field::made("release-bot@example.com".into())),
+                message_template: Some(Field::made("chore: refresh billing worker image".into())),
+                path: Some(Field::made("./billing/overlays/prod".into())),
+                interval: Some(Field::made("5m".into())),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let w = write(&u, &WriteOptions::default());
+        assert!(
+            w.remarks.iter().all(|r| r.kind != RemarkKind::NoEquivalent),
+            "{:#?}",
+            w.remarks
+        );
+        assert_eq!(
+            doc(&w, "ImageRepository", "worker")["spec"],
+            json!({
+                "image": "registry.example.com/billing/worker",
+                "interval": "5m0s",
+                "secretRef": {"name": "billing-registry"},
+            })
+        );
+        assert_eq!(
+            doc(&w, "ImagePolicy", "worker")["spec"],
+            json!({
+                "imageRepositoryRef": {"name": "worker"},
+                "policy": {"semver": {"range": ">=3.1.0 <4.0.0"}},
+            })
+        );
+        let dir = validated(
+            &w.documents,
+            &[
+                (
+                    "clusters/billing-config.yaml",
+                    "apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata:
+  name: billing-config
+  namespace: billing
+spec:
+  interval: 1m0s
+  url: https://example.com/billing
+",
+                ),
+                (
+                    "billing/overlays/prod/kustomization.yaml",
+                    "apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+images:
+  - name: worker
+    newName: registry.example.com/billing/worker # {\"$imagepolicy\": \"billing:worker:name\"}
+    newTag: 3.1.0 # {\"$imagepolicy\": \"billing:worker:tag\"}
+",
+                ),
+            ],
+            None,
+        );
+        let back = read_dir(dir.path());
+        let mut want = as_written(&u);
+        // The kustomize markers added by hand are read back as a target.
+        want.images[0].kustomize_name = Some(Field::made("worker".into()));
+        assert_same(&[want], &back);
+    }
+
+    #[test]
+    fn with_namespace_option_and_foreign_secret() {
+        let u = Updater {
+            name: "x".into(),
+            namespace: Some("team".into()),
+            engine: Engine::Fluxcd,
+            images: vec![Image {
+                alias: Some(Field::made("app".into())),
+                name: Field::made("ghcr.io/org/app".into()),
+                constraint: Some(Field::made("~1.2".into())),
+                strategy: Some(Field::made(Strategy::Semver)),
+                pull_secret: Some(Field::made(PullSecret::Secret {
+                    namespace: Some("team".into()),
+                    name: "creds".into(),
+                })),
+                scan_interval: Some(Field::made("10m".into())),
+                ..Default::default()
+            }],
+            write: None,
+            ..Default::default()
+        };
+        // No write method and no git settings: no automation.
+        let w = write(&u, &WriteOptions::default());
+        assert_eq!(w.documents.len(), 2);
+        assert!(w.remarks.is_empty(), "{:#?}", w.remarks);
+        let w = write(
+            &u,
+            &WriteOptions {
+                namespace: Some("other".into()),
+            },
+        );
+        assert!(
+            w.documents
+                .iter()
+                .all(|d| d["metadata"]["namespace"] == "other")
+        );
+        assert!(has(
+            &w.remarks,
+            RemarkKind::NoEquivalent,
+            "images[app].pullSecret",
+            "team/creds"
+        ));
+    }
+
+    #[test]
+    fn reads_the_flux_example_repository() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/flux");
+        let us = read_dir(&root);
+        let prod = find(&us, "flux-system");
+        let frontend = img(prod, "frontend");
+        let h = frontend.helm.as_ref().expect("frontend values markers");
+        assert_eq!(
+            (v(&h.name), v(&h.tag)),
+            (Some("image.repository"), Some("image.tag"))
+        );
+        let api = img(prod, "api");
+        let h = api.helm.as_ref().expect("HelmRelease values markers");
+        assert_eq!(
+            (v(&h.name), v(&h.tag)),
+            (Some("image.repository"), Some("image.tag"))
+        );
+        assert_eq!(
+            v(&img(prod, "busybox-stable").kustomize_name),
+            Some("busybox")
+        );
+        assert!(has(
+            &prod.dropped,
+            RemarkKind::NoEquivalent,
+            "images[nginx].helm",
+            "digest key proxy.image.digest"
+        ));
+        let base = find(&us, "apps-base");
+        assert_eq!(
+            v(&img(base, "podinfo").kustomize_name),
+            Some("ghcr.io/stefanprodan/podinfo")
+        );
+        // Writing any of them never panics and names stay labels.
+        for u in &us {
+            let w = write(u, &WriteOptions::default());
+            for d in &w.documents {
+                let name = d["metadata"]["name"].as_str().unwrap();
+                assert_eq!(sanitize_name(name), name);
+            }
+        }
+    }
 }
