@@ -199,7 +199,10 @@ mod tests {
             "- x", "*", "{{.X}}",
         ] {
             let text = yaml(&[json!({ "v": s })]);
-            assert!(!text.contains(&format!("v: {s}\n")) || s.is_empty(), "{s}: {text}");
+            assert!(
+                !text.contains(&format!("v: {s}\n")) || s.is_empty(),
+                "{s}: {text}"
+            );
             assert_eq!(read_back(&text), json!({ "v": s }), "{s}: {text}");
         }
         // `n` is a YAML 1.1 boolean, so even a key is quoted.
@@ -211,9 +214,22 @@ mod tests {
     fn multi_line_strings_are_literal_blocks() {
         let msg = "Automated image update\n\n{{ range .Changed.Changes }}\n- {{ .NewValue }}\n{{ end }}\n";
         let text = yaml(&[json!({"spec": {"git": {"messageTemplate": msg}}})]);
-        assert!(text.contains("messageTemplate: |\n      Automated image update\n\n      {{ range"), "{text}");
-        assert_eq!(read_back(&text), json!({"spec": {"git": {"messageTemplate": msg}}}));
-        for s in ["a\nb", "a\nb\n\n", " lead\nx", "tab\there\nx", "trail \nx", "x\r\ny"] {
+        assert!(
+            text.contains("messageTemplate: |\n      Automated image update\n\n      {{ range"),
+            "{text}"
+        );
+        assert_eq!(
+            read_back(&text),
+            json!({"spec": {"git": {"messageTemplate": msg}}})
+        );
+        for s in [
+            "a\nb",
+            "a\nb\n\n",
+            " lead\nx",
+            "tab\there\nx",
+            "trail \nx",
+            "x\r\ny",
+        ] {
             let text = yaml(&[json!({ "m": [s] })]);
             assert_eq!(read_back(&text), json!({ "m": [s] }), "{s:?}: {text}");
         }

@@ -1,0 +1,573 @@
+//! Reads KubeSphere `ImageUpdater` objects (either spelling) from the span
+//! tree into [`Updater`]s, one per object, each value keeping the bytes it
+//! came from. Hands [`super::write`] and the other writers the spec, and
+//! export the remarks (in `Updater::dropped`) for what was not read.
+
+use super::super::spec::{
+    App, Engine, Field, Image, Origin, PullSecret, Remark, RemarkKind, SourceRef, Strategy,
+    Updater, WriteMethod,
+};
+use crate::diagnostic::FileId;
+use crate::discover::Workspace;
+use crate::export::spec::Dialect;
+use crate::model::kubesphere::{self as ks, GROUP, Setting, Spelling};
+use crate::model::object::str_at;
+use crate::model::{Model, Object, Str, argo, image, schema, value_subspan};
+use crate::yaml::{NodeId, Yaml};
+
+pub fn read(ws: &Workspace, model: &Model) -> Vec<Updater> {
+    model
+        .objects
+        .iter()
+        .filter(|o| o.is(GROUP, "ImageUpdater"))
+        .filter_map(|o| {
+            let yaml = ws.files[o.file].yaml.as_ref()?;
+            let cx = Cx {
+                file: o.file,
+                yaml,
+                src: &ws.files[o.file].text,
+                dropped: Vec::new(),
+            };
+            cx.object(o)
+        })
+        .collect()
+}
+
+struct Cx<'a> {
+    file: FileId,
+    yaml: &'a Yaml,
+    src: &'a str,
+    dropped: Vec<Remark>,
+}
+
+impl Cx<'_> {
+    fn origin(&self, node: NodeId) -> Origin {
+        Origin {
+            file: self.file,
+            span: self.yaml.node(node).span,
+        }
+    }
+
+    /// The origin of part of a scalar (an image entry's alias, name or
+    /// constraint).
+    fn sub(&self, node: NodeId, range: std::ops::Range<usize>) -> Origin {
+        Origin {
+            file: self.file,
+            span: value_subspan(self.yaml, self.src, node, range),
+        }
+    }
+
+    fn field(&self, s: Str) -> Field<String> {
+        Field::new(s.value, Some(self.origin(s.node)))
+    }
+
+    fn at(&self, node: NodeId, keys: &[&str]) -> Option<Field<String>> {
+        str_at(self.yaml, node, keys).map(|s| self.field(s))
+    }
+
+    fn remark(&mut self, kind: RemarkKind, node: NodeId, field: &str, message: impl Into<String>) {
+        let origin = Some(self.origin(node));
+        self.dropped.push(Remark::new(kind, origin, field, message));
+    }
+
+    /// The key node of a mapping entry, which is where a reader looks for
+    /// "this key is ignored".
+    fn key(&self, map: NodeId, key: &str) -> NodeId {
+        self.yaml.entry(map, key).map_or(map, |(k, _)| k)
+    }
+
+    fn object(mut self, obj: &Object) -> Option<Updater> {
+        let yaml = self.yaml;
+        let spec = obj.spec(yaml)?;
+        let engine = self.engine(spec);
+        self.unknown_keys(spec);
+        let mut images = self.images(spec);
+        let mut u = Updater {
+            name: obj.name().to_owned(),
+            namespace: obj.namespace().map(str::to_owned),
+            engine,
+            from: Some((Dialect::Kubesphere, self.origin(obj.root))),
+            ..Default::default()
+        };
+        let object_namespace = obj.namespace.clone().map(|n| self.field(n));
+        match engine {
+            Engine::Argocd => {
+                self.ignore_section(spec, "fluxcd", "kind argocd");
+                let shipped = yaml.get(spec, "argo");
+                let design = yaml.get(spec, "argocd");
+                if shipped.is_some() && design.is_some() {
+                    let key = self.key(spec, "argocd");
+                    self.remark(
+                        RemarkKind::Skipped,
+                        key,
+                        "spec.argocd",
+                        "both spellings are present; only the shipped argo section is read, as KubeSphere does",
+                    );
+                }
+                let section = shipped
+                    .map(|s| (s, Spelling::Shipped))
+                    .or(design.map(|d| (d, Spelling::Design)));
+                if let Some((section, spelling)) = section {
+                    u.app = self.app(section, spelling, object_namespace);
+                    u.write = self.write(section, spelling);
+                    self.alias_maps(section, spelling, &mut images);
+                }
+            }
+            Engine::Fluxcd => {
+                self.ignore_section(spec, "argo", "kind fluxcd");
+                self.ignore_section(spec, "argocd", "kind fluxcd");
+                if let Some(section) = yaml.get(spec, "fluxcd").filter(|&s| yaml.is_mapping(s)) {
+                    self.flux(section, &mut u, &mut images);
+                    u.write = Some(Field::new(
+                        WriteMethod::Git { credentials: None },
+                        Some(self.origin(section)),
+                    ));
+                } else {
+                    u.write = Some(Field::made(WriteMethod::Git { credentials: None }));
+                }
+                for img in &mut images {
+                    img.strategy.get_or_insert(Field::made(Strategy::Semver));
+                }
+            }
+        }
+        u.images = images;
+        u.dropped = self.dropped;
+        Some(u)
+    }
+
+    fn engine(&mut self, spec: NodeId) -> Engine {
+        let Some(kind) = str_at(self.yaml, spec, &["kind"]) else {
+            return Engine::Argocd;
+        };
+        match kind.value.as_str() {
+            "argocd" => Engine::Argocd,
+            "fluxcd" => Engine::Fluxcd,
+            other => {
+                // Preview reads any kind but fluxcd as argocd; export does
+                // the same, and says so.
+                let message = format!(
+                    "kind {other:?} is neither argocd nor fluxcd (KubeSphere ignores the object); read as argocd"
+                );
+                self.remark(RemarkKind::Skipped, kind.node, "spec.kind", message);
+                Engine::Argocd
+            }
+        }
+    }
+
+    fn ignore_section(&mut self, spec: NodeId, key: &str, why: &str) {
+        if self.yaml.get(spec, key).is_some() {
+            let node = self.key(spec, key);
+            let message = format!("{why} does not use the {key} section; it is not read");
+            self.remark(RemarkKind::Skipped, node, &format!("spec.{key}"), message);
+        }
+    }
+
+    fn unknown_keys(&mut self, spec: NodeId) {
+        let mut unknown = Vec::new();
+        schema::unknown_fields(
+            self.yaml,
+            spec,
+            schema::KUBESPHERE_SPEC,
+            "spec",
+            &mut unknown,
+        );
+        for u in unknown {
+            let field = format!("{}.{}", u.parent, u.name);
+            let message = match (u.parent.as_str(), ks::spelling_of_key(&u.name)) {
+                ("spec.argo", Some(Spelling::Design)) => format!(
+                    "{:?} is the design spelling inside the shipped argo section; the API server prunes it",
+                    u.name
+                ),
+                ("spec.argocd", Some(Spelling::Shipped)) => format!(
+                    "{:?} is the shipped spelling inside the design argocd section; it is not read",
+                    u.name
+                ),
+                ("spec.argo.app", _) if u.name == "namespace" => "the shipped argo.app has only a name (the Application lives in the ImageUpdater's namespace); the API server prunes it".to_owned(),
+                _ => format!(
+                    "{:?} is not a field of ImageUpdater; the API server prunes it",
+                    u.name
+                ),
+            };
+            self.remark(RemarkKind::Skipped, u.key, &field, message);
+        }
+    }
+
+    fn images(&mut self, spec: NodeId) -> Vec<Image> {
+        let yaml = self.yaml;
+        let Some(list) = yaml.get(spec, "images") else {
+            return Vec::new();
+        };
+        if !yaml.is_sequence(list) {
+            if yaml.non_null_str(list).is_some() || yaml.is_mapping(list) {
+                self.remark(
+                    RemarkKind::Skipped,
+                    list,
+                    "spec.images",
+                    "images must be a list of strings",
+                );
+            }
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for (i, &item) in yaml.items(list).iter().enumerate() {
+            let field = format!("spec.images[{i}]");
+            let Some(text) = yaml.non_null_str(item) else {
+                self.remark(RemarkKind::Skipped, item, &field, "not a string");
+                continue;
+            };
+            let parsed = match image::parse_argo_item(text) {
+                Ok(p) => p,
+                Err(e) => {
+                    let message = format!("{text:?} is not an image: {e}");
+                    self.remark(RemarkKind::Skipped, item, &field, message);
+                    continue;
+                }
+            };
+            if parsed.eq_constraint_trap().is_some() {
+                let message = format!(
+                    "{text:?} reads as an image named after its constraint; write alias=image:constraint"
+                );
+                self.remark(RemarkKind::Skipped, item, &field, message);
+                continue;
+            }
+            if let Some(range) = parsed.digest_range() {
+                let at = self.sub(item, range);
+                self.dropped.push(Remark::new(
+                    RemarkKind::Skipped,
+                    Some(at),
+                    &field,
+                    "a digest in the image list pins nothing an updater follows; it is not read",
+                ));
+            }
+            let name_range = parsed.name_range();
+            let start = parsed
+                .registry_range()
+                .map_or(name_range.start, |r| r.start);
+            let name = match parsed.registry() {
+                Some(r) => format!("{r}/{}", parsed.name()),
+                None => parsed.name().to_owned(),
+            };
+            let alias = parsed
+                .alias()
+                .filter(|a| !a.is_empty())
+                .zip(parsed.alias_range())
+                .map(|(a, r)| Field::new(a.to_owned(), Some(self.sub(item, r))));
+            let constraint = parsed
+                .constraint()
+                .filter(|c| !c.is_empty())
+                .zip(parsed.constraint_range())
+                .map(|(c, r)| Field::new(c.to_owned(), Some(self.sub(item, r))));
+            out.push(Image {
+                alias,
+                name: Field::new(name, Some(self.sub(item, start..name_range.end))),
+                constraint,
+                origin: Some(self.origin(item)),
+                ..Default::default()
+            });
+        }
+        out
+    }
+
+    fn app(
+        &mut self,
+        section: NodeId,
+        spelling: Spelling,
+        object_ns: Option<Field<String>>,
+    ) -> App {
+        let namespace = match spelling {
+            Spelling::Design => self.at(section, &["app", "namespace"]),
+            // The controller looks the Application up in the object's own
+            // namespace.
+            Spelling::Shipped => None,
+        };
+        App {
+            name: self.at(section, &["app", "name"]),
+            namespace: namespace.or(object_ns),
+        }
+    }
+
+    fn write(&mut self, section: NodeId, spelling: Spelling) -> Option<Field<WriteMethod>> {
+        let s = str_at(self.yaml, section, &["write"])?;
+        let method = match s.value.as_str() {
+            "built-in" => WriteMethod::InCluster,
+            "git" => WriteMethod::Git { credentials: None },
+            other => {
+                let field = format!("spec.{}.write", spelling.section());
+                let message = format!(
+                    "write {other:?} is neither built-in nor git; KubeSphere writes nothing"
+                );
+                self.remark(RemarkKind::Skipped, s.node, &field, message);
+                return None;
+            }
+        };
+        Some(Field::new(method, Some(self.origin(s.node))))
+    }
+
+    fn alias_maps(&mut self, section: NodeId, spelling: Spelling, images: &mut [Image]) {
+        let yaml = self.yaml;
+        for &(_, _, setting) in ks::ALIAS_MAPS {
+            let key = ks::key_of(spelling, setting);
+            let Some(map) = yaml.get(section, key) else {
+                continue;
+            };
+            let map_field = format!("spec.{}.{key}", spelling.section());
+            if !yaml.is_mapping(map) {
+                if yaml.non_null_str(map).is_some() || yaml.is_sequence(map) {
+                    let message = "must be a map from alias to string";
+                    self.remark(RemarkKind::Skipped, map, &map_field, message);
+                }
+                continue;
+            }
+            for &(k, v) in yaml.entries(map) {
+                let Some(alias) = yaml.str(k) else { continue };
+                let field = format!("{map_field}.{alias}");
+                let targets: Vec<usize> = images
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, i)| i.alias.as_ref().is_some_and(|a| a.value == alias))
+                    .map(|(n, _)| n)
+                    .collect();
+                if targets.is_empty() {
+                    let unaliased = images.iter().any(|i| {
+                        i.alias.is_none()
+                            && (i.name.value == alias
+                                || i.name.value.rsplit('/').next() == Some(alias))
+                    });
+                    let message = if unaliased {
+                        format!(
+                            "the image {alias:?} has no alias in spec.images, and settings are looked up by alias only; write {alias}=<image> to apply it"
+                        )
+                    } else {
+                        format!(
+                            "alias {alias:?} is not declared in spec.images; the setting applies to nothing"
+                        )
+                    };
+                    self.remark(RemarkKind::Skipped, k, &field, message);
+                    continue;
+                }
+                let Some(value) = yaml.non_null_str(v) else {
+                    self.remark(RemarkKind::Skipped, v, &field, "not a string");
+                    continue;
+                };
+                let value = value.to_owned();
+                let origin = Some(self.origin(v));
+                let Some(apply) = self.setting(setting, spelling, &value, v, &field) else {
+                    continue;
+                };
+                for n in targets {
+                    apply.apply(&mut images[n], origin);
+                }
+            }
+        }
+    }
+
+    fn setting(
+        &mut self,
+        setting: Setting,
+        spelling: Spelling,
+        value: &str,
+        node: NodeId,
+        field: &str,
+    ) -> Option<Value> {
+        match setting {
+            Setting::UpdateStrategy => {
+                let (strategy, old) = match value {
+                    "semver" => (Strategy::Semver, false),
+                    "newest-build" => (Strategy::NewestBuild, false),
+                    "latest" => (Strategy::NewestBuild, true),
+                    "alphabetical" => (Strategy::Alphabetical { desc: false }, false),
+                    "name" => (Strategy::Alphabetical { desc: false }, true),
+                    "digest" => (Strategy::Digest, false),
+                    other => {
+                        let message = format!(
+                            "update strategy {other:?} is not one of semver, newest-build, alphabetical, digest"
+                        );
+                        self.remark(RemarkKind::Skipped, node, field, message);
+                        return None;
+                    }
+                };
+                if old {
+                    let message = format!(
+                        "{value:?} is the deprecated name of {}; read as such",
+                        strategy_name(strategy)
+                    );
+                    self.remark(RemarkKind::Normalized, node, field, message);
+                }
+                Some(Value::Strategy(strategy))
+            }
+            // The shipped controller prepends `regexp:` itself.
+            Setting::AllowTags if spelling == Spelling::Shipped => {
+                Some(Value::Pattern(Some(value.to_owned())))
+            }
+            Setting::AllowTags => match value.strip_prefix("regexp:") {
+                Some(re) => Some(Value::Pattern(Some(re.to_owned()))),
+                None if value == "any" => Some(Value::Pattern(None)),
+                None => {
+                    let message =
+                        format!("allow-tags {value:?} must be regexp:<expression> or any");
+                    self.remark(RemarkKind::Skipped, node, field, message);
+                    None
+                }
+            },
+            Setting::IgnoreTags => Some(Value::IgnoreTags(list(value))),
+            Setting::Platforms => Some(Value::Platforms(list(value))),
+            Setting::Secret => {
+                // The shipped controller prepends `pullsecret:`; the design
+                // does not say, so its Argo spelling is accepted too.
+                let bare = match spelling {
+                    Spelling::Shipped => Some(value),
+                    Spelling::Design => match value.strip_prefix("pullsecret:") {
+                        Some(rest) => Some(rest),
+                        None if ["secret:", "env:", "ext:"]
+                            .iter()
+                            .any(|p| value.starts_with(p)) =>
+                        {
+                            return Some(Value::Secret(PullSecret::Other(value.to_owned())));
+                        }
+                        None => Some(value),
+                    },
+                };
+                match bare.and_then(secret) {
+                    Some(s) => Some(Value::Secret(s)),
+                    None => {
+                        let message =
+                            format!("secret {value:?} must be <namespace>/<name> or <name>");
+                        self.remark(RemarkKind::Skipped, node, field, message);
+                        None
+                    }
+                }
+            }
+        }
+    }
+
+    fn flux(&mut self, section: NodeId, u: &mut Updater, images: &mut [Image]) {
+        let yaml = self.yaml;
+        u.git.interval = self.at(section, &["interval"]);
+        if let Some(secret) = str_at(yaml, section, &["secret"]) {
+            let origin = Some(self.origin(secret.node));
+            for img in images.iter_mut() {
+                let s = PullSecret::Secret {
+                    namespace: None,
+                    name: secret.value.clone(),
+                };
+                img.pull_secret = Some(Field::new(s, origin));
+            }
+        }
+        if let Some(range) = self.at(section, &["policy", "semver", "range"]) {
+            for img in images.iter_mut() {
+                match &img.constraint {
+                    None => img.constraint = Some(range.clone()),
+                    Some(own) if own.value != range.value => {
+                        self.dropped.push(Remark::new(
+                            RemarkKind::Normalized,
+                            own.origin,
+                            "spec.images",
+                            format!(
+                                "the entry's own constraint {:?} is used for this image instead of policy.semver.range {:?}",
+                                own.value, range.value
+                            ),
+                        ));
+                    }
+                    Some(_) => {}
+                }
+                img.strategy = Some(Field::new(Strategy::Semver, range.origin));
+            }
+        }
+        if let Some(src) = yaml.get(section, "sourceRef") {
+            let kind = str_at(yaml, src, &["kind"]).map_or("GitRepository".to_owned(), |k| k.value);
+            match str_at(yaml, src, &["name"]) {
+                Some(name) => {
+                    let r = SourceRef {
+                        kind,
+                        name: name.value,
+                        namespace: None,
+                    };
+                    u.git.source_ref = Some(Field::new(r, Some(self.origin(src))));
+                }
+                None => self.remark(
+                    RemarkKind::Skipped,
+                    src,
+                    "spec.fluxcd.sourceRef",
+                    "a sourceRef without a name refers to nothing",
+                ),
+            }
+        }
+        u.git.checkout_branch = self.at(section, &["git", "checkout", "ref", "branch"]);
+        u.git.push_branch = self.at(section, &["git", "push", "branch"]);
+        u.git.author_name = self.at(section, &["git", "commit", "author", "name"]);
+        u.git.author_email = self.at(section, &["git", "commit", "author", "email"]);
+        u.git.message_template = self.at(section, &["git", "commit", "messageTemplate"]);
+        u.git.path = self.at(section, &["update", "path"]);
+        if let Some(s) = str_at(yaml, section, &["update", "strategy"])
+            && s.value != "Setters"
+        {
+            let message = format!(
+                "update strategy {:?} is not supported; only Setters is",
+                s.value
+            );
+            self.remark(
+                RemarkKind::Skipped,
+                s.node,
+                "spec.fluxcd.update.strategy",
+                message,
+            );
+        }
+    }
+}
+
+/// A per-alias value, parsed.
+enum Value {
+    Strategy(Strategy),
+    Pattern(Option<String>),
+    IgnoreTags(Vec<String>),
+    Platforms(Vec<String>),
+    Secret(PullSecret),
+}
+
+impl Value {
+    fn apply(&self, img: &mut Image, origin: Option<Origin>) {
+        match self {
+            Value::Strategy(s) => img.strategy = Some(Field::new(*s, origin)),
+            Value::Pattern(p) => img.tag_pattern = p.clone().map(|p| Field::new(p, origin)),
+            Value::IgnoreTags(l) => {
+                img.ignore_tags = (!l.is_empty()).then(|| Field::new(l.clone(), origin))
+            }
+            Value::Platforms(l) => {
+                img.platforms = (!l.is_empty()).then(|| Field::new(l.clone(), origin))
+            }
+            Value::Secret(s) => img.pull_secret = Some(Field::new(s.clone(), origin)),
+        }
+    }
+}
+
+fn list(value: &str) -> Vec<String> {
+    argo::split_list(value)
+        .into_iter()
+        .map(|i| i.text)
+        .collect()
+}
+
+/// `[namespace/]name`, both parts non-empty.
+fn secret(value: &str) -> Option<PullSecret> {
+    let (namespace, name) = match value.split_once('/') {
+        Some((ns, name)) => (Some(ns), name),
+        None => (None, value),
+    };
+    let ok = !name.is_empty() && !name.contains('/') && namespace.is_none_or(|n| !n.is_empty());
+    ok.then(|| PullSecret::Secret {
+        namespace: namespace.map(str::to_owned),
+        name: name.to_owned(),
+    })
+}
+
+/// The Argo / KubeSphere name of a strategy, where it has one.
+pub(super) fn strategy_name(s: Strategy) -> &'static str {
+    match s {
+        Strategy::Semver => "semver",
+        Strategy::NewestBuild => "newest-build",
+        Strategy::Alphabetical { desc: false } => "alphabetical",
+        Strategy::Digest => "digest",
+        Strategy::Alphabetical { desc: true } => "alphabetical (descending)",
+        Strategy::Numerical { .. } => "numerical",
+    }
+}
