@@ -309,11 +309,12 @@ fn git_commit_runs_the_installed_hook() {
 }
 
 /// `language: rust`: pre-commit runs `cargo install --bins --path .` in its
-/// clone of the hook repository, a release build of the whole crate. The
-/// target folder is kept in this project's target/ so only the first run
-/// (and a run after a source change) pays for it; the registry is the
-/// developer's CARGO_HOME. PATH leaves out the test binary, so the hook can
-/// only pass by running what it built.
+/// clone of the hook repository, a release build of the whole crate. It
+/// shares this project's target folder with `scripts/release` (the krew
+/// test), so the dependencies are compiled once for both: cargo's lock on
+/// the folder serialises the two builds and the second finds them fresh.
+/// The registry is the developer's CARGO_HOME. PATH leaves out the test
+/// binary, so the hook can only pass by running what it built.
 #[test]
 fn rust_hook_builds_from_source() {
     let hooks = hook_repo(true);
@@ -327,8 +328,7 @@ fn rust_hook_builds_from_source() {
     let home = tempfile::tempdir().unwrap();
     let target_dir: PathBuf = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| common::project().join("target"))
-        .join("precommit-hook");
+        .unwrap_or_else(|| common::project().join("target"));
     let path = std::env::var_os("PATH").unwrap_or_default();
     assert!(
         !std::env::split_paths(&path).any(|d| d.join("kubectl-imageupdate").exists()),

@@ -698,6 +698,42 @@ pub fn write(u: &Updater, options: &WriteOptions) -> Written {
         }
         let (reference, s, r) = argo::argo_image(u, i, false, to);
         out.remarks.extend(r);
+        // The controller parses imageName like an image-list item, so an
+        // `=` in the constraint (`>=1.2`) would split it into alias and
+        // image (IU414): the range is rewritten without one.
+        let reference = match img.constraint.as_ref().filter(|c| c.value.contains('=')) {
+            None => reference,
+            Some(c) => match without_equals(&c.value) {
+                Some(rewritten) => {
+                    out.remarks.push(Remark::new(
+                        RemarkKind::Normalized,
+                        c.origin.or(img.origin),
+                        format!("images[{i}].constraint"),
+                        format!(
+                            "{:?} is written {rewritten:?}: an '=' in imageName reads as an alias separator",
+                            c.value
+                        ),
+                    ));
+                    match reference.strip_suffix(&c.value) {
+                        Some(base) => format!("{base}{rewritten}"),
+                        None => reference,
+                    }
+                }
+                None => {
+                    out.remarks.push(Remark::new(
+                        RemarkKind::NoEquivalent,
+                        c.origin.or(img.origin),
+                        format!("images[{i}].constraint"),
+                        format!(
+                            "{:?} cannot be written without '=', which imageName cannot hold; \
+                             the image is left out",
+                            c.value
+                        ),
+                    ));
+                    continue;
+                }
+            },
+        };
         let mut entry = Map::new();
         entry.insert("alias".into(), json!(alias.clone().unwrap_or_default()));
         entry.insert("imageName".into(), json!(reference));
@@ -749,6 +785,16 @@ pub fn write(u: &Updater, options: &WriteOptions) -> Written {
         images.push(Value::Object(entry));
     }
     if images.is_empty() {
+        out.remarks.push(Remark::new(
+            RemarkKind::Skipped,
+            None,
+            "images",
+            "no image could be written; an applicationRef needs at least one",
+        ));
+        out.documents.clear();
+        return out;
+    }
+    if images.is_empty() {
         return out;
     }
     let mut spec = Map::new();
@@ -798,6 +844,56 @@ pub fn write(u: &Updater, options: &WriteOptions) -> Written {
         "spec": spec,
     }));
     out
+}
+
+/// The same Masterminds range with no `=`: `>=X` is `>X || X` and `<=X`
+/// is `<X || X` (a bare version is an equality, partial ones included, so
+/// the union is exact), distributed over each AND group. `None` for `!=`.
+pub fn without_equals(range: &str) -> Option<String> {
+    let mut groups_out: Vec<String> = Vec::new();
+    for group in range.split("||") {
+        // `>= 1.0` and `>=1.0` are the same comparator.
+        let mut joined = String::new();
+        let mut pending_op = false;
+        for part in group.split([' ', ',']).filter(|p| !p.is_empty()) {
+            if pending_op {
+                joined.push_str(part);
+            } else {
+                if !joined.is_empty() {
+                    joined.push(' ');
+                }
+                joined.push_str(part);
+            }
+            pending_op = matches!(part, ">=" | "<=" | "=" | ">" | "<" | "~" | "^" | "!=");
+        }
+        let mut alternatives: Vec<Vec<String>> = vec![Vec::new()];
+        for token in joined.split(' ').filter(|t| !t.is_empty()) {
+            let options: Vec<String> = if let Some(v) = token.strip_prefix(">=") {
+                vec![format!(">{v}"), v.to_owned()]
+            } else if let Some(v) = token.strip_prefix("<=") {
+                vec![format!("<{v}"), v.to_owned()]
+            } else if token.starts_with("!=") {
+                return None;
+            } else if let Some(v) = token.strip_prefix('=') {
+                vec![v.to_owned()]
+            } else {
+                vec![token.to_owned()]
+            };
+            alternatives = alternatives
+                .iter()
+                .flat_map(|a| {
+                    options.iter().map(move |o| {
+                        let mut next = a.clone();
+                        next.push(o.clone());
+                        next
+                    })
+                })
+                .collect();
+        }
+        groups_out.extend(alternatives.into_iter().map(|a| a.join(" ")));
+    }
+    let out = groups_out.join(" || ");
+    (!out.contains('=') && !out.is_empty()).then_some(out)
 }
 
 #[cfg(test)]
@@ -1123,8 +1219,53 @@ spec:
     }
 
     #[test]
+    fn ranges_are_rewritten_without_equals() {
+        for (from, to) in [
+            (">=1.2", Some(">1.2 || 1.2")),
+            (">= 1.2, <2", Some(">1.2 <2 || 1.2 <2")),
+            (
+                ">=3.1.0 <=4",
+                Some(">3.1.0 <4 || >3.1.0 4 || 3.1.0 <4 || 3.1.0 4"),
+            ),
+            ("~1 || >=2", Some("~1 || >2 || 2")),
+            ("=1.0.0", Some("1.0.0")),
+            ("!=1.0.0", None),
+        ] {
+            assert_eq!(without_equals(from).as_deref(), to, "{from}");
+        }
+        // Every tag the original admits, the rewrite admits, and no other.
+        use crate::resolve::constraint::Constraint;
+        let tags = [
+            "0.9.0", "1.0.0", "1.2.0", "1.2.5", "1.3.0", "1.9.9", "2.0.0", "3.0.9", "3.1.0",
+            "3.1.4", "3.9.0", "4.0.0", "4.0.1", "4.1.0", "5.0.0",
+        ];
+        for range in [
+            ">=1.2",
+            ">= 1.2, <2",
+            ">=3.1.0 <=4",
+            "<=3.1",
+            ">=1.2.5 <=1.9.9",
+            ">=3.1.0 <4.0.0",
+        ] {
+            let a = Constraint::parse(range).expect("range");
+            let rewritten = without_equals(range).expect("rewrite");
+            let b = Constraint::parse(&rewritten).expect("rewritten range");
+            for t in tags {
+                let v = crate::resolve::version::Version::parse_argo(t).expect("version");
+                assert_eq!(
+                    a.matches(&v),
+                    b.matches(&v),
+                    "{range} vs {rewritten} on {t}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn cr_round_trips_through_the_spec() {
-        for u in read_text(CR) {
+        // `>=` is rewritten for imageName (see `write`); the rest of the
+        // fixture goes through unchanged.
+        for u in read_text(&CR.replace(">=3.8, <4", "^3.8")) {
             let w = write(&u, &WriteOptions::default());
             let back = reread(&w);
             assert_eq!(back.len(), 1, "{:?}", w.remarks);
@@ -1141,7 +1282,7 @@ spec:
         let text = app(
             "shop",
             &[
-                ("image-list", "web=nginx:~1.26,api=ghcr.io/org/api:>=2.0"),
+                ("image-list", "web=nginx:~1.26,api=ghcr.io/org/api:^2.0"),
                 ("update-strategy", "newest-build"),
                 ("web.allow-tags", "regexp:^1\\.26"),
                 ("web.platforms", "linux/amd64,linux/arm64"),
@@ -1369,9 +1510,14 @@ spec:
             .filter_map(|i| i["alias"].as_str())
             .collect();
         assert_eq!(aliases, ["nginx", "bad", "y", "z", "c"]);
+        // `ghcr.io/y:>=1` would read as alias `ghcr.io/y:>`.
         let y = &doc["spec"]["applicationRefs"][0]["images"][2];
-        assert_eq!(y["imageName"], "ghcr.io/y:>=1");
-        assert_eq!(y["commonUpdateSettings"]["updateStrategy"], "semver");
+        assert_eq!(y["imageName"], "ghcr.io/y:>1 || 1");
+        assert!(has(
+            &w.remarks,
+            RemarkKind::Normalized,
+            "images[2].constraint"
+        ));
         for (kind, field) in [
             (RemarkKind::Normalized, "metadata.name"),
             (RemarkKind::Normalized, "images[0].alias"),

@@ -243,9 +243,14 @@ impl Cx<'_> {
             let start = parsed
                 .registry_range()
                 .map_or(name_range.start, |r| r.start);
-            let name = match parsed.registry() {
-                Some(r) => format!("{r}/{}", parsed.name()),
-                None => parsed.name().to_owned(),
+            // As written: Argo's own split drops Docker Hub's `library/`,
+            // which would rename the image on the way through.
+            let name = match text.get(start..name_range.end) {
+                Some(written) => written.to_owned(),
+                None => match parsed.registry() {
+                    Some(r) => format!("{r}/{}", parsed.name()),
+                    None => parsed.name().to_owned(),
+                },
             };
             let alias = parsed
                 .alias()
