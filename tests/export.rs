@@ -533,6 +533,26 @@ fn strict_and_name() {
     assert!(text(&none.stderr).contains("no image updater named \"no-such\""));
 }
 
+/// kubectl's `-n` puts every generated object in one namespace.
+#[test]
+fn namespace_flag_places_every_object() {
+    let path = testdata("kubesphere/clean");
+    for to in ["argocd-crd", "flux", "kubesphere"] {
+        let out = export_cmd(
+            &path,
+            to,
+            &["--from", "kubesphere", "-n", "team-a", "-o", "json"],
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let list: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        let items = list["items"].as_array().expect("a List");
+        assert!(items.len() > 1);
+        for item in items {
+            assert_eq!(item["metadata"]["namespace"], "team-a", "{to}: {item}");
+        }
+    }
+}
+
 #[test]
 fn usage_errors() {
     let path = testdata("kubesphere/clean");

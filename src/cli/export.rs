@@ -76,7 +76,8 @@ pub struct Args {
     pub in_place: bool,
 }
 
-pub fn run(args: Args) -> u8 {
+/// `namespace` is kubectl's `-n`: the namespace of every generated object.
+pub fn run(args: Args, namespace: Option<String>) -> u8 {
     let to = args.to.dialect();
     if args.in_place && to != Dialect::Argocd {
         eprintln!(
@@ -103,9 +104,7 @@ pub fn run(args: Args) -> u8 {
         from: args.from.iter().map(|t| t.dialect()).collect(),
         name: args.name.clone(),
         reported_only: true,
-        options: WriteOptions {
-            namespace: args.namespace_override(),
-        },
+        options: WriteOptions { namespace },
     };
     let result = export::export(&ws, &model, &req);
     if result.updaters.is_empty() {
@@ -140,12 +139,6 @@ pub fn run(args: Args) -> u8 {
     };
     print(&text);
     EXIT_CLEAN
-}
-
-impl Args {
-    fn namespace_override(&self) -> Option<String> {
-        None
-    }
 }
 
 fn in_place(

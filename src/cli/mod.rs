@@ -93,7 +93,7 @@ pub fn main() -> ExitCode {
         Command::Validate(args) => validate::run(args),
         Command::Preview(args) => preview::run(args),
         Command::Apply(args) => apply::run(*args),
-        Command::Export(args) => export::run(args),
+        Command::Export(args) => export::run(args, cli.kube.namespace.clone()),
         Command::Crd(args) => crd::run(args),
         Command::Rules(args) => rules_cmd::rules(args),
         Command::Explain(args) => rules_cmd::explain(args),
