@@ -8,11 +8,9 @@ use std::path::{Path, PathBuf};
 
 use super::preview::Source;
 use super::{EXIT_CLEAN, EXIT_ERROR, print};
-use crate::discover;
 use crate::edit::plan::{self, Plan, SetRequest};
 use crate::edit::{diff, write};
 use crate::git::Applied;
-use crate::model::Model;
 use crate::report::apply as render;
 use crate::resolve::TagSource;
 
@@ -168,12 +166,7 @@ fn apply_in(
     sets: &[SetRequest],
     args: &Args,
 ) -> Result<Outcome, String> {
-    let opts = discover::Options {
-        parse_all: true,
-        ..discover::Options::default()
-    };
-    let ws = discover::load(root, targets, &opts);
-    let model = Model::build(&ws);
+    let (ws, model) = super::load_parsed(root, targets);
     let plan = plan::plan(&ws, &model, source, sets).map_err(|e| e.to_string())?;
     if args.dry_run || plan.files.is_empty() {
         return Ok(Outcome {

@@ -8,7 +8,6 @@ use std::path::PathBuf;
 
 use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, print};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::discover;
 use crate::export::spec::{Dialect, WriteOptions};
 use crate::export::{self, Request, argo, emit};
 use crate::model::Model;
@@ -93,12 +92,7 @@ pub fn run(args: Args, namespace: Option<String>) -> u8 {
             return EXIT_ERROR;
         }
     };
-    let opts = discover::Options {
-        parse_all: true,
-        ..discover::Options::default()
-    };
-    let ws = discover::load(&root, &targets, &opts);
-    let model = Model::build(&ws);
+    let (ws, model) = super::load_parsed(&root, &targets);
     let req = Request {
         to,
         from: args.from.iter().map(|t| t.dialect()).collect(),

@@ -103,6 +103,22 @@ pub fn main() -> ExitCode {
     ExitCode::from(code)
 }
 
+/// Every file of the repository at `root` parsed (preview, apply and export
+/// read Applications, kustomizations and write-back files next to what
+/// was named), with `targets` the ones reported on, and its model.
+pub(crate) fn load_parsed(
+    root: &std::path::Path,
+    targets: &[PathBuf],
+) -> (crate::discover::Workspace, crate::model::Model) {
+    let opts = crate::discover::Options {
+        parse_all: true,
+        ..crate::discover::Options::default()
+    };
+    let ws = crate::discover::load(root, targets, &opts);
+    let model = crate::model::Model::build(&ws);
+    (ws, model)
+}
+
 /// Writes to stdout; a closed pipe (`| head`) is not an error.
 pub(crate) fn print(text: &str) {
     use std::io::Write;

@@ -6,8 +6,6 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, print};
-use crate::discover;
-use crate::model::Model;
 use crate::registry::{self, RegistrySource, cache};
 use crate::report::preview as render;
 use crate::resolve::TagSource;
@@ -173,12 +171,7 @@ pub fn run(args: Args) -> u8 {
             return EXIT_ERROR;
         }
     };
-    let opts = discover::Options {
-        parse_all: true,
-        ..discover::Options::default()
-    };
-    let ws = discover::load(&root, &targets, &opts);
-    let model = Model::build(&ws);
+    let (ws, model) = super::load_parsed(&root, &targets);
     let preview = crate::preview::run(&ws, &model, source.as_dyn());
     if let Source::Registry(r) = &source
         && args.registry.verbose
