@@ -164,16 +164,7 @@ impl Registry {
         let config = format!(
             "version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: true\nstorage:\n{storage_yaml}  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:0\n  secret: testsecret\n{auth_yaml}"
         );
-        let config_path = dir.join("config.yml");
-        std::fs::write(&config_path, config).expect("registry config");
-        let log = dir.join("registry.log");
-        let mut cmd = Command::new(registry_binary());
-        cmd.arg("serve").arg(&config_path);
-        let proc = spawn(cmd, "docker-registry", &log);
-        let port = wait_for("docker-registry", &log, || {
-            listening_port(&log, "listening on 127.0.0.1:")
-        });
-        let addr = format!("127.0.0.1:{port}");
+        let (proc, addr, log) = serve(dir, &config);
         wait_for("docker-registry /v2/", &log, || {
             http_get(&format!("http://{addr}/v2/"), None).filter(|(s, _)| *s == 200 || *s == 401)
         });
@@ -195,16 +186,7 @@ impl Registry {
             cert.display(),
             key.display()
         );
-        let config_path = dir.join("config.yml");
-        std::fs::write(&config_path, config).expect("registry config");
-        let log = dir.join("registry.log");
-        let mut cmd = Command::new(registry_binary());
-        cmd.arg("serve").arg(&config_path);
-        let proc = spawn(cmd, "docker-registry", &log);
-        let port = wait_for("docker-registry", &log, || {
-            listening_port(&log, "listening on 127.0.0.1:")
-        });
-        let addr = format!("127.0.0.1:{port}");
+        let (proc, addr, log) = serve(dir, &config);
         wait_for("docker-registry TLS port", &log, || {
             std::net::TcpStream::connect(&addr).ok()
         });
@@ -214,6 +196,21 @@ impl Registry {
             storage_root: None,
         }
     }
+}
+
+/// Starts docker-registry on `config` and waits for the port it bound;
+/// returns the process, its address and its log.
+fn serve(dir: &Path, config: &str) -> (Proc, String, PathBuf) {
+    let config_path = dir.join("config.yml");
+    std::fs::write(&config_path, config).expect("registry config");
+    let log = dir.join("registry.log");
+    let mut cmd = Command::new(registry_binary());
+    cmd.arg("serve").arg(&config_path);
+    let proc = spawn(cmd, "docker-registry", &log);
+    let port = wait_for("docker-registry", &log, || {
+        listening_port(&log, "listening on 127.0.0.1:")
+    });
+    (proc, format!("127.0.0.1:{port}"), log)
 }
 
 fn python(script: &str) -> Command {

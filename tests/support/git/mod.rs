@@ -113,6 +113,12 @@ pub fn app_yaml(name: &str, tag: &str) -> String {
 /// A bare remote (`remote.git`, branch main, reflog on) seeded with
 /// `apps/<x>.yaml` at tag 1.0.0 for every app, and its file:// URL.
 pub fn seeded_remote(dir: &Path) -> (PathBuf, String) {
+    seed_remote(dir, app_yaml, true)
+}
+
+/// The bare remote of [`seeded_remote`] with `render(app, "1.0.0")` as
+/// each app's manifest (and a README when `readme`).
+fn seed_remote(dir: &Path, render: fn(&str, &str) -> String, readme: bool) -> (PathBuf, String) {
     isolated_home();
     let remote = dir.join("remote.git");
     git(
@@ -132,9 +138,11 @@ pub fn seeded_remote(dir: &Path) -> (PathBuf, String) {
     git(dir, &["clone", "-q", &url, seed.to_str().unwrap()]);
     std::fs::create_dir_all(seed.join("apps")).unwrap();
     for a in APPS {
-        std::fs::write(seed.join(format!("apps/{a}.yaml")), app_yaml(a, "1.0.0")).unwrap();
+        std::fs::write(seed.join(format!("apps/{a}.yaml")), render(a, "1.0.0")).unwrap();
     }
-    std::fs::write(seed.join("README.md"), "fixture\n").unwrap();
+    if readme {
+        std::fs::write(seed.join("README.md"), "fixture\n").unwrap();
+    }
     git(&seed, &["add", "-A"]);
     git(&seed, &["commit", "-q", "-m", "seed"]);
     git(&seed, &["push", "-q", "origin", "HEAD:main"]);
@@ -391,31 +399,7 @@ pub fn deploy_yaml(name: &str, tag: &str) -> String {
 
 /// Like [`seeded_remote`], with Deployments.
 pub fn seeded_deploy_remote(dir: &Path) -> (PathBuf, String) {
-    isolated_home();
-    let remote = dir.join("remote.git");
-    git(
-        dir,
-        &[
-            "init",
-            "-q",
-            "--bare",
-            "-b",
-            "main",
-            remote.to_str().unwrap(),
-        ],
-    );
-    git(&remote, &["config", "core.logAllRefUpdates", "always"]);
-    let seed = dir.join("seed");
-    let url = format!("file://{}", remote.display());
-    git(dir, &["clone", "-q", &url, seed.to_str().unwrap()]);
-    std::fs::create_dir_all(seed.join("apps")).unwrap();
-    for a in APPS {
-        std::fs::write(seed.join(format!("apps/{a}.yaml")), deploy_yaml(a, "1.0.0")).unwrap();
-    }
-    git(&seed, &["add", "-A"]);
-    git(&seed, &["commit", "-q", "-m", "seed"]);
-    git(&seed, &["push", "-q", "origin", "HEAD:main"]);
-    (remote, url)
+    seed_remote(dir, deploy_yaml, false)
 }
 
 /// The image tag of Deployment `app` at `rev`.
