@@ -13,6 +13,7 @@ pub mod verify;
 pub mod write;
 
 use std::ops::Range;
+use std::thread;
 
 use crate::git::Change;
 
@@ -113,6 +114,31 @@ pub fn apply_edits(text: &str, edits: &[TextEdit]) -> Result<String, String> {
     }
     out.push_str(&text[at..]);
     Ok(out)
+}
+
+/// Runs `f` on one slice of `items` per core and returns the results in
+/// order. Planning and verification are per file and CPU-bound, so a
+/// chunk per core is all the scheduling they need.
+pub(crate) fn per_core<'a, T: Sync, R: Send>(
+    items: &'a [T],
+    f: impl Fn(&'a [T]) -> R + Sync,
+) -> Vec<R> {
+    let cores = thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = items.len().div_ceil(cores).max(1);
+    if items.len() <= chunk {
+        return vec![f(items)];
+    }
+    thread::scope(|s| {
+        let f = &f;
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| s.spawn(move || f(part)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
 }
 
 #[cfg(test)]

@@ -258,21 +258,9 @@ fn verify_all(ws: &Workspace, files: Vec<&FileChange>) -> Result<(), EditError> 
             )
         })
     };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = files.len().div_ceil(threads).max(1);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = files
-            .chunks(chunk)
-            .map(|part| s.spawn(move || part.iter().try_for_each(|f| one(f))))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(EditError::new("", "verification failed")))
-            })
-            .collect::<Result<Vec<()>, EditError>>()
-    })?;
+    super::per_core(&files, |part| part.iter().try_for_each(|f| one(f)))
+        .into_iter()
+        .collect::<Result<Vec<()>, EditError>>()?;
     Ok(())
 }
 
@@ -369,68 +357,106 @@ fn flux_set_value(
 /// `--set` on values no controller configuration drives: container
 /// `image:` fields, kustomize `images:` entries and Helm values.
 fn plain_sets(ws: &Workspace, sets: &[SetRequest], edits: &mut Edits, skipped: &mut Vec<Skip>) {
+    // Each file is planned on its own, so files are split across cores;
+    // every part sees what markers and Argo CD already claimed.
+    let ids: Vec<FileId> = (0..ws.files.len()).collect();
+    let parts = super::per_core(&ids, |ids| {
+        let mut part = Edits {
+            by_file: BTreeMap::new(),
+            claimed: edits.claimed.clone(),
+            taken: edits.taken.clone(),
+        };
+        let mut part_skipped = Vec::new();
+        for &id in ids {
+            plain_sets_in(ws, id, sets, &mut part, &mut part_skipped);
+        }
+        (part.by_file, part_skipped)
+    });
+    for (by_file, part_skipped) in parts {
+        for (id, change) in by_file {
+            match edits.by_file.get_mut(&id) {
+                Some(existing) => {
+                    existing.edits.extend(change.edits);
+                    existing.expect.extend(change.expect);
+                    existing.changes.extend(change.changes);
+                }
+                None => {
+                    edits.by_file.insert(id, change);
+                }
+            }
+        }
+        skipped.extend(part_skipped);
+    }
+}
+
+fn plain_sets_in(
+    ws: &Workspace,
+    id: FileId,
+    sets: &[SetRequest],
+    edits: &mut Edits,
+    skipped: &mut Vec<Skip>,
+) {
     let find = |name: &str| {
         let n = normalized(name)?;
         sets.iter().find(|s| s.name == n)
     };
-    for (id, file) in ws.files.iter().enumerate() {
-        let Some(yaml) = &file.yaml else { continue };
-        if !file.report {
+    let file = &ws.files[id];
+    let Some(yaml) = &file.yaml else { return };
+    if !file.report {
+        return;
+    }
+    let found = workload::collect(id, &file.path, yaml);
+    for c in &found.containers {
+        edits.inline(ws, id, &c.image, &find, skipped);
+    }
+    for k in &found.kustomize {
+        let Some(name) = k.new_name.as_ref().or(k.name.as_ref()) else {
             continue;
-        }
-        let found = workload::collect(id, &file.path, yaml);
-        for c in &found.containers {
-            edits.inline(ws, id, &c.image, &find, skipped);
-        }
-        for k in &found.kustomize {
-            let Some(name) = k.new_name.as_ref().or(k.name.as_ref()) else {
-                continue;
-            };
-            let Some(set) = find(&name.value) else {
-                continue;
-            };
-            edits.split_image(
-                ws,
-                id,
-                k.entry,
-                k.new_tag.as_ref(),
-                k.digest.as_ref(),
-                "newTag",
-                set,
-                &name.value,
-                skipped,
-            );
-        }
-        for h in &found.helm {
-            match h {
-                HelmImage::Inline { value, .. } => edits.inline(ws, id, value, &find, skipped),
-                HelmImage::Split {
-                    map,
-                    registry,
-                    repository,
-                    tag,
-                    digest,
-                    ..
-                } => {
-                    let full = match registry {
-                        Some(r) if !r.value.is_empty() => {
-                            format!("{}/{}", r.value, repository.value)
-                        }
-                        _ => repository.value.clone(),
-                    };
-                    let Some(set) = find(&full) else { continue };
-                    edits.split_image(
-                        ws,
-                        id,
-                        *map,
-                        tag.as_ref(),
-                        digest.as_ref(),
-                        "tag",
-                        set,
-                        &full,
-                        skipped,
-                    );
-                }
+        };
+        let Some(set) = find(&name.value) else {
+            continue;
+        };
+        edits.split_image(
+            ws,
+            id,
+            k.entry,
+            k.new_tag.as_ref(),
+            k.digest.as_ref(),
+            "newTag",
+            set,
+            &name.value,
+            skipped,
+        );
+    }
+    for h in &found.helm {
+        match h {
+            HelmImage::Inline { value, .. } => edits.inline(ws, id, value, &find, skipped),
+            HelmImage::Split {
+                map,
+                registry,
+                repository,
+                tag,
+                digest,
+                ..
+            } => {
+                let full = match registry {
+                    Some(r) if !r.value.is_empty() => {
+                        format!("{}/{}", r.value, repository.value)
+                    }
+                    _ => repository.value.clone(),
+                };
+                let Some(set) = find(&full) else { continue };
+                edits.split_image(
+                    ws,
+                    id,
+                    *map,
+                    tag.as_ref(),
+                    digest.as_ref(),
+                    "tag",
+                    set,
+                    &full,
+                    skipped,
+                );
             }
         }
     }

@@ -14,6 +14,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::EditError;
 
@@ -39,7 +40,7 @@ pub enum Step {
 
 /// Writes every job or none.
 pub fn write_all(root: &Path, jobs: &[Job]) -> Result<(), EditError> {
-    write_with(root, jobs, &mut |_, _| Ok(()))
+    write_with(root, jobs, &|_, _| Ok(()))
 }
 
 /// Writes the new text of every planned file, or none of them.
@@ -77,28 +78,30 @@ struct DirCache(std::collections::HashMap<PathBuf, PathBuf>);
 pub fn write_with(
     root: &Path,
     jobs: &[Job],
-    hook: &mut dyn FnMut(Step, &Path) -> io::Result<()>,
+    hook: &(dyn Fn(Step, &Path) -> io::Result<()> + Sync),
 ) -> Result<(), EditError> {
     let root = fs::canonicalize(root)
         .map_err(|e| EditError::new(&root.display().to_string(), e.to_string()))?;
     let mut dirs = DirCache::default();
-    let mut prepared: Vec<Prepared> = Vec::new();
+    let mut prepared: Vec<(Prepared, &Job)> = Vec::new();
     for (n, job) in jobs.iter().enumerate() {
         let p = prepare(&root, job, n, &mut dirs)?;
         hook(Step::WriteTemp, &p.real)
             .map_err(|e| EditError::new(job.path, format!("cannot write: {e}")))?;
-        prepared.push(p);
+        prepared.push((p, job));
     }
+    let remove_temps = || {
+        for (p, _) in &prepared {
+            let _ = fs::remove_file(&p.temp);
+        }
+    };
     let chunk = prepared.len().div_ceil(WRITERS).max(1);
     let written: Result<(), EditError> = std::thread::scope(|s| {
         let handles: Vec<_> = prepared
             .chunks(chunk)
-            .zip(jobs.chunks(chunk))
-            .map(|(ps, js)| {
+            .map(|part| {
                 s.spawn(move || {
-                    ps.iter().zip(js).try_for_each(|(p, job)| {
-                        still_as_read(&p.real, job.original)
-                            .map_err(|e| EditError::new(job.path, e))?;
+                    part.iter().try_for_each(|(p, job)| {
                         write_temp(&p.temp, p.permissions.as_ref(), job.new_text)
                             .map_err(|e| EditError::new(job.path, format!("cannot write: {e}")))
                     })
@@ -111,27 +114,35 @@ pub fn write_with(
         })
     });
     if let Err(e) = written {
-        for p in &prepared {
-            let _ = fs::remove_file(&p.temp);
-        }
+        remove_temps();
         return Err(e);
     }
-    let mut done = 0;
-    let mut failure = None;
-    for (p, job) in prepared.iter().zip(jobs) {
-        if let Err(e) = still_as_read(&p.real, job.original) {
-            failure = Some(EditError::new(&p.path, e));
-            break;
+    // Every temp file exists: now each original is checked once more and
+    // replaced. Renames only wait on the CPU, so one slice per core; the
+    // first failure stops every slice, and what was renamed is put back.
+    let stop = AtomicBool::new(false);
+    let renamed = super::per_core(&prepared, |part| {
+        for (done, (p, job)) in part.iter().enumerate() {
+            if stop.load(Ordering::Relaxed) {
+                return (&part[..done], None);
+            }
+            let step = still_as_read(&p.real, job.original)
+                .map_err(|e| EditError::new(&p.path, e))
+                .and_then(|()| {
+                    hook(Step::Rename, &p.real)
+                        .and_then(|()| fs::rename(&p.temp, &p.real))
+                        .map_err(|e| EditError::new(&p.path, format!("cannot write: {e}")))
+                });
+            if let Err(e) = step {
+                stop.store(true, Ordering::Relaxed);
+                return (&part[..done], Some(e));
+            }
         }
-        let step = hook(Step::Rename, &p.real).and_then(|()| fs::rename(&p.temp, &p.real));
-        if let Err(e) = step {
-            failure = Some(EditError::new(&p.path, format!("cannot write: {e}")));
-            break;
-        }
-        done += 1;
-    }
+        (part, None)
+    });
+    let failure = renamed.iter().find_map(|(_, e)| e.clone());
     if let Some(err) = failure {
-        for (p, job) in prepared[..done].iter().zip(jobs) {
+        for (p, job) in renamed.iter().flat_map(|(done, _)| done.iter()) {
             match job.original {
                 Some(text) => {
                     let _ = write_temp(&p.temp, p.permissions.as_ref(), text)
@@ -142,13 +153,14 @@ pub fn write_with(
                 }
             }
         }
-        for p in &prepared {
-            let _ = fs::remove_file(&p.temp);
-        }
+        remove_temps();
         return Err(err);
     }
     // Makes the renames durable; not every filesystem allows it.
-    let mut dirs: Vec<&Path> = prepared.iter().filter_map(|p| p.real.parent()).collect();
+    let mut dirs: Vec<&Path> = prepared
+        .iter()
+        .filter_map(|(p, _)| p.real.parent())
+        .collect();
     dirs.sort();
     dirs.dedup();
     for dir in dirs {
@@ -328,14 +340,14 @@ mod tests {
                 new_text: "b: 2\n",
             },
         ];
-        let mut hook = |step: Step, p: &Path| {
+        let hook = |step: Step, p: &Path| {
             if step == Step::Rename && p.ends_with("b.yaml") {
                 Err(io::Error::other("no space left on device"))
             } else {
                 Ok(())
             }
         };
-        let err = write_with(dir.path(), &jobs, &mut hook).unwrap_err();
+        let err = write_with(dir.path(), &jobs, &hook).unwrap_err();
         assert_eq!(err.file, "b.yaml");
         assert!(err.message.contains("no space left"), "{err}");
         assert_eq!(
@@ -347,6 +359,49 @@ mod tests {
             "b: 1\n"
         );
         assert_eq!(listing(dir.path()), ["a.yaml", "b.yaml"]);
+    }
+
+    /// Renames run on every core: a failure in one slice must also undo
+    /// what the other slices already renamed.
+    #[test]
+    fn a_failed_rename_among_many_rolls_back_every_slice() {
+        let names: Vec<String> = (0..50).map(|i| format!("f{i:02}.yaml")).collect();
+        let files: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "v: 1\n")).collect();
+        let dir = setup(&files);
+        let jobs: Vec<Job> = names
+            .iter()
+            .map(|n| Job {
+                path: n,
+                original: Some("v: 1\n"),
+                new_text: "v: 2\n",
+            })
+            .collect();
+        let hook = |step: Step, p: &Path| {
+            if step == Step::Rename && p.ends_with("f37.yaml") {
+                Err(io::Error::other("no space left on device"))
+            } else {
+                Ok(())
+            }
+        };
+        let err = write_with(dir.path(), &jobs, &hook).unwrap_err();
+        assert_eq!(err.file, "f37.yaml");
+        for n in &names {
+            assert_eq!(
+                fs::read_to_string(dir.path().join(n)).unwrap(),
+                "v: 1\n",
+                "{n}"
+            );
+        }
+        assert_eq!(listing(dir.path()), names);
+        // The same batch without the failure writes every file.
+        write_all(dir.path(), &jobs).unwrap();
+        for n in &names {
+            assert_eq!(
+                fs::read_to_string(dir.path().join(n)).unwrap(),
+                "v: 2\n",
+                "{n}"
+            );
+        }
     }
 
     #[test]
@@ -364,14 +419,14 @@ mod tests {
                 new_text: "b: 2\n",
             },
         ];
-        let mut hook = |step: Step, p: &Path| {
+        let hook = |step: Step, p: &Path| {
             if step == Step::WriteTemp && p.ends_with("b.yaml") {
                 Err(io::Error::other("disk full"))
             } else {
                 Ok(())
             }
         };
-        write_with(dir.path(), &jobs, &mut hook).unwrap_err();
+        write_with(dir.path(), &jobs, &hook).unwrap_err();
         assert_eq!(
             fs::read_to_string(dir.path().join("a.yaml")).unwrap(),
             "a: 1\n"
