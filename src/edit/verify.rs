@@ -57,6 +57,16 @@ pub fn check_parsed(before: Option<&Yaml>, new: &str, expect: &[Expect]) -> Resu
     if let Some(e) = before.and_then(|b| b.error.as_ref()) {
         return Err(format!("the file does not parse: {}", e.message));
     }
+    if let Some(old) = before
+        && in_place(old, new, expect)
+    {
+        return Ok(());
+    }
+    walk(before, new, expect)
+}
+
+/// The full comparison: both trees walked side by side.
+fn walk(before: Option<&Yaml>, new: &str, expect: &[Expect]) -> Result<(), String> {
     let after = yaml::parse(new);
     if let Some(e) = &after.error {
         return Err(format!("the new text does not parse: {}", e.message));
@@ -93,6 +103,55 @@ pub fn check_parsed(before: Option<&Yaml>, new: &str, expect: &[Expect]) -> Resu
         ));
     }
     Ok(())
+}
+
+/// The common case, proved without a second span tree: `new` has `old`'s
+/// shape and every scalar reads as before, except the expected ones, which
+/// read as expected. `false` means "not shown this way", never "wrong":
+/// the full walk then decides and words the error.
+fn in_place(old: &Yaml, new: &str, expect: &[Expect]) -> bool {
+    let mut targets: Vec<(NodeId, &Expect)> = Vec::with_capacity(expect.len());
+    for e in expect {
+        match node_at(old, e) {
+            Some(id) if !targets.iter().any(|(t, _)| *t == id) => targets.push((id, e)),
+            _ => return false,
+        }
+    }
+    let mut accept = |id: NodeId, value: &str, bare: bool| {
+        let got = Value {
+            text: Cow::Borrowed(value),
+            bare,
+        };
+        match targets.iter().find(|(t, _)| *t == id) {
+            Some((_, e)) => value == e.value && got.typed() == e.non_string,
+            None => match value_of(old, id) {
+                Some(was) => was.text == value && (was.bare == bare || was.typed() == got.typed()),
+                None => false,
+            },
+        }
+    };
+    yaml::same_shape(old, new, &mut accept)
+}
+
+/// The scalar an expectation names in the old tree, if the path leads to
+/// exactly one.
+fn node_at(y: &Yaml, e: &Expect) -> Option<NodeId> {
+    let mut at = y.docs.get(e.doc)?.root?;
+    for seg in &e.path {
+        at = match (seg, &y.node(at).kind) {
+            (Seg::Key(k), NodeKind::Mapping(entries)) => {
+                let mut found = entries.iter().filter(|(key, _)| y.str(*key) == Some(k));
+                let (_, v) = found.next()?;
+                if found.next().is_some() {
+                    return None;
+                }
+                *v
+            }
+            (Seg::Index(i), NodeKind::Sequence(items)) => *items.get(*i)?,
+            _ => return None,
+        };
+    }
+    matches!(y.node(at).kind, NodeKind::Scalar { .. }).then_some(at)
 }
 
 /// A step of the path being walked, borrowed from the trees: the walk
@@ -393,6 +452,83 @@ mod tests {
         check(Some("v: !!str 1.10\n"), "v: '1.10'\n", &[]).unwrap();
         let err = check(Some("a: &t x\nv: *t\n"), "a: &t x\nv: x\n", &[]).unwrap_err();
         assert!(err.contains("v would read \"x\", expected \"*t\""), "{err}");
+    }
+
+    /// The shortcut may only say yes where the full walk says yes: every
+    /// scalar of the corpus is replaced by tokens of every kind (some
+    /// reading as planned, some not, some breaking the text), with right
+    /// and wrong expectations, and the two are compared.
+    #[test]
+    fn the_in_place_shortcut_never_accepts_what_the_walk_rejects() {
+        const TOKENS: [(&str, &str, bool); 16] = [
+            ("x:2", "x:2", false),
+            ("\"x:2\"", "x:2", false),
+            ("'1.10'", "1.10", false),
+            ("1.10", "1.10", true),
+            ("1.10", "1.10", false),
+            ("true", "true", true),
+            ("a # b", "a", false),
+            ("\"a\\nb\"", "a\nb", false),
+            ("[x]", "x", false),
+            ("{a: 1}", "a", false),
+            ("&a z", "z", false),
+            ("!!str 5", "5", false),
+            ("x: y", "x: y", false),
+            ("'open", "open", false),
+            ("\"\"", "", false),
+            ("z\n- w", "z", false),
+        ];
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/yaml");
+        let mut rng = crate::testutil::Rng::new(0x5eed);
+        let (mut accepted, mut walked_ok, mut cases) = (0, 0, 0);
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let old = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            let y = yaml::parse(&old);
+            if y.error.is_some() {
+                continue;
+            }
+            let scalars: Vec<NodeId> = (0..y.nodes.len())
+                .filter(|&n| matches!(y.node(n).kind, NodeKind::Scalar { .. }))
+                .filter(|&n| !y.node(n).span.is_empty())
+                .collect();
+            for _ in 0..scalars.len().min(60) * 4 {
+                let node = scalars[rng.below(scalars.len())];
+                let (raw, value, non_string) = TOKENS[rng.below(TOKENS.len())];
+                let span = y.node(node).span;
+                let mut new = format!("{}{raw}{}", &old[..span.start], &old[span.end..]);
+                if rng.below(4) == 0 {
+                    // A second, unplanned change somewhere else.
+                    let other = y.node(scalars[rng.below(scalars.len())]).span;
+                    if other.end <= span.start {
+                        new = format!("{}z{}", &new[..other.start], &new[other.end..]);
+                    }
+                }
+                let (doc, path) = path_of(&y, node);
+                let mut expect = vec![Expect {
+                    doc,
+                    path,
+                    value: if rng.below(5) == 0 { "other" } else { value }.to_owned(),
+                    non_string,
+                }];
+                if rng.below(6) == 0 {
+                    expect.clear();
+                }
+                cases += 1;
+                let fast = in_place(&y, &new, &expect);
+                let full = walk(Some(&y), &new, &expect);
+                assert!(!fast || full.is_ok(), "{new:?} {expect:?}: {full:?}");
+                accepted += usize::from(fast);
+                walked_ok += usize::from(full.is_ok());
+            }
+        }
+        // Both answers occur, and the shortcut takes most of what is fine
+        // (it declines anchored files and duplicate keys).
+        assert!(cases > 500, "{cases}");
+        assert!(
+            accepted > 100 && accepted <= walked_ok,
+            "{accepted} of {walked_ok}"
+        );
+        assert!(walked_ok < cases, "{walked_ok} of {cases}");
     }
 
     #[test]
