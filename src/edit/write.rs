@@ -5,7 +5,8 @@
 //! renamed files get their original text back (atomically, from the text
 //! the plan read, so no backup files cost two more metadata operations per
 //! file), created files are removed, temp files deleted.
-//! A file that changed since it was read, a read-only file, and a path that
+//! A file that changed since it was read (compared with the text the plan
+//! read, once, right before its rename), a read-only file, and a path that
 //! leads out of the repository through a symlink are refused.
 //! Temp files are written and fsynced by many threads at once: fsync waits
 //! on the disk, not the CPU, and concurrent fsyncs share journal commits
