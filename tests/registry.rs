@@ -819,7 +819,7 @@ fn faults_are_retried_or_reported_and_other_repositories_go_on() {
     let w = World::new();
     let reg = Registry::start(&w.path("reg"), Auth::None, Storage::Memory);
     let proxy = Proxy::start(&w.path("proxy"), &reg.addr, 0);
-    let names = ["ok", "r429", "r500", "rslow", "rdown", "rtrunc"];
+    let names = ["ok", "r429", "rdate", "r500", "rslow", "rdown", "rtrunc"];
     let seeded = repos(
         names
             .iter()
@@ -829,6 +829,7 @@ fn faults_are_retried_or_reported_and_other_repositories_go_on() {
     seed(&w.path("seed"), &reg.addr, &seeded, None);
     proxy.set_faults(&[
         ("r429", "429-once"),
+        ("rdate", "429-date-once"),
         ("r500", "500-twice"),
         ("rslow", "slow:8"),
         ("rdown", "500-always"),
@@ -853,6 +854,7 @@ fn faults_are_retried_or_reported_and_other_repositories_go_on() {
     // Recovered after retries.
     assert_eq!(run.answer("demo ok"), "1.0.0");
     assert_eq!(run.answer("demo r429"), "1.0.0");
+    assert_eq!(run.answer("demo rdate"), "1.0.0");
     assert_eq!(run.answer("demo r500"), "1.0.0");
     let tags_url = |n: &str| format!("http://{}/v2/{n}/tags/list?n=1000", proxy.addr);
     // 429 waited for its Retry-After (1 s).
@@ -862,9 +864,21 @@ fn faults_are_retried_or_reported_and_other_repositories_go_on() {
         "{}",
         run.stderr
     );
+    // An HTTP-date 2 s ahead, in whole seconds: 1 to 2 s, where our own
+    // first backoff would be at most 200 ms.
+    let waited = format!("retrying GET {} in ", tags_url("rdate"));
+    let ms: u64 = run
+        .stderr
+        .split(&waited)
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no retry of rdate in {}", run.stderr));
+    assert!((1000..=2000).contains(&ms), "{ms} ms");
     let requests = proxy.requests();
     assert_eq!(count(&requests, "/r500/tags/list"), 3, "{requests:#?}");
     assert_eq!(count(&requests, "/r429/tags/list"), 2, "{requests:#?}");
+    assert_eq!(count(&requests, "/rdate/tags/list"), 2, "{requests:#?}");
     // Given up: named registry, repository, and status or timeout.
     let line = |n: &str, what: &str| {
         format!(

@@ -2,7 +2,7 @@
 //! settings (verified by default, `--ca-file`, `insecure` entries), the
 //! plain-HTTP rule on every URL including redirects, timeouts, a
 //! per-endpoint concurrency limit and request rate, and retries — `429`
-//! honouring `Retry-After`, `5xx`, timeouts and dropped connections with
+//! honouring `Retry-After` (seconds or an HTTP-date), `5xx`, timeouts and dropped connections with
 //! exponential backoff and jitter, a bounded number of attempts — and
 //! bounded response bodies. Each attempt is logged with `-v` as method,
 //! URL, status and time (URLs never carry credentials: user info is
@@ -381,7 +381,9 @@ impl Client {
             let last = attempt == attempts;
             let wait = match &outcome {
                 Ok(r) if r.status == 429 => {
-                    let asked = r.header("retry-after").and_then(parse_retry_after);
+                    let asked = r
+                        .header("retry-after")
+                        .and_then(|v| parse_retry_after(v, unix_now()));
                     match asked {
                         Some(d) if d > MAX_RETRY_AFTER => {
                             return Err(Failure {
@@ -566,10 +568,53 @@ fn transport_error(method: &str, url: &Url, e: &ureq::Error) -> AttemptError {
     }
 }
 
-/// `Retry-After` as delta-seconds. (An HTTP-date falls back to our own
-/// backoff.)
-pub fn parse_retry_after(v: &str) -> Option<Duration> {
-    v.trim().parse::<u64>().ok().map(Duration::from_secs)
+/// `Retry-After` as delta-seconds or as an HTTP-date (RFC 9110's
+/// IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT`), measured from `now`
+/// (seconds since the epoch); a date already past means at once. The two
+/// obsolete date forms fall back to our own backoff.
+pub fn parse_retry_after(v: &str, now: i64) -> Option<Duration> {
+    let v = v.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = parse_imf_fixdate(v)?;
+    Some(Duration::from_secs(u64::try_from(at - now).unwrap_or(0)))
+}
+
+/// Seconds since the epoch of an IMF-fixdate.
+fn parse_imf_fixdate(v: &str) -> Option<i64> {
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let parts: Vec<&str> = v.split(' ').collect();
+    let [weekday, day, month, year, time, "GMT"] = parts[..] else {
+        return None;
+    };
+    let weekday = weekday.strip_suffix(',')?;
+    let number = |s: &str, len: usize| -> Option<i64> {
+        (s.len() == len && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse().ok())
+            .flatten()
+    };
+    let day = number(day, 2)?;
+    let month = MONTHS.iter().position(|m| *m == month)? as i64 + 1;
+    let year = number(year, 4)?;
+    let [h, m, s] = time.split(':').collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    let (h, m, s) = (number(h, 2)?, number(m, 2)?, number(s, 2)?);
+    if !DAYS.contains(&weekday) || !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 {
+        return None;
+    }
+    let days = crate::resolve::tags::days_from_civil(year, month, day);
+    Some(days * 86_400 + h * 3600 + m * 60 + s)
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// Writes one `-v` line to stderr.
@@ -589,9 +634,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn retry_after_seconds() {
-        assert_eq!(parse_retry_after(" 2 "), Some(Duration::from_secs(2)));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+    fn retry_after_seconds_and_dates() {
+        // 2015-10-21T07:28:00Z
+        let at = 1_445_412_480;
+        let secs = |s| Some(Duration::from_secs(s));
+        assert_eq!(parse_retry_after(" 2 ", at), secs(2));
+        let date = "Wed, 21 Oct 2015 07:28:00 GMT";
+        assert_eq!(parse_retry_after(date, at - 30), secs(30));
+        assert_eq!(parse_retry_after(date, at), secs(0));
+        assert_eq!(parse_retry_after(date, at + 5), secs(0), "already past");
+        assert_eq!(
+            parse_retry_after("Thu, 29 Feb 2024 23:59:59 GMT", 1_709_251_199 - 1),
+            secs(1)
+        );
+        for bad in [
+            "Wednesday, 21-Oct-15 07:28:00 GMT",
+            "Wed Oct 21 07:28:00 2015",
+            "Wed, 21 Oct 2015 07:28:00 UTC",
+            "Wed, 21 oct 2015 07:28:00 GMT",
+            "Wed, 1 Oct 2015 07:28:00 GMT",
+            "Wed, 21 Oct 2015 24:00:00 GMT",
+            "Wed, 21 Oct 2015 07:28 GMT",
+            "Xyz, 21 Oct 2015 07:28:00 GMT",
+            "-3",
+            "",
+        ] {
+            assert_eq!(parse_retry_after(bad, at), None, "{bad:?}");
+        }
     }
 
     #[test]

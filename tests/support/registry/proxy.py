@@ -11,6 +11,7 @@ Listens on 127.0.0.1 on a free port and prints "listening on PORT".
 * Faults, from FAULTS_FILE (JSON {"<repository path>": "<fault>"}, read on
   every request), applied to that repository's tags/list requests:
     429-once    first request: 429 with Retry-After: 1
+    429-date-once  first request: 429 with Retry-After as an HTTP-date 2 s ahead
     500-twice   first two requests: 500
     500-always  every request: 500
     slow:S      sleep S seconds, then answer
@@ -18,6 +19,7 @@ Listens on 127.0.0.1 on a free port and prints "listening on PORT".
     self-link   the page carries a Link pointing at the same URL
 Everything else (auth headers, pushes, manifests, blobs) passes through.
 """
+import email.utils
 import http.client
 import json
 import re
@@ -71,6 +73,11 @@ class H(BaseHTTPRequestHandler):
                 counts[(m.group(1), fault)] = n_seen + 1
             if fault == "429-once" and n_seen == 0:
                 self.reply(429, [("Retry-After", "1"), ("Content-Type", "application/json")],
+                           b'{"errors":[{"code":"TOOMANYREQUESTS","message":"slow down"}]}')
+                return
+            if fault == "429-date-once" and n_seen == 0:
+                when = email.utils.formatdate(time.time() + 2, usegmt=True)
+                self.reply(429, [("Retry-After", when), ("Content-Type", "application/json")],
                            b'{"errors":[{"code":"TOOMANYREQUESTS","message":"slow down"}]}')
                 return
             if (fault == "500-twice" and n_seen < 2) or fault == "500-always":
