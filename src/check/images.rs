@@ -47,12 +47,7 @@ pub fn check(cx: &mut Context) {
                     tag,
                     ..
                 } => {
-                    let name = match registry {
-                        Some(r) if !r.value.is_empty() => {
-                            format!("{}/{}", r.value, repository.value)
-                        }
-                        _ => repository.value.clone(),
-                    };
+                    let name = workload::split_name(registry.as_ref(), repository);
                     let shown = Str {
                         value: name.clone(),
                         node: repository.node,

@@ -439,12 +439,7 @@ fn plain_sets_in(
                 digest,
                 ..
             } => {
-                let full = match registry {
-                    Some(r) if !r.value.is_empty() => {
-                        format!("{}/{}", r.value, repository.value)
-                    }
-                    _ => repository.value.clone(),
-                };
+                let full = workload::split_name(registry.as_ref(), repository);
                 let Some(set) = find(&full) else { continue };
                 edits.split_image(
                     ws,

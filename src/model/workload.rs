@@ -41,6 +41,15 @@ pub enum HelmImage {
     },
 }
 
+/// `registry/repository` of a split Helm image, or the repository alone
+/// when the registry is unset or empty.
+pub fn split_name(registry: Option<&Str>, repository: &Str) -> String {
+    match registry {
+        Some(r) if !r.value.is_empty() => format!("{}/{}", r.value, repository.value),
+        _ => repository.value.clone(),
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct Images {
     pub containers: Vec<ContainerImage>,
