@@ -124,7 +124,17 @@ pub(crate) fn per_core<'a, T: Sync, R: Send>(
     f: impl Fn(&'a [T]) -> R + Sync,
 ) -> Vec<R> {
     let cores = thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = items.len().div_ceil(cores).max(1);
+    in_slices(items, cores, f)
+}
+
+/// Runs `f` on at most `threads` slices of `items` at once, results in
+/// order.
+pub(crate) fn in_slices<'a, T: Sync, R: Send>(
+    items: &'a [T],
+    threads: usize,
+    f: impl Fn(&'a [T]) -> R + Sync,
+) -> Vec<R> {
+    let chunk = items.len().div_ceil(threads.max(1)).max(1);
     if items.len() <= chunk {
         return vec![f(items)];
     }

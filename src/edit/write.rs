@@ -114,24 +114,14 @@ pub fn write_with(
             let _ = fs::remove_file(&p.temp);
         }
     };
-    let chunk = prepared.len().div_ceil(WRITERS).max(1);
-    let written: Result<(), EditError> = std::thread::scope(|s| {
-        let handles: Vec<_> = prepared
-            .chunks(chunk)
-            .map(|part| {
-                s.spawn(move || {
-                    part.iter().try_for_each(|(p, job)| {
-                        write_temp(&p.temp, p.permissions.as_ref(), job.new_text)
-                            .map_err(|e| EditError::new(job.path, format!("cannot write: {e}")))
-                    })
-                })
-            })
-            .collect();
-        handles.into_iter().try_for_each(|h| {
-            h.join()
-                .unwrap_or_else(|_| Err(EditError::new("", "a writer thread failed")))
+    let written = super::in_slices(&prepared, WRITERS, |part| {
+        part.iter().try_for_each(|(p, job)| {
+            write_temp(&p.temp, p.permissions.as_ref(), job.new_text)
+                .map_err(|e| EditError::new(job.path, format!("cannot write: {e}")))
         })
-    });
+    })
+    .into_iter()
+    .collect::<Result<Vec<()>, EditError>>();
     if let Err(e) = written {
         remove_temps();
         return Err(e);
