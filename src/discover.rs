@@ -280,26 +280,30 @@ fn load_file(
                 );
                 return (file, pending);
             }
-            Err(_) => {
-                problem(
-                    &rules::UNREADABLE_FILE,
-                    "dangling symlink: its target does not exist".to_owned(),
-                    Some(Severity::Warning),
-                );
+            Err(err) => {
+                let message = if err.raw_os_error() == Some(libc::ELOOP) {
+                    "symlink loop: following it leads back to itself".to_owned()
+                } else if err.kind() == std::io::ErrorKind::NotFound {
+                    "dangling symlink: its target does not exist".to_owned()
+                } else {
+                    format!("symlink cannot be followed: {err}")
+                };
+                problem(&rules::UNREADABLE_FILE, message, Some(Severity::Warning));
                 return (file, pending);
             }
         }
     }
-    let read = std::fs::metadata(path).and_then(|meta| {
-        if meta.len() > opts.max_file_size {
-            Ok(Err(meta.len()))
-        } else {
-            std::fs::read(path).map(Ok)
+    let bytes = match read_regular(path, opts.max_file_size) {
+        Ok(Read::Bytes(bytes)) => bytes,
+        Ok(Read::NotRegular(kind)) => {
+            problem(
+                &rules::UNREADABLE_FILE,
+                format!("is a {kind}, not a regular file; not read"),
+                Some(Severity::Warning),
+            );
+            return (file, pending);
         }
-    });
-    let bytes = match read {
-        Ok(Ok(bytes)) => bytes,
-        Ok(Err(len)) => {
+        Ok(Read::TooLarge(len)) => {
             problem(
                 &rules::FILE_TOO_LARGE,
                 format!(
@@ -338,4 +342,58 @@ fn load_file(
     }
     file.text = text;
     (file, pending)
+}
+
+enum Read {
+    Bytes(Vec<u8>),
+    TooLarge(u64),
+    NotRegular(&'static str),
+}
+
+/// Reads `path` only if it is a regular file. Opened without blocking and
+/// checked on the open descriptor, so a FIFO (even one swapped in after the
+/// walk saw a file) is reported instead of hanging the run.
+fn read_regular(path: &Path, max: u64) -> std::io::Result<Read> {
+    use std::io::Read as _;
+    let mut open = std::fs::OpenOptions::new();
+    open.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        open.custom_flags(libc::O_NONBLOCK);
+    }
+    let mut f = open.open(path)?;
+    let meta = f.metadata()?;
+    if !meta.is_file() {
+        return Ok(Read::NotRegular(file_kind(&meta)));
+    }
+    if meta.len() > max {
+        return Ok(Read::TooLarge(meta.len()));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    // A file that grows while read is cut at the limit (plus one byte, so
+    // the growth is seen).
+    f.by_ref().take(max + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Ok(Read::TooLarge(bytes.len() as u64));
+    }
+    Ok(Read::Bytes(bytes))
+}
+
+fn file_kind(meta: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            return "FIFO";
+        }
+        if t.is_socket() {
+            return "socket";
+        }
+        if t.is_block_device() || t.is_char_device() {
+            return "device";
+        }
+    }
+    if meta.is_dir() { "folder" } else { "special file" }
 }

@@ -13,6 +13,8 @@ pub mod diagnostic;
 pub mod discover;
 pub mod edit;
 pub mod export;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod git;
 pub mod gosyntax;
 pub mod model;

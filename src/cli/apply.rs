@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use super::preview::Source;
 use super::{EXIT_CLEAN, EXIT_ERROR, print};
 use crate::edit::plan::{self, Plan, SetRequest};
-use crate::edit::{diff, write};
+use crate::edit::{diff, lock, write};
 use crate::git::Applied;
 use crate::report::apply as render;
 use crate::resolve::TagSource;
@@ -95,7 +95,7 @@ pub fn run(args: Args) -> u8 {
             return EXIT_ERROR;
         }
     };
-    let outcome = match apply_in(&root, &targets, source, &sets, &args) {
+    let outcome = match apply_in(&root, &targets, source, &sets, &args, None) {
         Ok(o) => o,
         Err(msg) => {
             eprintln!("error: {msg}");
@@ -128,6 +128,20 @@ fn with_git(args: &Args, source: Option<&dyn TagSource>, sets: &[SetRequest]) ->
             }
         }
     };
+    // In a checkout, the lock is held from the first plan to the last push,
+    // so no other apply writes between our write and our commit. A cached
+    // clone is locked per attempt, inside.
+    let held = if args.git.clone.is_some() {
+        None
+    } else {
+        match take_lock(&root) {
+            Ok(l) => Some(l),
+            Err(msg) => {
+                eprintln!("error: {msg}");
+                return EXIT_ERROR;
+            }
+        }
+    };
     let mut last: Option<Outcome> = None;
     let mut attempt = |worktree: &Path| -> Result<Applied, String> {
         let targets: Vec<PathBuf> = if args.git.clone.is_some() {
@@ -135,7 +149,7 @@ fn with_git(args: &Args, source: Option<&dyn TagSource>, sets: &[SetRequest]) ->
         } else {
             super::validate::root_and_targets(&args.paths, Some(worktree))?.1
         };
-        let outcome = apply_in(worktree, &targets, source, sets, args)?;
+        let outcome = apply_in(worktree, &targets, source, sets, args, held.as_ref())?;
         if let Some(f) = outcome.plan.source_failures.first() {
             return Err(format!("the tag source failed, nothing committed: {f}"));
         }
@@ -158,14 +172,35 @@ fn with_git(args: &Args, source: Option<&dyn TagSource>, sets: &[SetRequest]) ->
     code
 }
 
-/// Plans and (unless `--dry-run`) writes in the repository at `root`.
+/// Longest an apply waits for another one on the same repository.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
+
+fn take_lock(root: &Path) -> Result<lock::RepoLock, String> {
+    lock::lock(root, LOCK_WAIT, || {
+        eprintln!(
+            "waiting for another apply in {} to finish (at most {} s)",
+            root.display(),
+            LOCK_WAIT.as_secs()
+        );
+    })
+    .map_err(|e| e.to_string())
+}
+
+/// Plans and (unless `--dry-run`) writes in the repository at `root`,
+/// holding the repository lock from the read to the write (`held`: the
+/// caller holds it already).
 fn apply_in(
     root: &Path,
     targets: &[PathBuf],
     source: Option<&dyn TagSource>,
     sets: &[SetRequest],
     args: &Args,
+    held: Option<&lock::RepoLock>,
 ) -> Result<Outcome, String> {
+    let _lock = match held {
+        None if !args.dry_run => Some(take_lock(root)?),
+        _ => None,
+    };
     let (ws, model) = super::load_parsed(root, targets);
     let plan = plan::plan(&ws, &model, source, sets).map_err(|e| e.to_string())?;
     if args.dry_run || plan.files.is_empty() {

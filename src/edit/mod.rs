@@ -7,6 +7,7 @@
 
 pub mod argo;
 pub mod diff;
+pub mod lock;
 pub mod plan;
 pub mod scalar;
 pub mod verify;

@@ -4,7 +4,8 @@
 //! are they renamed over the originals. Any failure undoes what was done:
 //! renamed files get their original text back (atomically, from the text
 //! the plan read, so no backup files cost two more metadata operations per
-//! file), created files are removed, temp files deleted.
+//! file), created files are removed, temp files deleted; a file that no
+//! longer holds what we wrote is someone else's update and is left alone.
 //! A file that changed since it was read (compared with the text the plan
 //! read, once, right before its rename), a read-only file, and a path that
 //! leads out of the repository through a symlink are refused.
@@ -152,6 +153,11 @@ pub fn write_with(
     let failure = renamed.iter().find_map(|(_, e)| e.clone());
     if let Some(err) = failure {
         for (p, job) in renamed.iter().flat_map(|(done, _)| done.iter()) {
+            // Only our own write is undone: a file someone replaced after
+            // our rename holds their update, which must not be lost.
+            if !fs::read(&p.real).is_ok_and(|now| now == job.new_text.as_bytes()) {
+                continue;
+            }
             match job.original {
                 Some(text) => {
                     let _ = write_temp(&p.temp, p.permissions.as_ref(), text)
@@ -366,6 +372,57 @@ mod tests {
             "b: 1\n"
         );
         assert_eq!(listing(dir.path()), ["a.yaml", "b.yaml"]);
+    }
+
+    /// Issue 14's lost update: a concurrent writer replaced a file after our
+    /// rename, then our run failed. The rollback must keep their text (it
+    /// used to write back what it had read) and still undo its own writes.
+    #[test]
+    fn rollback_leaves_a_file_another_writer_replaced() {
+        let dir = setup(&[("a.yaml", "a: 1\n"), ("b.yaml", "b: 1\n"), ("c.yaml", "c: 1\n")]);
+        let jobs = [
+            Job {
+                path: "a.yaml",
+                original: Some("a: 1\n"),
+                new_text: "a: 2\n",
+            },
+            Job {
+                path: "c.yaml",
+                original: Some("c: 1\n"),
+                new_text: "c: 2\n",
+            },
+            Job {
+                path: "b.yaml",
+                original: Some("b: 1\n"),
+                new_text: "b: 2\n",
+            },
+        ];
+        let root = dir.path().to_path_buf();
+        let hook = |step: Step, p: &Path| {
+            if step != Step::Rename || !p.ends_with("b.yaml") {
+                return Ok(());
+            }
+            // Renames run per core: wait (bounded) for a.yaml and c.yaml to
+            // be ours, then play the other writer on a.yaml.
+            for _ in 0..500 {
+                let a = fs::read_to_string(root.join("a.yaml")).unwrap();
+                let c = fs::read_to_string(root.join("c.yaml")).unwrap();
+                if a == "a: 2\n" && c == "c: 2\n" {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            fs::write(root.join("a.yaml"), "a: 3 # theirs\n")?;
+            Err(io::Error::other("no space left on device"))
+        };
+        write_with(dir.path(), &jobs, &hook).unwrap_err();
+        assert_eq!(
+            fs::read_to_string(dir.path().join("a.yaml")).unwrap(),
+            "a: 3 # theirs\n"
+        );
+        assert_eq!(fs::read_to_string(dir.path().join("c.yaml")).unwrap(), "c: 1\n");
+        assert_eq!(fs::read_to_string(dir.path().join("b.yaml")).unwrap(), "b: 1\n");
+        assert_eq!(listing(dir.path()), ["a.yaml", "b.yaml", "c.yaml"]);
     }
 
     /// Renames run on every core: a failure in one slice must also undo

@@ -35,8 +35,15 @@ use super::template::{self as parser, TemplateError};
 /// The name Go would give the template in messages.
 pub const TEMPLATE_NAME: &str = "commit message";
 
-/// Longest output a template may produce.
+/// Longest output a template may produce, and the longest value any one
+/// function may return: width, `indent`, `repeat` and `replace` are checked
+/// against it before they allocate.
 pub const MAX_OUTPUT: usize = 1 << 20;
+
+/// Bytes a run may copy in all (pipeline results, function arguments and
+/// results, counted as they are made): each value is at most [`MAX_OUTPUT`],
+/// and this bounds how many of them a short template can multiply.
+pub const MAX_COPIED: usize = 256 << 20;
 
 /// Hermetic Sprig functions this executor implements.
 #[rustfmt::skip]
@@ -1050,6 +1057,7 @@ impl Template {
             out: String::new(),
             vars: vec![("$".to_owned(), data.clone())],
             steps: 0,
+            copied: 0,
         };
         match st.walk(&self.root, data, 0)? {
             Flow::Normal => {}
@@ -1097,6 +1105,7 @@ struct State<'a> {
     out: String,
     vars: Vec<(String, Value)>,
     steps: usize,
+    copied: usize,
 }
 
 impl<'a> State<'a> {
@@ -1111,6 +1120,22 @@ impl<'a> State<'a> {
         }
         if self.out.len() > MAX_OUTPUT {
             return Err(self.err(at, None, "message is longer than 1 MiB"));
+        }
+        Ok(())
+    }
+
+    /// Counts `v` as copied; errors once the run has copied too much.
+    fn charge(&mut self, at: usize, v: &Value) -> Result<(), ExecError> {
+        self.copied = self.copied.saturating_add(weight(v));
+        if self.copied > MAX_COPIED {
+            return Err(self.err(
+                at,
+                None,
+                format!(
+                    "template copies more than {} MiB of values",
+                    MAX_COPIED >> 20
+                ),
+            ));
         }
         Ok(())
     }
@@ -1226,6 +1251,8 @@ impl<'a> State<'a> {
             last = Some(self.command(cmd, dot, last)?);
         }
         let v = last.unwrap_or(Value::Nil);
+        let at = pipe.cmds.first().map_or(0, |c| c.pos);
+        self.charge(at, &v)?;
         for (name, at) in &pipe.decl {
             if pipe.assign {
                 match self.vars.iter_mut().rev().find(|(n, _)| n == name) {
@@ -1364,8 +1391,35 @@ impl<'a> State<'a> {
             return Ok(last);
         }
         let args = self.args(ops, dot, fin)?;
-        funcs::call(name, &args)
-            .map_err(|m| self.err(at, Some(&ctx), format!("error calling {name}: {m}")))
+        for a in &args {
+            self.charge(at, a)?;
+        }
+        let v = funcs::call(name, &args)
+            .map_err(|m| self.err(at, Some(&ctx), format!("error calling {name}: {m}")))?;
+        if weight(&v) > MAX_OUTPUT {
+            return Err(self.err(
+                at,
+                Some(&ctx),
+                format!("error calling {name}: the result is longer than 1 MiB"),
+            ));
+        }
+        self.charge(at, &v)?;
+        Ok(v)
+    }
+}
+
+/// Roughly the bytes a value holds: what cloning it costs.
+fn weight(v: &Value) -> usize {
+    const CELL: usize = 16;
+    match v {
+        Value::Nil | Value::Bool(_) | Value::Int(_) | Value::Float(_) => CELL,
+        Value::Str(s) => CELL + s.len(),
+        Value::List(l) => CELL + l.iter().map(weight).sum::<usize>(),
+        Value::Map(m) => CELL + m.iter().map(|(k, v)| weight(k) + weight(v)).sum::<usize>(),
+        Value::Struct(s) => {
+            CELL + s.display.as_ref().map_or(0, String::len)
+                + s.fields.iter().map(|(n, v)| n.len() + weight(v)).sum::<usize>()
+        }
     }
 }
 
@@ -1388,7 +1442,7 @@ fn chain_text(op: &Operand, upto: usize) -> String {
 // Functions
 
 mod funcs {
-    use super::{Value, cmp_keys, format_value, write_value};
+    use super::{MAX_OUTPUT, Value, cmp_keys, format_value, write_value};
     use std::fmt::Write as _;
 
     type R = Result<Value, String>;
@@ -1468,7 +1522,7 @@ mod funcs {
 
     /// Go's `fmt.Sprintf` for the verbs templates use: `%v %s %d %q %t %x
     /// %X %f %%`, flags `-`, `0`, `+`, width and precision.
-    fn sprintf(format: &str, args: &[Value]) -> String {
+    fn sprintf(format: &str, args: &[Value]) -> Result<String, String> {
         let mut out = String::new();
         let mut it = format.chars().peekable();
         let mut argi = 0;
@@ -1490,20 +1544,21 @@ mod funcs {
                 }
                 it.next();
             }
-            let mut width = String::new();
-            while let Some(&d) = it.peek().filter(|d| d.is_ascii_digit()) {
-                width.push(d);
-                it.next();
-            }
+            let Some(width) = go_parsenum(&mut it) else {
+                out.push_str("%!(NOVERB)");
+                break;
+            };
             let mut prec: Option<usize> = None;
             if it.peek() == Some(&'.') {
                 it.next();
-                let mut p = String::new();
-                while let Some(&d) = it.peek().filter(|d| d.is_ascii_digit()) {
-                    p.push(d);
-                    it.next();
-                }
-                prec = Some(p.parse().unwrap_or(0));
+                let Some(p) = go_parsenum(&mut it) else {
+                    out.push_str("%!(NOVERB)");
+                    break;
+                };
+                prec = Some(p);
+            }
+            if width > MAX_OUTPUT {
+                return Err(format!("width {width} would make the result longer than 1 MiB"));
             }
             let Some(verb) = it.next() else {
                 out.push_str("%!(NOVERB)");
@@ -1518,6 +1573,9 @@ mod funcs {
                 continue;
             };
             argi += 1;
+            if matches!(verb, 'f' | 'F') && prec.is_some_and(|p| p > MAX_OUTPUT) {
+                return Err("precision would make the result longer than 1 MiB".into());
+            }
             let mut text = match (verb, arg) {
                 ('v', a) => format_value_nested(a),
                 ('s', Value::Str(x)) => x.clone(),
@@ -1544,7 +1602,7 @@ mod funcs {
             if let (Some(p), 's' | 'v') = (prec, verb) {
                 text = text.chars().take(p).collect();
             }
-            let w: usize = width.parse().unwrap_or(0);
+            let w = width;
             let len = text.chars().count();
             if len < w {
                 let pad = w - len;
@@ -1572,7 +1630,24 @@ mod funcs {
             }
             out.push(')');
         }
-        out
+        Ok(out)
+    }
+
+    /// fmt's `parsenum`: the digits at `it` (0 when there are none), or
+    /// `None` when the number overflows (past 1e6 before another digit), in
+    /// which case Go consumes the rest of the format and reports no verb.
+    fn go_parsenum(it: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Option<usize> {
+        const TOO_LARGE: usize = 1_000_000;
+        let mut num = 0usize;
+        while let Some(d) = it.peek().and_then(|c| c.to_digit(10)) {
+            if num > TOO_LARGE {
+                it.by_ref().for_each(drop);
+                return None;
+            }
+            num = num * 10 + d as usize;
+            it.next();
+        }
+        Some(num)
     }
 
     fn format_value_nested(v: &Value) -> String {
@@ -1688,9 +1763,23 @@ mod funcs {
         })
     }
 
-    fn indent(n: i64, text: &str) -> String {
-        let pad = " ".repeat(n.max(0) as usize);
-        format!("{pad}{}", text.replace('\n', &format!("\n{pad}")))
+    fn indent(n: i64, text: &str) -> Result<String, String> {
+        let n = usize::try_from(n).unwrap_or(0);
+        let lines = 1 + memchr::memchr_iter(b'\n', text.as_bytes()).count();
+        if n.saturating_mul(lines).saturating_add(text.len()) > MAX_OUTPUT {
+            return Err(format!("indenting by {n} would make the result longer than 1 MiB"));
+        }
+        let pad = " ".repeat(n);
+        Ok(format!("{pad}{}", text.replace('\n', &format!("\n{pad}"))))
+    }
+
+    /// Errors before allocating when `count` copies of `len` bytes would
+    /// pass the limit.
+    fn within_limit(what: &str, count: usize, len: usize) -> Result<(), String> {
+        if count.saturating_mul(len) > MAX_OUTPUT {
+            return Err(format!("{what} would make the result longer than 1 MiB"));
+        }
+        Ok(())
     }
 
     fn title(text: &str) -> String {
@@ -1740,7 +1829,7 @@ mod funcs {
                 let Some((f, rest)) = a.split_first() else {
                     return Err("wrong number of args for printf: want at least 1 got 0".into());
                 };
-                Value::Str(sprintf(&s(f), rest))
+                Value::Str(sprintf(&s(f), rest)?)
             }
             "eq" => {
                 let Some((first, rest)) = a.split_first() else {
@@ -1811,7 +1900,15 @@ mod funcs {
             }
             "replace" => {
                 want(name, a, 3)?;
-                Value::Str(s(&a[2]).replace(&s(&a[0]), &s(&a[1])))
+                let (old, new, text) = (s(&a[0]), s(&a[1]), s(&a[2]));
+                // An empty `old` matches between every character.
+                let hits = if old.is_empty() {
+                    text.chars().count() + 1
+                } else {
+                    text.matches(old.as_str()).count()
+                };
+                within_limit("the replacement", hits, new.len().saturating_sub(old.len()))?;
+                Value::Str(text.replace(&old, &new))
             }
             "contains" => {
                 want(name, a, 2)?;
@@ -1887,11 +1984,11 @@ mod funcs {
             ),
             "indent" => {
                 want(name, a, 2)?;
-                Value::Str(indent(int(&a[0])?, &s(&a[1])))
+                Value::Str(indent(int(&a[0])?, &s(&a[1]))?)
             }
             "nindent" => {
                 want(name, a, 2)?;
-                Value::Str(format!("\n{}", indent(int(&a[0])?, &s(&a[1]))))
+                Value::Str(format!("\n{}", indent(int(&a[0])?, &s(&a[1]))?))
             }
             "trunc" => {
                 want(name, a, 2)?;
@@ -1927,7 +2024,9 @@ mod funcs {
             "repeat" => {
                 want(name, a, 2)?;
                 let n = int(&a[0])?.clamp(0, 10_000) as usize;
-                Value::Str(s(&a[1]).repeat(n))
+                let text = s(&a[1]);
+                within_limit("repeating it", n, text.len())?;
+                Value::Str(text.repeat(n))
             }
             "first" => {
                 want(name, a, 1)?;
@@ -2189,6 +2288,60 @@ mod tests {
     fn runaway_templates_stop() {
         let e = fail("{{ range 100000000 }}x{{ end }}");
         assert!(e.contains("too long") || e.contains("1 MiB"), "{e}");
+    }
+
+    /// Found by fuzzing (issue 14): each of these aborted on a failed
+    /// allocation or ran for seconds and committed a 1 GB message. Go's
+    /// fmt (print.go, `parsenum`/`tooLarge`) gives up on a width past 1e6
+    /// before another digit and prints `%!(NOVERB)`; wider than our 1 MiB
+    /// limit but legal in Go is an error before anything is allocated.
+    #[test]
+    fn huge_widths_and_amplifiers_are_refused_before_allocating() {
+        assert_eq!(
+            run(r#"{{printf "%111111111111s" "a"}}"#),
+            "%!(NOVERB)%!(EXTRA string=a)"
+        );
+        assert_eq!(run(r#"{{printf "%.11111111111s|" "a"}}"#), "%!(NOVERB)%!(EXTRA string=a)");
+        assert_eq!(run(r#"{{printf "%.1000001s|" "abc"}}"#), "abc|");
+        // The issue's 22-second, 1 GB message: Go overflows at the 8th digit.
+        assert_eq!(
+            run(r#"{{printf "%1111111111s" "a"}}"#),
+            "%!(NOVERB)%!(EXTRA string=a)"
+        );
+        for (src, what) in [
+            (r#"{{printf "%9999999s" "a"}}"#, "width"),
+            (r#"{{printf "%10000000s" "a"}}"#, "width"),
+            (r#"{{printf "%1048577s" "a"}}"#, "width"),
+            (r#"{{printf "%.9999999f" 1.5}}"#, "precision"),
+            (r#"{{indent 100000000000 "a"}}"#, "indenting"),
+            (r#"{{nindent 600000 "a\nb"}}"#, "indenting"),
+            (r#"{{repeat 10000 (printf "%1000s" "")}}"#, "repeating"),
+            (r#"{{replace " " (printf "%100000s" "") (printf "%1000s" "")}}"#, "replacement"),
+            (r#"{{replace "" "xx" (printf "%600000s" "")}}"#, "replacement"),
+        ] {
+            let e = fail(src);
+            assert!(e.contains(what) && e.contains("1 MiB"), "{src}: {e}");
+        }
+        assert_eq!(run(r#"{{printf "%5s|%-3d|" "a" 7}}"#), "    a|7  |");
+        assert_eq!(run(r#"{{ "a\nb" | indent 2 }}"#), "  a\n  b");
+    }
+
+    /// Values at the 1 MiB limit each, multiplied by a short template,
+    /// stop at the copy budget instead of filling memory.
+    #[test]
+    fn copies_of_large_values_are_bounded() {
+        let big = r#"{{$x := printf "%900000s" ""}}"#;
+        let many = format!("{big}{}", "{{$y := $x}}".repeat(400));
+        let e = fail(&many);
+        assert!(e.contains("copies more than 256 MiB"), "{e}");
+        let looped = format!("{big}{{{{range 1000}}}}{{{{$y := $x}}}}{{{{end}}}}");
+        assert!(fail(&looped).contains("copies more than"));
+        let e = fail(&format!("{big}{{{{print $x $x}}}}"));
+        assert!(e.contains("result is longer than 1 MiB"), "{e}");
+        let e = fail(&format!("{big}{{{{list $x $x}}}}"));
+        assert!(e.contains("result is longer than 1 MiB"), "{e}");
+        // A long but ordinary run is not stopped.
+        assert_eq!(run("{{range 10000}}{{$y := 1}}{{end}}ok"), "ok");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! and the original text, never a re-serialized form. `same_shape` is the
 //! cheap second reading that edit verification tries first.
 
+pub mod invariants;
 mod marker;
 mod parse;
 mod scan;

@@ -783,6 +783,15 @@ impl<'a> Builder<'a> {
         if !self.opaque.is_sorted() {
             self.opaque.sort_unstable();
         }
+        // Every span leaves here on character boundaries, whatever the
+        // parser's markers said: callers slice with them. Widening to the
+        // enclosing boundaries keeps children inside their parents.
+        for node in &mut self.nodes {
+            node.span = snap(self.text, node.span);
+        }
+        for doc in &mut self.docs {
+            doc.span = snap(self.text, doc.span);
+        }
         let comments = scan::collect_comments(self.bytes, self.body, self.body, cut, &self.opaque);
         for (id, node) in self.nodes.iter_mut().enumerate() {
             let token = match &node.kind {
@@ -811,4 +820,18 @@ impl<'a> Builder<'a> {
             lines: self.lines,
         }
     }
+}
+
+/// `span` widened to the nearest character boundaries (a no-op for every
+/// span the scanner places correctly).
+fn snap(text: &str, span: Span) -> Span {
+    let mut start = span.start.min(text.len());
+    let mut end = span.end.clamp(start, text.len());
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    Span::new(start, end)
 }

@@ -332,7 +332,10 @@ pub(super) struct Block {
 
 pub(super) fn block_scalar(text: &str, header: usize, value: &str) -> Block {
     let bytes = text.as_bytes();
-    let mut header_end = header + 1;
+    // `header` is the `|`/`>` when it was found; otherwise (a hostile file,
+    // found by fuzzing) the first content character, which may be wider
+    // than a byte.
+    let mut header_end = header + text[header..].chars().next().map_or(0, char::len_utf8);
     while header_end < bytes.len() && matches!(bytes[header_end], b'0'..=b'9' | b'+' | b'-') {
         header_end += 1;
     }

@@ -75,114 +75,9 @@ fn assert_scalar(y: &Yaml, src: &str, id: NodeId, raw: &str, st: ScalarStyle, va
     assert_eq!(y.str(id), Some(value), "value of {raw:?}");
 }
 
-fn children(y: &Yaml, id: NodeId) -> Vec<NodeId> {
-    match &y.node(id).kind {
-        NodeKind::Mapping(entries) => entries.iter().flat_map(|&(k, v)| [k, v]).collect(),
-        NodeKind::Sequence(items) => items.clone(),
-        _ => Vec::new(),
-    }
-}
-
 fn check_invariants(src: &str, y: &Yaml) {
-    let ok = |s: Span| {
-        s.start <= s.end
-            && s.end <= src.len()
-            && src.is_char_boundary(s.start)
-            && src.is_char_boundary(s.end)
-    };
-    for (id, node) in y.nodes.iter().enumerate() {
-        assert!(
-            ok(node.span),
-            "node {id} span {:?} out of bounds or mid-char",
-            node.span
-        );
-        if let Some(p) = node.parent {
-            let outer = y.node(p).span;
-            assert!(
-                outer.start <= node.span.start && node.span.end <= outer.end,
-                "node {id} {:?} escapes parent {p} {outer:?} in {src:?}",
-                node.span
-            );
-        }
-        let kids = children(y, id);
-        for &kid in &kids {
-            assert_eq!(y.node(kid).parent, Some(id), "parent of {kid}");
-            let (outer, inner) = (node.span, y.node(kid).span);
-            assert!(
-                outer.start <= inner.start && inner.end <= outer.end,
-                "child {kid} {inner:?} escapes parent {id} {outer:?} in {src:?}"
-            );
-            if node.in_flow {
-                assert!(y.node(kid).in_flow, "child {kid} of flow node {id}");
-            }
-        }
-        for pair in kids.windows(2) {
-            let (a, b) = (y.node(pair[0]).span, y.node(pair[1]).span);
-            assert!(
-                a.end <= b.start,
-                "siblings {pair:?} {a:?} {b:?} overlap or are out of order in {src:?}"
-            );
-        }
-        if let Some(c) = node.line_comment {
-            let c = &y.comments[c];
-            assert!(
-                node.span.end <= c.span.start,
-                "line comment before its node"
-            );
-            assert_eq!(
-                y.lines.line_of(node.span.end),
-                y.lines.line_of(c.span.start)
-            );
-        }
-    }
-    for doc in &y.docs {
-        assert!(ok(doc.span));
-        if let Some(r) = doc.root {
-            assert_eq!(y.node(r).parent, None);
-            let s = y.node(r).span;
-            assert!(
-                doc.span.start <= s.start && s.end <= doc.span.end,
-                "root {s:?} outside document {:?}",
-                doc.span
-            );
-        }
-    }
-    for pair in y.docs.windows(2) {
-        assert!(pair[0].span.end <= pair[1].span.start);
-    }
-    let scalar_spans: Vec<Span> = y
-        .nodes
-        .iter()
-        .filter(|n| {
-            matches!(
-                &n.kind,
-                NodeKind::Scalar {
-                    style: ScalarStyle::Plain
-                        | ScalarStyle::SingleQuoted
-                        | ScalarStyle::DoubleQuoted,
-                    ..
-                }
-            )
-        })
-        .map(|n| n.span)
-        .collect();
-    for (i, c) in y.comments.iter().enumerate() {
-        assert!(ok(c.span));
-        let t = c.span.text(src);
-        assert!(
-            t.starts_with('#') && !t.contains(['\n', '\r']),
-            "comment {t:?}"
-        );
-        if i > 0 {
-            assert!(y.comments[i - 1].span.end <= c.span.start);
-        }
-        assert!(
-            !scalar_spans.iter().any(|s| s.contains(c.span.start)),
-            "comment {t:?} inside a scalar"
-        );
-    }
-    if let Some(e) = &y.error {
-        assert!(ok(e.span) && e.span.len() <= 4);
+    if let Err(e) = invariants::check(src, y) {
+        panic!("{e}");
     }
     if y.error.is_none() {
         check_scalar_tokens(src, y);
@@ -1409,4 +1304,25 @@ fn error_positions_are_byte_exact_after_multibyte_text() {
     assert_eq!(err.span.text(src), ":");
     let lc = y.lines.line_col(src, err.span.start);
     assert_eq!((lc.line, lc.column), (2, 5));
+}
+
+/// Issue 14: a 48-byte file made every subcommand end in "internal error"
+/// (a node span ended inside `€`, then model/marker.rs sliced it). The
+/// fixture is `testdata/hardening/span-mid-char.yaml`.
+#[test]
+fn fuzz_found_span_inside_a_multibyte_character() {
+    let src = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("testdata/hardening/span-mid-char.yaml"),
+    )
+    .unwrap();
+    assert!(src.starts_with("[:\t:},>\n\u{20ac}"));
+    parse_checked(&src);
+    for cut in 0..=src.len() {
+        if let Some(prefix) = src.get(..cut) {
+            parse_checked(prefix);
+        }
+    }
+    parse_checked("[:\t:},>\n\u{20ac}");
+    parse_checked("[:\t:},>\n\u{e9}\u{e9} x");
 }
