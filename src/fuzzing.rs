@@ -225,17 +225,21 @@ pub fn scalar_edit(data: &[u8]) {
     let (head, src) = input.split_once('\n').unwrap_or(("", input));
     let (pick, value) = head.split_once(' ').unwrap_or((head, "v1.2.3"));
     let y = yaml::parse(src);
-    if y.error.is_some() {
+    // Verification finds scalars by key path; apply edits neither files
+    // that do not parse nor those a duplicate key makes ambiguous.
+    if y.error.is_some() || !y.duplicate_keys.is_empty() {
         return;
     }
     let values: Vec<usize> = (0..y.nodes.len())
         .filter(|&id| {
             let n = &y.nodes[id];
             matches!(n.kind, NodeKind::Scalar { .. })
+                && !n.span.is_empty()
                 && n.anchor.is_none()
                 && n.tag.is_none()
                 && n.parent.is_some()
                 && y.key_for(id).is_some()
+                && !inside_a_key(&y, id)
         })
         .collect();
     if values.is_empty() {
@@ -276,4 +280,16 @@ pub fn scalar_edit(data: &[u8]) {
     if let Err(e) = edit::verify::check_parsed(Some(&y), &new, &expect) {
         panic!("{value:?} written as {rendered:?} does not verify: {e}\n--- old\n{src}\n--- new\n{new}");
     }
+}
+
+/// True when some collection above `id` is itself a mapping key (`? [a]:`):
+/// key paths cannot name what is inside it, and no manifest has one.
+fn inside_a_key(y: &yaml::Yaml, mut id: usize) -> bool {
+    while let Some(parent) = y.nodes[id].parent {
+        if y.value_for(parent).is_some() {
+            return true;
+        }
+        id = parent;
+    }
+    false
 }

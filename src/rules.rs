@@ -60,10 +60,13 @@ error). It is reported and the run goes on with the other files.";
         doc: "YAML streams used by Kubernetes tools must be UTF-8. The finding points at the \
 first invalid byte.";
     FILE_TOO_LARGE = "IU005" "file-too-large" Warning
-        summary: "A file is larger than the size limit and was not checked"
+        summary: "A file is larger than the size limit, or too large to parse, and was not checked"
         help: Some("raise --max-file-size if this file really is a manifest"),
         doc: "Files above the limit (10 MiB by default) are skipped: they are almost always \
-generated bundles or data, and reading them would slow every pre-commit run.";
+generated bundles or data, and reading them would slow every pre-commit run. A file whose YAML \
+has over 500,000 nodes, or a flow collection (`[...]`, `{...}`) over 256 KiB long where a key may \
+start, is parsed only up to that point: the parse would take hundreds of bytes of memory for \
+every byte of input.";
     SYMLINK_OUTSIDE = "IU006" "symlink-outside-repository" Warning
         summary: "A symlink leads out of the repository and was not followed"
         help: Some("copy the file into the repository or remove the link"),

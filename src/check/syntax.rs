@@ -8,12 +8,14 @@ use crate::rules;
 pub fn check(cx: &mut Context) {
     for (file, yaml) in cx.reported_files() {
         if let Some(err) = &yaml.error {
-            cx.report(Diagnostic::new(
-                &rules::YAML_SYNTAX,
-                file,
-                err.span,
-                err.message.clone(),
-            ));
+            let d = if err.limit {
+                Diagnostic::new(&rules::FILE_TOO_LARGE, file, err.span, err.message.clone()).help(
+                    "split the file, or write the collection in block style (one `- item` a line)",
+                )
+            } else {
+                Diagnostic::new(&rules::YAML_SYNTAX, file, err.span, err.message.clone())
+            };
+            cx.report(d);
         }
         for dup in &yaml.duplicate_keys {
             cx.report(

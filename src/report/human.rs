@@ -3,7 +3,10 @@
 
 use std::fmt;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceCode, SourceSpan, SpanContents,
+};
 
 use super::position;
 use crate::diagnostic::{Diagnostic, Severity};
@@ -17,7 +20,7 @@ pub enum Style {
 
 struct Frame<'a> {
     d: &'a Diagnostic,
-    source: NamedSource<String>,
+    source: Excerpt<'a>,
     help: Option<String>,
     labels: Vec<LabeledSpan>,
 }
@@ -58,12 +61,80 @@ impl miette::Diagnostic for Frame<'_> {
             .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
-    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+    fn source_code(&self) -> Option<&dyn SourceCode> {
         Some(&self.source)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         Some(Box::new(self.labels.iter().cloned()))
+    }
+}
+
+/// The part of a file a frame shows, borrowed: a copy of the whole file per
+/// finding cost 10 MB each on a 10 MB file. On a line longer than
+/// [`LONG_LINE`] only the bytes around the labels are kept, so a one-line
+/// 10 MB flow collection does not print whole.
+struct Excerpt<'a> {
+    name: &'a str,
+    /// `text[start..]` up to the window's end.
+    window: &'a str,
+    start: usize,
+    /// 0-based line of `start` in the file.
+    first_line: usize,
+}
+
+const LONG_LINE: usize = 1000;
+/// Bytes kept on each side of the labels on a long line.
+const LONG_LINE_CONTEXT: usize = 120;
+
+impl<'a> Excerpt<'a> {
+    fn new(name: &'a str, text: &'a str, lo: usize, hi: usize) -> Self {
+        let (lo, hi) = (lo.min(text.len()), hi.clamp(lo.min(text.len()), text.len()));
+        let line_start = text[..lo].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = text[hi..].find('\n').map_or(text.len(), |i| hi + i);
+        let (mut start, mut end) = (0, text.len());
+        if line_end - line_start > LONG_LINE {
+            start = lo.saturating_sub(LONG_LINE_CONTEXT).max(line_start);
+            end = (hi + LONG_LINE_CONTEXT).min(line_end);
+            while !text.is_char_boundary(start) {
+                start -= 1;
+            }
+            while !text.is_char_boundary(end) {
+                end += 1;
+            }
+        }
+        Excerpt {
+            name,
+            window: &text[start..end],
+            start,
+            first_line: memchr::memchr_iter(b'\n', &text.as_bytes()[..start]).count(),
+        }
+    }
+}
+
+impl SourceCode for Excerpt<'_> {
+    fn read_span<'b>(
+        &'b self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
+        let offset = span.offset().saturating_sub(self.start).min(self.window.len());
+        let len = span.len().min(self.window.len() - offset);
+        let local = SourceSpan::new(offset.into(), len);
+        let c = self.window.read_span(&local, before, after)?;
+        let shown = SourceSpan::new((c.span().offset() + self.start).into(), c.span().len());
+        Ok(Box::new(
+            MietteSpanContents::new_named(
+                self.name.to_owned(),
+                c.data(),
+                shown,
+                c.line() + self.first_line,
+                c.column(),
+                c.line_count(),
+            )
+            .with_language("yaml"),
+        ))
     }
 }
 
@@ -111,9 +182,11 @@ pub fn render(ws: &Workspace, diagnostics: &[Diagnostic], style: Style) -> Strin
             (None, false) => Some(notes.join("\n")),
             (Some(h), false) => Some(format!("{h}\n{}", notes.join("\n"))),
         };
+        let lo = labels.iter().map(|l| l.offset()).min().unwrap_or(0);
+        let hi = labels.iter().map(|l| l.offset() + l.len()).max().unwrap_or(0);
         let frame = Frame {
             d,
-            source: NamedSource::new(&file.path, file.text.clone()).with_language("yaml"),
+            source: Excerpt::new(&file.path, &file.text, lo, hi),
             help,
             labels,
         };

@@ -41,6 +41,7 @@
 //!   (`a: x\n\t# c\n y` is `"x y"`); its span then covers that comment,
 //!   which is then scalar text, not a comment.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -56,6 +57,20 @@ use super::tree::{Document, DuplicateKey, Node, NodeId, NodeKind, ScalarStyle, S
 /// it keeps recursive walkers downstream safe from hostile input.
 const MAX_DEPTH: usize = 512;
 
+/// More nodes than this stop the parse (a limit, not a syntax error): the
+/// tree costs about 250 bytes a node (measured on a list of 2,000,000
+/// items), and CRD bundles run at 30 to 60 bytes a node, so no manifest
+/// under the 10 MiB file limit comes near it.
+pub const MAX_NODES: usize = 500_000;
+
+/// How far yaml-rust2 may read ahead of the last event. It queues every
+/// token of a flow collection that starts where a key may start (a
+/// document's `[`/`{`, or one after `- `) until the collection closes, since
+/// it might be a key; a 9.9 MB `[a,a,...]` took 1 GB before the first event.
+/// Past this lookahead we stop feeding it (about 55 MB of tokens at most,
+/// measured: 1 MiB of `a,` queued 220 MB).
+const MAX_LOOKAHEAD: usize = 256 << 10;
+
 /// Parses `text` (a whole file, BOM included) into a span tree. Never fails:
 /// a syntax error is recorded in [`Yaml::error`], with the documents
 /// completed before it in [`Yaml::docs`]. The nodes of the document being
@@ -67,12 +82,36 @@ pub fn parse(text: &str) -> Yaml {
     let nul = memchr::memchr(0, &text.as_bytes()[body..]).map(|n| body + n);
     let end = nul.unwrap_or(text.len());
     let mut b = Builder::new(text, body, end);
-    let mut parser = Parser::new_from_str(&text[body..end]);
+    let last_event = Cell::new(body);
+    let starved = Cell::new(None);
+    let mut parser = Parser::new(Feed {
+        chars: text[body..end].chars(),
+        text,
+        at: body,
+        last_event: &last_event,
+        checked: usize::MAX,
+        starved: &starved,
+    });
+    b.last_event = Some(&last_event);
     // yaml-rust2 has `unwrap`s and `unreachable!`s of its own; one of them
     // firing on a hostile file must not take the whole run down.
     let run = catch_unwind(AssertUnwindSafe(|| b.run(&mut parser)));
     if run.is_err() {
         b.fail("internal YAML parser error".to_owned(), b.cursor);
+    }
+    if let Some(at) = starved.get() {
+        b.error = None;
+        b.fail(
+            format!(
+                "a flow collection ([...] or {{...}}) over {} KiB long where a key may start; \
+                 not parsed (the YAML parser would hold all of it in memory)",
+                MAX_LOOKAHEAD >> 10
+            ),
+            at,
+        );
+        if let Some(e) = &mut b.error {
+            e.limit = true;
+        }
     }
     if let Some(nul) = nul
         && b.error.is_none()
@@ -86,6 +125,7 @@ pub fn parse(text: &str) -> Yaml {
 struct Stop {
     message: String,
     at: usize,
+    limit: bool,
 }
 
 struct OpenDoc {
@@ -139,6 +179,44 @@ struct Builder<'a> {
     /// indicators lie between here and its start.
     cursor: usize,
     toks: Vec<Tok>,
+    /// Where the last event was, for the feed's lookahead guard.
+    last_event: Option<&'a Cell<usize>>,
+}
+
+/// yaml-rust2's input: the text's characters, cut off (as if the text ended)
+/// when the scanner runs [`MAX_LOOKAHEAD`] bytes past the last event at a
+/// flow collection start; `starved` then says where that collection starts.
+/// A long single token (a block or quoted scalar) is read through.
+struct Feed<'a> {
+    chars: std::str::Chars<'a>,
+    text: &'a str,
+    /// Byte offset of the next character.
+    at: usize,
+    last_event: &'a Cell<usize>,
+    /// The last event position already looked at.
+    checked: usize,
+    starved: &'a Cell<Option<usize>>,
+}
+
+impl Iterator for Feed<'_> {
+    type Item = char;
+
+    fn next(&mut self) -> Option<char> {
+        let last = self.last_event.get();
+        if self.at > last + MAX_LOOKAHEAD && self.checked != last {
+            self.checked = last;
+            if let Some(start) = scan::flow_start_after(self.text.as_bytes(), last) {
+                self.starved.set(Some(start));
+                return None;
+            }
+        }
+        if self.starved.get().is_some() {
+            return None;
+        }
+        let c = self.chars.next()?;
+        self.at += c.len_utf8();
+        Some(c)
+    }
 }
 
 impl<'a> Builder<'a> {
@@ -161,16 +239,20 @@ impl<'a> Builder<'a> {
             error: None,
             cursor: body,
             toks: Vec::new(),
+            last_event: None,
         }
     }
 
-    fn run(&mut self, parser: &mut Parser<std::str::Chars<'_>>) {
+    fn run(&mut self, parser: &mut Parser<Feed<'_>>) {
         loop {
             match parser.next_token() {
                 Ok((Event::StreamEnd, _)) => return,
                 Ok((ev, mark)) => {
                     if let Err(stop) = self.event(ev, &mark) {
                         self.fail(stop.message, stop.at);
+                        if let Some(e) = &mut self.error {
+                            e.limit = stop.limit;
+                        }
                         return;
                     }
                 }
@@ -185,6 +267,18 @@ impl<'a> Builder<'a> {
 
     fn event(&mut self, ev: Event, mark: &Marker) -> Result<(), Stop> {
         let m = self.map.offset(&self.lines, mark).min(self.end);
+        if let Some(last) = self.last_event {
+            last.set(m.max(last.get()));
+        }
+        if self.nodes.len() >= MAX_NODES {
+            return Err(Stop {
+                message: format!(
+                    "over {MAX_NODES} YAML nodes; not parsed further (no manifest needs that many)"
+                ),
+                at: m,
+                limit: true,
+            });
+        }
         match ev {
             Event::Nothing | Event::StreamStart | Event::StreamEnd => {}
             Event::DocumentStart => {
@@ -482,6 +576,7 @@ impl<'a> Builder<'a> {
             return Err(Stop {
                 message: format!("nesting deeper than {MAX_DEPTH} levels"),
                 at,
+                limit: false,
             });
         }
         self.frames.push(frame);
@@ -772,6 +867,7 @@ impl<'a> Builder<'a> {
         self.error = Some(SyntaxError {
             message,
             span: Span::new(at, at + len),
+            limit: false,
         });
         while !self.frames.is_empty() {
             self.close(None);

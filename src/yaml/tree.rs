@@ -73,6 +73,9 @@ pub struct Document {
 pub struct SyntaxError {
     pub message: String,
     pub span: Span,
+    /// Not a mistake in the text: parsing stopped at a resource limit
+    /// (too many nodes, a flow collection the parser would buffer whole).
+    pub limit: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

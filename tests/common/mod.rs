@@ -108,3 +108,69 @@ pub fn deployment(marker: &str) -> String {
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: podinfo\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: ghcr.io/stefanprodan/podinfo:6.0.0 # {{\"$imagepolicy\": \"{marker}\"}}\n"
     )
 }
+
+/// What a bounded run of the binary did.
+#[derive(Debug)]
+pub struct Measured {
+    /// `None`: killed (by us at the deadline, or by a signal).
+    pub code: Option<i32>,
+    pub stdout: Vec<u8>,
+    pub stderr: String,
+    pub wall: std::time::Duration,
+    /// Peak resident set of the child, in KiB (`getrusage` via `wait4`).
+    pub max_rss_kib: u64,
+    pub timed_out: bool,
+}
+
+/// Runs `cmd` (stdin closed), killing it at `deadline`; always reaps it.
+pub fn run_measured(mut cmd: std::process::Command, deadline: std::time::Duration) -> Measured {
+    use std::io::Read;
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::Stdio;
+    let start = std::time::Instant::now();
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary starts");
+    let mut out = child.stdout.take().expect("stdout");
+    let mut err = child.stderr.take().expect("stderr");
+    let reader_out = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = out.read_to_end(&mut v);
+        v
+    });
+    let reader_err = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = err.read_to_end(&mut v);
+        v
+    });
+    let pid = child.id() as libc::pid_t;
+    let mut timed_out = false;
+    let (status, rusage) = loop {
+        let mut status = 0;
+        // SAFETY: plain-data out parameters; the pid is our own child.
+        let mut rusage: libc::rusage = unsafe { std::mem::zeroed() };
+        let r = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut rusage) };
+        if r == pid {
+            break (status, rusage);
+        }
+        assert!(r == 0, "wait4 failed: {}", std::io::Error::last_os_error());
+        if !timed_out && start.elapsed() > deadline {
+            timed_out = true;
+            let _ = child.kill();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    };
+    let wall = start.elapsed();
+    let status = std::process::ExitStatus::from_raw(status);
+    Measured {
+        code: status.code(),
+        stdout: reader_out.join().unwrap_or_default(),
+        stderr: String::from_utf8_lossy(&reader_err.join().unwrap_or_default()).into_owned(),
+        wall,
+        max_rss_kib: rusage.ru_maxrss as u64,
+        timed_out,
+    }
+}
