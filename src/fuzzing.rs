@@ -238,7 +238,7 @@ pub fn scalar_edit(data: &[u8]) {
                 && n.anchor.is_none()
                 && n.tag.is_none()
                 && n.parent.is_some()
-                && y.key_for(id).is_some()
+                && y.key_for(id).and_then(|k| y.str(k)).is_some_and(|k| !k.is_empty())
                 && !inside_a_key(&y, id)
         })
         .collect();

@@ -98,3 +98,23 @@ fn every_yaml_test_suite_document_through_the_yaml_targets() {
         target("scalar_edit")(&edit);
     }
 }
+
+/// yaml-test-suite conformance of what validate reports as broken YAML:
+/// no valid document gets a syntax error or a duplicate key (2JQS, two
+/// missing keys, used to), and every invalid one gets a syntax error.
+#[test]
+fn yaml_test_suite_valid_and_invalid_documents() {
+    let mut wrong = Vec::new();
+    for c in suite_cases() {
+        let y = imageupdate::yaml::parse(c["yaml"].as_str().unwrap());
+        let invalid = c["fail"].as_bool().unwrap();
+        let reported = y.error.is_some() || !y.duplicate_keys.is_empty();
+        if invalid != reported {
+            wrong.push(format!(
+                "{} {} (fail: {invalid}): error {:?}, duplicate keys {:?}",
+                c["id"], c["name"], y.error, y.duplicate_keys
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

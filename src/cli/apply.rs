@@ -209,6 +209,17 @@ fn apply_in(
             written: false,
         });
     }
+    // The commit message is rendered from these changes before any file is
+    // written, so a template that fails on them (one past its size limits,
+    // say) leaves the tree untouched.
+    if args.git.wants_git()
+        && let Ok(opts) = args.git.options()
+        && let Some(t) = &opts.template
+    {
+        let changes: Vec<_> = plan.changes().cloned().collect();
+        crate::git::message::render(t, &changes, &opts.context)
+            .map_err(|m| format!("{m} (nothing was written)"))?;
+    }
     write::write_changes(root, &plan.files).map_err(|e| format!("{e}; no file was changed"))?;
     Ok(Outcome {
         plan,

@@ -210,6 +210,7 @@ pub fn plan(
     }
     let (argo_files, argo_skips) = argo::plan(ws, model, &argo_updates);
     out.skipped.extend(argo_skips);
+    out.skipped.extend(unread_files(ws));
     // A value an Argo CD write-back target writes is not `--set` twice.
     for f in &argo_files {
         if let Some(id) = ws.file_id(&f.path) {
@@ -702,4 +703,39 @@ mod tests {
             assert!(SetRequest::parse(bad).is_err(), "{bad}");
         }
     }
+}
+
+/// Files discovery could not read or parse (invalid UTF-8, too large, a
+/// parse limit) that look like they hold something apply would update: each
+/// is a skip, so apply never passes over a marker without saying so.
+fn unread_files(ws: &Workspace) -> Vec<Skip> {
+    use crate::rules;
+    let mut out = Vec::new();
+    let parse_limits = ws.files.iter().enumerate().filter_map(|(id, f)| {
+        let e = f.yaml.as_ref()?.error.as_ref()?;
+        e.limit.then(|| (id, e.span.start, e.message.clone()))
+    });
+    let load_problems = ws.diagnostics.iter().filter_map(|d| {
+        [&rules::INVALID_UTF8, &rules::FILE_TOO_LARGE, &rules::UNREADABLE_FILE]
+            .iter()
+            .any(|r| std::ptr::eq(*r, d.rule))
+            .then(|| (d.file, d.span.start, d.message.clone()))
+    });
+    for (id, at, why) in load_problems.chain(parse_limits) {
+        let file = &ws.files[id];
+        if !file.report || !(file.text.contains("$imagepolicy") || file.text.contains("image")) {
+            continue;
+        }
+        let line = file.yaml.as_ref().map_or_else(
+            || 1 + memchr::memchr_iter(b'\n', &file.text.as_bytes()[..at.min(file.text.len())]).count(),
+            |y| y.lines.line_of(at) + 1,
+        );
+        out.push(Skip {
+            file: file.path.clone(),
+            line,
+            image: String::new(),
+            reason: format!("{why}; nothing in this file was updated"),
+        });
+    }
+    out
 }

@@ -819,9 +819,11 @@ impl<'a> Builder<'a> {
         let NodeKind::Mapping(entries) = &nodes[map].kind else {
             return;
         };
+        // A merge key repeats by design; a missing key (`: a`, yaml-test-suite
+        // 2JQS, valid) is no key to compare.
         let key = |id: NodeId| match &nodes[id].kind {
             NodeKind::Scalar { value, style }
-                if !(*style == ScalarStyle::Plain && value == "<<") =>
+                if !(*style == ScalarStyle::Plain && (value == "<<" || value.is_empty())) =>
             {
                 Some(value.as_str())
             }
