@@ -84,15 +84,36 @@ struct Excerpt<'a> {
 }
 
 const LONG_LINE: usize = 1000;
+/// Lines around the labels handed to miette (it shows one on each side).
+const CONTEXT_LINES: usize = 2;
 /// Bytes kept on each side of the labels on a long line.
 const LONG_LINE_CONTEXT: usize = 120;
 
 impl<'a> Excerpt<'a> {
-    fn new(name: &'a str, text: &'a str, lo: usize, hi: usize) -> Self {
+    /// `line_of` gives a byte's 0-based line (the file's line index).
+    fn new(
+        name: &'a str,
+        text: &'a str,
+        lo: usize,
+        hi: usize,
+        line_of: impl Fn(usize) -> usize,
+    ) -> Self {
         let (lo, hi) = (lo.min(text.len()), hi.clamp(lo.min(text.len()), text.len()));
-        let line_start = text[..lo].rfind('\n').map_or(0, |i| i + 1);
-        let line_end = text[hi..].find('\n').map_or(text.len(), |i| hi + i);
-        let (mut start, mut end) = (0, text.len());
+        let bytes = text.as_bytes();
+        let line_start = memchr::memrchr(b'\n', &bytes[..lo]).map_or(0, |i| i + 1);
+        let line_end = memchr::memchr(b'\n', &bytes[hi..]).map_or(text.len(), |i| hi + i);
+        // miette counts lines from the start of what it is given: a few
+        // lines of context around the labels, never the whole file (20,000
+        // findings in one file were quadratic).
+        let mut start = line_start;
+        for _ in 0..CONTEXT_LINES {
+            start = memchr::memrchr(b'\n', &bytes[..start.saturating_sub(1)]).map_or(0, |i| i + 1);
+        }
+        let mut end = line_end;
+        for _ in 0..CONTEXT_LINES {
+            end = memchr::memchr(b'\n', &bytes[(end + 1).min(text.len())..])
+                .map_or(text.len(), |i| end + 1 + i);
+        }
         if line_end - line_start > LONG_LINE {
             start = lo.saturating_sub(LONG_LINE_CONTEXT).max(line_start);
             end = (hi + LONG_LINE_CONTEXT).min(line_end);
@@ -107,7 +128,7 @@ impl<'a> Excerpt<'a> {
             name,
             window: &text[start..end],
             start,
-            first_line: memchr::memchr_iter(b'\n', &text.as_bytes()[..start]).count(),
+            first_line: line_of(start),
         }
     }
 }
@@ -186,7 +207,10 @@ pub fn render(ws: &Workspace, diagnostics: &[Diagnostic], style: Style) -> Strin
         let hi = labels.iter().map(|l| l.offset() + l.len()).max().unwrap_or(0);
         let frame = Frame {
             d,
-            source: Excerpt::new(&file.path, &file.text, lo, hi),
+            source: Excerpt::new(&file.path, &file.text, lo, hi, |at| match &file.yaml {
+                Some(y) => y.lines.line_of(at),
+                None => memchr::memchr_iter(b'\n', &file.text.as_bytes()[..at]).count(),
+            }),
             help,
             labels,
         };

@@ -117,7 +117,10 @@ pub struct Measured {
     pub stdout: Vec<u8>,
     pub stderr: String,
     pub wall: std::time::Duration,
-    /// Peak resident set of the child, in KiB (`getrusage` via `wait4`).
+    /// Peak resident set of the child in KiB: the largest `VmHWM` seen in
+    /// `/proc/<pid>/status`, sampled every 2 ms while it runs. (`wait4`'s
+    /// `ru_maxrss` would count the test process itself: a child spawned
+    /// with vfork inherits the parent's high-water mark at exec.)
     pub max_rss_kib: u64,
     pub timed_out: bool,
 }
@@ -147,21 +150,30 @@ pub fn run_measured(mut cmd: std::process::Command, deadline: std::time::Duratio
         v
     });
     let pid = child.id() as libc::pid_t;
+    let status_file = format!("/proc/{pid}/status");
     let mut timed_out = false;
-    let (status, rusage) = loop {
-        let mut status = 0;
-        // SAFETY: plain-data out parameters; the pid is our own child.
-        let mut rusage: libc::rusage = unsafe { std::mem::zeroed() };
-        let r = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut rusage) };
-        if r == pid {
-            break (status, rusage);
+    let mut max_rss_kib = 0;
+    let status = loop {
+        if let Ok(s) = std::fs::read_to_string(&status_file)
+            && let Some(kib) = s
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        {
+            max_rss_kib = max_rss_kib.max(kib);
         }
-        assert!(r == 0, "wait4 failed: {}", std::io::Error::last_os_error());
+        let mut status = 0;
+        // SAFETY: a plain-data out parameter; the pid is our own child.
+        let r = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
+        if r == pid {
+            break status;
+        }
+        assert!(r == 0, "waitpid failed: {}", std::io::Error::last_os_error());
         if !timed_out && start.elapsed() > deadline {
             timed_out = true;
             let _ = child.kill();
         }
-        std::thread::sleep(std::time::Duration::from_millis(5));
+        std::thread::sleep(std::time::Duration::from_millis(2));
     };
     let wall = start.elapsed();
     let status = std::process::ExitStatus::from_raw(status);
@@ -170,7 +182,7 @@ pub fn run_measured(mut cmd: std::process::Command, deadline: std::time::Duratio
         stdout: reader_out.join().unwrap_or_default(),
         stderr: String::from_utf8_lossy(&reader_err.join().unwrap_or_default()).into_owned(),
         wall,
-        max_rss_kib: rusage.ru_maxrss as u64,
+        max_rss_kib,
         timed_out,
     }
 }
