@@ -395,5 +395,9 @@ fn file_kind(meta: &std::fs::Metadata) -> &'static str {
             return "device";
         }
     }
-    if meta.is_dir() { "folder" } else { "special file" }
+    if meta.is_dir() {
+        "folder"
+    } else {
+        "special file"
+    }
 }

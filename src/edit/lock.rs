@@ -93,7 +93,11 @@ mod tests {
         drop(first);
         let second = lock(dir.path(), Duration::ZERO, || panic!("must not wait"));
         assert!(second.is_ok());
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no lock file is left");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "no lock file is left"
+        );
     }
 
     #[test]
@@ -101,7 +105,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let first = lock(dir.path(), Duration::ZERO, || {}).unwrap();
         let path = dir.path().to_path_buf();
-        let waiter = std::thread::spawn(move || lock(&path, Duration::from_secs(30), || {}).is_ok());
+        let waiter =
+            std::thread::spawn(move || lock(&path, Duration::from_secs(30), || {}).is_ok());
         std::thread::sleep(Duration::from_millis(50));
         drop(first);
         assert!(waiter.join().unwrap());

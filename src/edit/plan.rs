@@ -716,10 +716,14 @@ fn unread_files(ws: &Workspace) -> Vec<Skip> {
         e.limit.then(|| (id, e.span.start, e.message.clone()))
     });
     let load_problems = ws.diagnostics.iter().filter_map(|d| {
-        [&rules::INVALID_UTF8, &rules::FILE_TOO_LARGE, &rules::UNREADABLE_FILE]
-            .iter()
-            .any(|r| std::ptr::eq(*r, d.rule))
-            .then(|| (d.file, d.span.start, d.message.clone()))
+        [
+            &rules::INVALID_UTF8,
+            &rules::FILE_TOO_LARGE,
+            &rules::UNREADABLE_FILE,
+        ]
+        .iter()
+        .any(|r| std::ptr::eq(*r, d.rule))
+        .then(|| (d.file, d.span.start, d.message.clone()))
     });
     for (id, at, why) in load_problems.chain(parse_limits) {
         let file = &ws.files[id];
@@ -727,7 +731,10 @@ fn unread_files(ws: &Workspace) -> Vec<Skip> {
             continue;
         }
         let line = file.yaml.as_ref().map_or_else(
-            || 1 + memchr::memchr_iter(b'\n', &file.text.as_bytes()[..at.min(file.text.len())]).count(),
+            || {
+                1 + memchr::memchr_iter(b'\n', &file.text.as_bytes()[..at.min(file.text.len())])
+                    .count()
+            },
             |y| y.lines.line_of(at) + 1,
         );
         out.push(Skip {

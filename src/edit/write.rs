@@ -379,7 +379,11 @@ mod tests {
     /// used to write back what it had read) and still undo its own writes.
     #[test]
     fn rollback_leaves_a_file_another_writer_replaced() {
-        let dir = setup(&[("a.yaml", "a: 1\n"), ("b.yaml", "b: 1\n"), ("c.yaml", "c: 1\n")]);
+        let dir = setup(&[
+            ("a.yaml", "a: 1\n"),
+            ("b.yaml", "b: 1\n"),
+            ("c.yaml", "c: 1\n"),
+        ]);
         let jobs = [
             Job {
                 path: "a.yaml",
@@ -420,8 +424,14 @@ mod tests {
             fs::read_to_string(dir.path().join("a.yaml")).unwrap(),
             "a: 3 # theirs\n"
         );
-        assert_eq!(fs::read_to_string(dir.path().join("c.yaml")).unwrap(), "c: 1\n");
-        assert_eq!(fs::read_to_string(dir.path().join("b.yaml")).unwrap(), "b: 1\n");
+        assert_eq!(
+            fs::read_to_string(dir.path().join("c.yaml")).unwrap(),
+            "c: 1\n"
+        );
+        assert_eq!(
+            fs::read_to_string(dir.path().join("b.yaml")).unwrap(),
+            "b: 1\n"
+        );
         assert_eq!(listing(dir.path()), ["a.yaml", "b.yaml", "c.yaml"]);
     }
 

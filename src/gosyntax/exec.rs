@@ -1418,7 +1418,10 @@ fn weight(v: &Value) -> usize {
         Value::Map(m) => CELL + m.iter().map(|(k, v)| weight(k) + weight(v)).sum::<usize>(),
         Value::Struct(s) => {
             CELL + s.display.as_ref().map_or(0, String::len)
-                + s.fields.iter().map(|(n, v)| n.len() + weight(v)).sum::<usize>()
+                + s.fields
+                    .iter()
+                    .map(|(n, v)| n.len() + weight(v))
+                    .sum::<usize>()
         }
     }
 }
@@ -1558,7 +1561,9 @@ mod funcs {
                 prec = Some(p);
             }
             if width > MAX_OUTPUT {
-                return Err(format!("width {width} would make the result longer than 1 MiB"));
+                return Err(format!(
+                    "width {width} would make the result longer than 1 MiB"
+                ));
             }
             let Some(verb) = it.next() else {
                 out.push_str("%!(NOVERB)");
@@ -1767,7 +1772,9 @@ mod funcs {
         let n = usize::try_from(n).unwrap_or(0);
         let lines = 1 + memchr::memchr_iter(b'\n', text.as_bytes()).count();
         if n.saturating_mul(lines).saturating_add(text.len()) > MAX_OUTPUT {
-            return Err(format!("indenting by {n} would make the result longer than 1 MiB"));
+            return Err(format!(
+                "indenting by {n} would make the result longer than 1 MiB"
+            ));
         }
         let pad = " ".repeat(n);
         Ok(format!("{pad}{}", text.replace('\n', &format!("\n{pad}"))))
@@ -2301,7 +2308,10 @@ mod tests {
             run(r#"{{printf "%111111111111s" "a"}}"#),
             "%!(NOVERB)%!(EXTRA string=a)"
         );
-        assert_eq!(run(r#"{{printf "%.11111111111s|" "a"}}"#), "%!(NOVERB)%!(EXTRA string=a)");
+        assert_eq!(
+            run(r#"{{printf "%.11111111111s|" "a"}}"#),
+            "%!(NOVERB)%!(EXTRA string=a)"
+        );
         assert_eq!(run(r#"{{printf "%.1000001s|" "abc"}}"#), "abc|");
         // The issue's 22-second, 1 GB message: Go overflows at the 8th digit.
         assert_eq!(
@@ -2316,8 +2326,14 @@ mod tests {
             (r#"{{indent 100000000000 "a"}}"#, "indenting"),
             (r#"{{nindent 600000 "a\nb"}}"#, "indenting"),
             (r#"{{repeat 10000 (printf "%1000s" "")}}"#, "repeating"),
-            (r#"{{replace " " (printf "%100000s" "") (printf "%1000s" "")}}"#, "replacement"),
-            (r#"{{replace "" "xx" (printf "%600000s" "")}}"#, "replacement"),
+            (
+                r#"{{replace " " (printf "%100000s" "") (printf "%1000s" "")}}"#,
+                "replacement",
+            ),
+            (
+                r#"{{replace "" "xx" (printf "%600000s" "")}}"#,
+                "replacement",
+            ),
         ] {
             let e = fail(src);
             assert!(e.contains(what) && e.contains("1 MiB"), "{src}: {e}");

@@ -89,7 +89,12 @@ pub fn markers_in(file: FileId, src: &str, yaml: &Yaml) -> Vec<Marker> {
             span: comment.span,
             value_span,
             reference,
-            target: target_of(src, yaml, index.get_or_insert_with(|| NodeIndex::new(yaml)), id),
+            target: target_of(
+                src,
+                yaml,
+                index.get_or_insert_with(|| NodeIndex::new(yaml)),
+                id,
+            ),
         });
     }
     out
@@ -207,10 +212,18 @@ struct NodeIndex {
 
 impl NodeIndex {
     fn new(yaml: &Yaml) -> Self {
-        let mut by_end: Vec<(usize, NodeId)> =
-            yaml.nodes.iter().enumerate().map(|(id, n)| (n.span.end, id)).collect();
-        let mut by_start: Vec<(usize, NodeId)> =
-            yaml.nodes.iter().enumerate().map(|(id, n)| (n.span.start, id)).collect();
+        let mut by_end: Vec<(usize, NodeId)> = yaml
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(id, n)| (n.span.end, id))
+            .collect();
+        let mut by_start: Vec<(usize, NodeId)> = yaml
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(id, n)| (n.span.start, id))
+            .collect();
         by_end.sort_unstable();
         by_start.sort_unstable();
         Self { by_end, by_start }

@@ -140,7 +140,10 @@ impl SourceCode for Excerpt<'_> {
         before: usize,
         after: usize,
     ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
-        let offset = span.offset().saturating_sub(self.start).min(self.window.len());
+        let offset = span
+            .offset()
+            .saturating_sub(self.start)
+            .min(self.window.len());
         let len = span.len().min(self.window.len() - offset);
         let local = SourceSpan::new(offset.into(), len);
         let c = self.window.read_span(&local, before, after)?;
@@ -204,7 +207,11 @@ pub fn render(ws: &Workspace, diagnostics: &[Diagnostic], style: Style) -> Strin
             (Some(h), false) => Some(format!("{h}\n{}", notes.join("\n"))),
         };
         let lo = labels.iter().map(|l| l.offset()).min().unwrap_or(0);
-        let hi = labels.iter().map(|l| l.offset() + l.len()).max().unwrap_or(0);
+        let hi = labels
+            .iter()
+            .map(|l| l.offset() + l.len())
+            .max()
+            .unwrap_or(0);
         let frame = Frame {
             d,
             source: Excerpt::new(&file.path, &file.text, lo, hi, |at| match &file.yaml {

