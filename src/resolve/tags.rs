@@ -163,6 +163,16 @@ impl Parser<'_> {
 
     fn run(&self) -> Result<TagsFile, TagsFileError> {
         if let Some(e) = &self.y.error {
+            if e.limit {
+                return Err(self.err_at(
+                    e.span.start,
+                    format!(
+                        "{}: a tags file may list about {} tags at most",
+                        e.message,
+                        crate::yaml::MAX_NODES
+                    ),
+                ));
+            }
             return Err(self.err_at(e.span.start, format!("invalid YAML: {}", e.message)));
         }
         let mut roots = self.y.roots();
@@ -1291,6 +1301,20 @@ mod tests {
                 junk: Some("aZ09:/.-_@ \n"),
             },
         )
+    }
+
+    /// Issue 14: 1,000,000 tags took 453 MB. Past the parser's node limit
+    /// the file is refused with a message that says why, at the line where
+    /// parsing stopped.
+    #[test]
+    fn a_tags_file_past_the_node_limit_is_refused_clearly() {
+        let mut text = String::from("nginx:\n");
+        for i in 0..=crate::yaml::MAX_NODES {
+            text.push_str(&format!("- 1.{i}\n"));
+        }
+        let e = TagsFile::parse(&text, "tags.yaml").unwrap_err();
+        assert!(e.message.contains("tags at most"), "{e}");
+        assert!(e.line.is_some_and(|l| l > 400_000), "{e}");
     }
 
     #[test]

@@ -14,7 +14,7 @@ mod tree;
 #[cfg(test)]
 mod tests;
 
-pub use parse::parse;
+pub use parse::{MAX_NODES, parse};
 pub use shape::same_shape;
 pub use span::{LineCol, LineIndex, Span};
 pub use tree::*;

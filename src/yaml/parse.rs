@@ -273,7 +273,7 @@ impl<'a> Builder<'a> {
         if self.nodes.len() >= MAX_NODES {
             return Err(Stop {
                 message: format!(
-                    "over {MAX_NODES} YAML nodes; not parsed further (no manifest needs that many)"
+                    "over {MAX_NODES} YAML nodes; not parsed further"
                 ),
                 at: m,
                 limit: true,
@@ -323,6 +323,10 @@ impl<'a> Builder<'a> {
             span: Span::new(doc.start, m.max(doc.start)),
             index: self.docs.len(),
         });
+        // Everything before the end marker is this document's, even when a
+        // closing bracket was not placed (fuzzing found the next document
+        // starting inside this one after a NUL-cut flow sequence).
+        self.cursor = self.cursor.max(m);
         if scan::is_doc_marker(self.bytes, m, self.body, b"...") {
             self.cursor = self.cursor.max(m + 3);
         }

@@ -1326,3 +1326,15 @@ fn fuzz_found_span_inside_a_multibyte_character() {
     parse_checked("[:\t:},>\n\u{20ac}");
     parse_checked("[:\t:},>\n\u{e9}\u{e9} x");
 }
+/// Found by the span-parser fuzz target in its first long run: two
+/// documents overlapped. Kept as `testdata/fuzz/span_parser/` seed too.
+#[test]
+fn fuzz_found_overlapping_documents() {
+    let src = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/testdata/fuzz/span_parser/issue14-documents-overlap-nul.yaml"
+    ))
+    .unwrap();
+    parse_checked(&src);
+    parse_checked("- [t one, e, two, ]\n\n---\n- b\n");
+}
