@@ -19,9 +19,12 @@ use crate::resolve::tags::TagsFile;
 use crate::resolve::version::Version;
 use crate::yaml::{self, NodeKind, ScalarStyle};
 
+/// A fuzz target's body: the fuzzer's bytes in, a panic on a broken promise.
+pub type Target = fn(&[u8]);
+
 /// The fuzz targets, by name: what `fuzz/fuzz_targets/*.rs` call and what
 /// the seed replay iterates.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("span_parser", span_parser),
     ("validate_file", validate_file),
     ("tags_file", tags_file),

@@ -52,12 +52,15 @@ fn binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_kubectl-imageupdate"))
 }
 
+/// Writes a tags file into the given folder and returns its path.
+type MakeTags = Box<dyn Fn(&Path) -> PathBuf>;
+
 struct Case {
     name: &'static str,
     /// Builds the bad input inside the repository at the given root.
     make: Box<dyn Fn(&Path)>,
     /// Also passed as `--tags-from` to preview and apply (default: [`TAGS`]).
-    tags: Option<Box<dyn Fn(&Path) -> PathBuf>>,
+    tags: Option<MakeTags>,
 }
 
 fn case(name: &'static str, make: impl Fn(&Path) + 'static) -> Case {

@@ -680,6 +680,51 @@ fn object_of(yaml: &Yaml, node: NodeId) -> Option<ObjectId> {
     })
 }
 
+/// Files discovery could not read or parse (invalid UTF-8, too large, a
+/// parse limit) that look like they hold something apply would update: each
+/// is a skip, so apply never passes over a marker without saying so.
+fn unread_files(ws: &Workspace) -> Vec<Skip> {
+    use crate::rules;
+    let mut out = Vec::new();
+    let parse_limits = ws.files.iter().enumerate().filter_map(|(id, f)| {
+        let e = f.yaml.as_ref()?.error.as_ref()?;
+        e.limit.then(|| (id, e.span.start, e.message.clone()))
+    });
+    let load_problems = ws
+        .diagnostics
+        .iter()
+        .filter(|d| {
+            [
+                &rules::INVALID_UTF8,
+                &rules::FILE_TOO_LARGE,
+                &rules::UNREADABLE_FILE,
+            ]
+            .iter()
+            .any(|r| std::ptr::eq(*r, d.rule))
+        })
+        .map(|d| (d.file, d.span.start, d.message.clone()));
+    for (id, at, why) in load_problems.chain(parse_limits) {
+        let file = &ws.files[id];
+        if !file.report || !(file.text.contains("$imagepolicy") || file.text.contains("image")) {
+            continue;
+        }
+        let line = file.yaml.as_ref().map_or_else(
+            || {
+                1 + memchr::memchr_iter(b'\n', &file.text.as_bytes()[..at.min(file.text.len())])
+                    .count()
+            },
+            |y| y.lines.line_of(at) + 1,
+        );
+        out.push(Skip {
+            file: file.path.clone(),
+            line,
+            image: String::new(),
+            reason: format!("{why}; nothing in this file was updated"),
+        });
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -703,46 +748,4 @@ mod tests {
             assert!(SetRequest::parse(bad).is_err(), "{bad}");
         }
     }
-}
-
-/// Files discovery could not read or parse (invalid UTF-8, too large, a
-/// parse limit) that look like they hold something apply would update: each
-/// is a skip, so apply never passes over a marker without saying so.
-fn unread_files(ws: &Workspace) -> Vec<Skip> {
-    use crate::rules;
-    let mut out = Vec::new();
-    let parse_limits = ws.files.iter().enumerate().filter_map(|(id, f)| {
-        let e = f.yaml.as_ref()?.error.as_ref()?;
-        e.limit.then(|| (id, e.span.start, e.message.clone()))
-    });
-    let load_problems = ws.diagnostics.iter().filter_map(|d| {
-        [
-            &rules::INVALID_UTF8,
-            &rules::FILE_TOO_LARGE,
-            &rules::UNREADABLE_FILE,
-        ]
-        .iter()
-        .any(|r| std::ptr::eq(*r, d.rule))
-        .then(|| (d.file, d.span.start, d.message.clone()))
-    });
-    for (id, at, why) in load_problems.chain(parse_limits) {
-        let file = &ws.files[id];
-        if !file.report || !(file.text.contains("$imagepolicy") || file.text.contains("image")) {
-            continue;
-        }
-        let line = file.yaml.as_ref().map_or_else(
-            || {
-                1 + memchr::memchr_iter(b'\n', &file.text.as_bytes()[..at.min(file.text.len())])
-                    .count()
-            },
-            |y| y.lines.line_of(at) + 1,
-        );
-        out.push(Skip {
-            file: file.path.clone(),
-            line,
-            image: String::new(),
-            reason: format!("{why}; nothing in this file was updated"),
-        });
-    }
-    out
 }

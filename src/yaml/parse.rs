@@ -272,9 +272,7 @@ impl<'a> Builder<'a> {
         }
         if self.nodes.len() >= MAX_NODES {
             return Err(Stop {
-                message: format!(
-                    "over {MAX_NODES} YAML nodes; not parsed further"
-                ),
+                message: format!("over {MAX_NODES} YAML nodes; not parsed further"),
                 at: m,
                 limit: true,
             });

@@ -406,6 +406,32 @@ pub(super) fn trailing_hash(bytes: &[u8], end: usize, is_key: bool) -> Option<us
     (bytes.get(i) == Some(&b'#')).then_some(i)
 }
 
+/// Where a flow collection starts right after `from`, past blanks, line
+/// breaks, comments, `---`, block indicators (`- `, `? `, `: `) and node
+/// properties (`!tag`, `&anchor`); `None` when the next token is anything
+/// else (a scalar, which the scanner reads as one token however long).
+pub(super) fn flow_start_after(bytes: &[u8], from: usize) -> Option<usize> {
+    let mut i = from;
+    while i < bytes.len() {
+        match bytes[i] {
+            b' ' | b'\t' | b'\n' | b'\r' => i += 1,
+            b'#' => i = line_end(bytes, i),
+            b'-' if bytes[i..].starts_with(b"---") => i += 3,
+            b'-' | b'?' | b':' if bytes.get(i + 1).is_none_or(|&b| is_blank(b) || is_break(b)) => {
+                i += 1;
+            }
+            b'!' | b'&' => {
+                while i < bytes.len() && !is_blank(bytes[i]) && !is_break(bytes[i]) {
+                    i += 1;
+                }
+            }
+            b'[' | b'{' => return Some(i),
+            _ => return None,
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -457,30 +483,4 @@ mod tests {
             .collect();
         assert_eq!(spans, vec![(10, 15, false), (16, 21, true)]);
     }
-}
-
-/// Where a flow collection starts right after `from`, past blanks, line
-/// breaks, comments, `---`, block indicators (`- `, `? `, `: `) and node
-/// properties (`!tag`, `&anchor`); `None` when the next token is anything
-/// else (a scalar, which the scanner reads as one token however long).
-pub(super) fn flow_start_after(bytes: &[u8], from: usize) -> Option<usize> {
-    let mut i = from;
-    while i < bytes.len() {
-        match bytes[i] {
-            b' ' | b'\t' | b'\n' | b'\r' => i += 1,
-            b'#' => i = line_end(bytes, i),
-            b'-' if bytes[i..].starts_with(b"---") => i += 3,
-            b'-' | b'?' | b':' if bytes.get(i + 1).is_none_or(|&b| is_blank(b) || is_break(b)) => {
-                i += 1;
-            }
-            b'!' | b'&' => {
-                while i < bytes.len() && !is_blank(bytes[i]) && !is_break(bytes[i]) {
-                    i += 1;
-                }
-            }
-            b'[' | b'{' => return Some(i),
-            _ => return None,
-        }
-    }
-    None
 }
