@@ -336,7 +336,7 @@ fn argo_target(cache: &Cache, c: &target::ArgoImage, update: &mut Update) -> Res
     update.policy = format!(
         "{}{label}: {}{}",
         c.app,
-        strategy_name(strategy),
+        argo::Strategy::as_str(strategy),
         c.constraint
             .as_deref()
             .map(|k| format!(" {k}"))
@@ -394,15 +394,6 @@ fn argo_need(settings: &argo::ArgoSettings, tags: &[TagInfo]) -> Option<Need> {
         platform_filter: settings.platforms.clone(),
         only: Some(survivors),
     })
-}
-
-fn strategy_name(s: argo::Strategy) -> &'static str {
-    match s {
-        argo::Strategy::Semver => "semver",
-        argo::Strategy::NewestBuild => "newest-build",
-        argo::Strategy::Alphabetical => "alphabetical",
-        argo::Strategy::Digest => "digest",
-    }
 }
 
 fn kubesphere_flux(

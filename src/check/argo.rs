@@ -14,13 +14,9 @@ use crate::resolve::constraint::Constraint;
 use crate::rules;
 use crate::yaml::{NodeId, Span, Yaml};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Strategy {
-    Semver,
-    NewestBuild,
-    Alphabetical,
-    Digest,
-}
+/// One table of strategy names for validate, preview and export: Argo's
+/// `ParseUpdateStrategy`, with Go's rune-wise case folding.
+pub use crate::resolve::argo::Strategy;
 
 /// Where a setting's text sits, so sub-ranges of a value can be pointed at.
 #[derive(Clone, Copy)]
@@ -160,36 +156,25 @@ pub fn valid_alias(a: &str) -> bool {
 
 pub fn strategy(cx: &mut Context, at: At, value: &str) -> Option<Strategy> {
     let span = at.whole(cx, value.len());
-    match value.to_ascii_lowercase().as_str() {
-        "semver" => Some(Strategy::Semver),
-        "newest-build" => Some(Strategy::NewestBuild),
-        "alphabetical" => Some(Strategy::Alphabetical),
-        "digest" => Some(Strategy::Digest),
-        "latest" => {
+    match Strategy::parse(value) {
+        Some((s, false)) => Some(s),
+        Some((s, true)) => {
+            let old = match s {
+                Strategy::NewestBuild => "latest",
+                _ => "name",
+            };
             cx.report(
                 Diagnostic::new(
                     &rules::DEPRECATED_STRATEGY,
                     at.file,
                     span,
-                    "update strategy \"latest\" is deprecated",
+                    format!("update strategy {old:?} is deprecated"),
                 )
-                .help("use newest-build"),
+                .help(format!("use {}", s.as_str())),
             );
-            Some(Strategy::NewestBuild)
+            Some(s)
         }
-        "name" => {
-            cx.report(
-                Diagnostic::new(
-                    &rules::DEPRECATED_STRATEGY,
-                    at.file,
-                    span,
-                    "update strategy \"name\" is deprecated",
-                )
-                .help("use alphabetical"),
-            );
-            Some(Strategy::Alphabetical)
-        }
-        _ => {
+        None => {
             let mut d = Diagnostic::new(
                 &rules::UNKNOWN_STRATEGY,
                 at.file,
@@ -629,13 +614,7 @@ fn annotations(cx: &mut Context, file: FileId, yaml: &Yaml, root: NodeId) {
 
 /// Strategy name without reporting (already reported where it is written).
 pub fn quiet_strategy(s: &str) -> Option<Strategy> {
-    match s.to_ascii_lowercase().as_str() {
-        "semver" => Some(Strategy::Semver),
-        "newest-build" | "latest" => Some(Strategy::NewestBuild),
-        "alphabetical" | "name" => Some(Strategy::Alphabetical),
-        "digest" => Some(Strategy::Digest),
-        _ => Some(Strategy::Semver),
-    }
+    Some(Strategy::parse(s).map_or(Strategy::Semver, |(s, _)| s))
 }
 
 fn settings(cx: &mut Context, file: FileId, yaml: &Yaml, node: NodeId) -> Option<String> {

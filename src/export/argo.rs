@@ -114,13 +114,13 @@ const MAX_ALIAS: usize = 63 - ".kustomize.image-name".len();
 /// A strategy name as the controller reads it (case-insensitive, old
 /// names accepted); `None` for names it does not know.
 pub(crate) fn strategy_of(s: &str) -> Option<Strategy> {
-    match s.to_ascii_lowercase().as_str() {
-        "semver" => Some(Strategy::Semver),
-        "newest-build" | "latest" => Some(Strategy::NewestBuild),
-        "alphabetical" | "name" => Some(Strategy::Alphabetical { desc: false }),
-        "digest" => Some(Strategy::Digest),
-        _ => None,
-    }
+    use crate::resolve::argo::Strategy as Argo;
+    Some(match Argo::parse(s)?.0 {
+        Argo::Semver => Strategy::Semver,
+        Argo::NewestBuild => Strategy::NewestBuild,
+        Argo::Alphabetical => Strategy::Alphabetical { desc: false },
+        Argo::Digest => Strategy::Digest,
+    })
 }
 
 /// The Argo name of a strategy, when Argo has one.
