@@ -148,11 +148,7 @@ pub fn image_entry(cx: &mut Context, at: At, text: &str, allow_alias: bool) -> O
     })
 }
 
-pub fn valid_alias(a: &str) -> bool {
-    let mut chars = a.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
-}
+pub use crate::model::argo::alias_syntax_ok as valid_alias;
 
 pub fn strategy(cx: &mut Context, at: At, value: &str) -> Option<Strategy> {
     let span = at.whole(cx, value.len());

@@ -243,10 +243,7 @@ pub(crate) fn is_glob(s: &str) -> bool {
 /// An alias both the CRD (`^[a-zA-Z0-9][a-zA-Z0-9-._]*$`) and annotation
 /// key names accept.
 pub(crate) fn valid_alias(a: &str) -> bool {
-    let mut chars = a.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
-        && a.len() <= MAX_ALIAS
+    crate::model::argo::alias_syntax_ok(a) && a.len() <= MAX_ALIAS
 }
 
 /// An alias made from the last path segment of `name`, unique in `used`.
@@ -930,18 +927,14 @@ fn setting_text(s: &ArgoSettings, key: &str) -> Option<String> {
     }
 }
 
-const PER_ALIAS: [&str; 10] = [
-    "update-strategy",
-    "allow-tags",
-    "ignore-tags",
-    "force-update",
-    "pull-secret",
-    "platforms",
-    "helm.image-name",
-    "helm.image-tag",
-    "helm.image-spec",
-    "kustomize.image-name",
-];
+/// The per-alias keys export writes: the model's list, but `tag-match`,
+/// which the spec does not carry.
+fn per_alias() -> impl Iterator<Item = &'static str> {
+    crate::model::argo::ALIAS_KEYS
+        .iter()
+        .copied()
+        .filter(|k| *k != "tag-match")
+}
 
 /// The application an updater names, or the remark that it cannot be
 /// written (a glob).
@@ -1015,10 +1008,9 @@ fn plan(u: &Updater, opts: &WriteOptions, remarks: &mut Vec<Remark>) -> Option<P
         })
         .collect();
     let per_image = |i: usize| -> Vec<(&'static str, String)> {
-        PER_ALIAS
-            .iter()
-            .filter(|k| !hoisted.iter().any(|(h, _)| h == *k))
-            .filter_map(|&k| setting_text(&settings[i], k).map(|v| (k, v)))
+        per_alias()
+            .filter(|k| !hoisted.iter().any(|(h, _)| h == k))
+            .filter_map(|k| setting_text(&settings[i], k).map(|v| (k, v)))
             .collect()
     };
     let needs = |i: usize| {

@@ -1428,11 +1428,7 @@ spec:
         }
     }
 
-    fn alias_ok(a: &str) -> bool {
-        let mut c = a.chars();
-        c.next().is_some_and(|c| c.is_ascii_alphanumeric())
-            && c.all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))
-    }
+    use crate::model::argo::alias_syntax_ok as alias_ok;
 
     #[track_caller]
     fn assert_valid(doc: &Value) {

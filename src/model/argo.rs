@@ -39,6 +39,15 @@ pub const ALIAS_KEYS: &[&str] = &[
     "tag-match",
 ];
 
+/// The alias syntax of the `ImageUpdater` CRD (`^[a-zA-Z0-9][a-zA-Z0-9-._]*$`),
+/// which annotation keys accept too: the one definition validate, export and
+/// the KubeSphere writer share.
+pub fn alias_syntax_ok(a: &str) -> bool {
+    let mut chars = a.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
+}
+
 #[derive(Debug, Clone)]
 pub struct Annotation {
     /// The key without the prefix.

@@ -557,12 +557,7 @@ fn needs_alias(img: &Image) -> bool {
         || img.pull_secret.is_some()
 }
 
-/// `^[a-zA-Z0-9][a-zA-Z0-9-._]*$`
-pub(super) fn is_alias(s: &str) -> bool {
-    let mut chars = s.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
-}
+pub(super) use crate::model::argo::alias_syntax_ok as is_alias;
 
 fn sanitize(s: &str) -> String {
     let replaced: String = s
