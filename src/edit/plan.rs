@@ -530,8 +530,8 @@ impl Edits {
             image: image.to_owned(),
             old_value: old.clone(),
             new_value: value.to_owned(),
-            old_tag: tag_of(old),
-            new_tag: tag_of(value),
+            old_tag: digest_or_tag_of(old),
+            new_tag: digest_or_tag_of(value),
             setter,
             object: object_of(yaml, node),
             app: None,
@@ -651,8 +651,9 @@ fn pinned(ws: &Workspace, file: FileId, node: NodeId, digest: &str, set: &SetReq
 }
 
 /// Argo's `.OldTag` / `.NewTag` reading of a value: the digest if there is
-/// one, else the tag, else the value itself (a `:tag` marker's value).
-fn tag_of(value: &str) -> String {
+/// one, else the tag, else the value itself (a `:tag` marker's value). Not
+/// `edit::argo`'s tag comparison, which ignores digests.
+fn digest_or_tag_of(value: &str) -> String {
     match image::parse(value) {
         Ok(r) if r.digest().is_some() => r.digest().unwrap_or_default().to_owned(),
         Ok(r) if r.tag().is_some() => r.tag().unwrap_or_default().to_owned(),
