@@ -2,7 +2,8 @@
 //! replacement text, never as re-serialized YAML. `plan` turns update
 //! targets into [`FileChange`]s, `scalar` renders a new value in the style
 //! of the scalar it replaces, `verify` re-parses every new text and proves
-//! that only the planned values moved, `write` commits all files or none.
+//! that only the planned values moved, `write` commits all files or none,
+//! and `lock` keeps two applies on one repository from interleaving.
 //! Rules and dialects hand in [`TextEdit`]s; only this module applies them.
 
 pub mod argo;
