@@ -262,6 +262,15 @@ pub fn scalar_edit(data: &[u8]) {
     if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) || old == value {
         return;
     }
+    // yaml-rust2 reads `k:\t;` (a tab as the only separator) but rejects
+    // `k:\t1.2.3` ("':' must be followed by a valid YAML whitespace"), so
+    // after a tab a rewritten value may not parse again. apply then refuses
+    // the edit ("the new text does not parse") and writes nothing, which is
+    // the promise; found by this target (testdata/fuzz/scalar_edit/).
+    let line_start = src[..node.span.start].rfind('\n').map_or(0, |i| i + 1);
+    if src[line_start..node.span.start].contains('\t') {
+        return;
+    }
     // Values `apply` writes: image references and tags, never controls.
     if value.is_empty() || value.chars().any(|c| c.is_control() || c == '\u{feff}') {
         return;
