@@ -245,10 +245,8 @@ pub fn scalar_edit(data: &[u8]) {
                 && n.anchor.is_none()
                 && n.tag.is_none()
                 && n.parent.is_some()
-                && y.key_for(id)
-                    .and_then(|k| y.str(k))
-                    .is_some_and(|k| !k.is_empty())
-                && !inside_a_key(&y, id)
+                && y.key_for(id).is_some()
+                && nameable(&y, id)
         })
         .collect();
     if values.is_empty() {
@@ -302,14 +300,24 @@ pub fn scalar_edit(data: &[u8]) {
     }
 }
 
-/// True when some collection above `id` is itself a mapping key (`? [a]:`):
-/// key paths cannot name what is inside it, and no manifest has one.
-fn inside_a_key(y: &yaml::Yaml, mut id: usize) -> bool {
+/// True when key paths can name `id`: no collection above it is itself a
+/// mapping key (`? [a]:`), and every mapping on the way has a non-empty
+/// scalar key for it (missing keys, `: a`, may repeat, yaml-test-suite
+/// 2JQS, so a path through one is ambiguous). No manifest has either.
+fn nameable(y: &yaml::Yaml, mut id: usize) -> bool {
     while let Some(parent) = y.nodes[id].parent {
-        if y.value_for(parent).is_some() {
-            return true;
+        if y.value_for(id).is_some() {
+            return false;
+        }
+        if matches!(y.nodes[parent].kind, NodeKind::Mapping(_))
+            && !y
+                .key_for(id)
+                .and_then(|k| y.str(k))
+                .is_some_and(|k| !k.is_empty())
+        {
+            return false;
         }
         id = parent;
     }
-    false
+    true
 }
