@@ -310,10 +310,9 @@ fn nameable(y: &yaml::Yaml, mut id: usize) -> bool {
             return false;
         }
         if matches!(y.nodes[parent].kind, NodeKind::Mapping(_))
-            && !y
-                .key_for(id)
+            && y.key_for(id)
                 .and_then(|k| y.str(k))
-                .is_some_and(|k| !k.is_empty())
+                .is_none_or(str::is_empty)
         {
             return false;
         }
