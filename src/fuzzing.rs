@@ -294,6 +294,14 @@ pub fn scalar_edit(data: &[u8]) {
         non_string: false,
     }];
     if let Err(e) = edit::verify::check_parsed(Some(&y), &new, &expect) {
+        // yaml-rust2 rejects some rewrites of text it read (a quoted value
+        // in a flow mapping whose `}` sits at column 0 of a block sequence:
+        // "invalid indentation"; see testdata/fuzz/scalar_edit/). apply
+        // then refuses and writes nothing: the promise is kept, the update
+        // is not made, and the refusal says why.
+        if e.starts_with("the new text does not parse") && yaml::parse(&new).error.is_some() {
+            return;
+        }
         panic!(
             "{value:?} written as {rendered:?} does not verify: {e}\n--- old\n{src}\n--- new\n{new}"
         );
