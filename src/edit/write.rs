@@ -280,6 +280,14 @@ mod tests {
         dir
     }
 
+    fn job<'a>(path: &'a str, original: Option<&'a str>, new_text: &'a str) -> Job<'a> {
+        Job {
+            path,
+            original,
+            new_text,
+        }
+    }
+
     fn listing(dir: &Path) -> Vec<String> {
         let mut names: Vec<String> = fs::read_dir(dir)
             .unwrap()
@@ -295,21 +303,9 @@ mod tests {
         #[cfg(unix)]
         fs::set_permissions(dir.path().join("b.yaml"), fs::Permissions::from_mode(0o640)).unwrap();
         let jobs = [
-            Job {
-                path: "a.yaml",
-                original: Some("a: 1\n"),
-                new_text: "a: 2\n",
-            },
-            Job {
-                path: "b.yaml",
-                original: Some("b: 1\n"),
-                new_text: "b: 2\n",
-            },
-            Job {
-                path: "c.yaml",
-                original: None,
-                new_text: "c: 2\n",
-            },
+            job("a.yaml", Some("a: 1\n"), "a: 2\n"),
+            job("b.yaml", Some("b: 1\n"), "b: 2\n"),
+            job("c.yaml", None, "c: 2\n"),
         ];
         write_all(dir.path(), &jobs).unwrap();
         for (name, text) in [
@@ -337,21 +333,9 @@ mod tests {
     fn a_failed_rename_rolls_back_the_earlier_files() {
         let dir = setup(&[("a.yaml", "a: 1\n"), ("b.yaml", "b: 1\n")]);
         let jobs = [
-            Job {
-                path: "a.yaml",
-                original: Some("a: 1\n"),
-                new_text: "a: 2\n",
-            },
-            Job {
-                path: "n.yaml",
-                original: None,
-                new_text: "n: 2\n",
-            },
-            Job {
-                path: "b.yaml",
-                original: Some("b: 1\n"),
-                new_text: "b: 2\n",
-            },
+            job("a.yaml", Some("a: 1\n"), "a: 2\n"),
+            job("n.yaml", None, "n: 2\n"),
+            job("b.yaml", Some("b: 1\n"), "b: 2\n"),
         ];
         let hook = |step: Step, p: &Path| {
             if step == Step::Rename && p.ends_with("b.yaml") {
@@ -385,21 +369,9 @@ mod tests {
             ("c.yaml", "c: 1\n"),
         ]);
         let jobs = [
-            Job {
-                path: "a.yaml",
-                original: Some("a: 1\n"),
-                new_text: "a: 2\n",
-            },
-            Job {
-                path: "c.yaml",
-                original: Some("c: 1\n"),
-                new_text: "c: 2\n",
-            },
-            Job {
-                path: "b.yaml",
-                original: Some("b: 1\n"),
-                new_text: "b: 2\n",
-            },
+            job("a.yaml", Some("a: 1\n"), "a: 2\n"),
+            job("c.yaml", Some("c: 1\n"), "c: 2\n"),
+            job("b.yaml", Some("b: 1\n"), "b: 2\n"),
         ];
         let root = dir.path().to_path_buf();
         let hook = |step: Step, p: &Path| {
@@ -444,11 +416,7 @@ mod tests {
         let dir = setup(&files);
         let jobs: Vec<Job> = names
             .iter()
-            .map(|n| Job {
-                path: n,
-                original: Some("v: 1\n"),
-                new_text: "v: 2\n",
-            })
+            .map(|n| job(n, Some("v: 1\n"), "v: 2\n"))
             .collect();
         let hook = |step: Step, p: &Path| {
             if step == Step::Rename && p.ends_with("f37.yaml") {
@@ -482,16 +450,8 @@ mod tests {
     fn a_failed_temp_write_leaves_everything_untouched() {
         let dir = setup(&[("a.yaml", "a: 1\n"), ("b.yaml", "b: 1\n")]);
         let jobs = [
-            Job {
-                path: "a.yaml",
-                original: Some("a: 1\n"),
-                new_text: "a: 2\n",
-            },
-            Job {
-                path: "b.yaml",
-                original: Some("b: 1\n"),
-                new_text: "b: 2\n",
-            },
+            job("a.yaml", Some("a: 1\n"), "a: 2\n"),
+            job("b.yaml", Some("b: 1\n"), "b: 2\n"),
         ];
         let hook = |step: Step, p: &Path| {
             if step == Step::WriteTemp && p.ends_with("b.yaml") {
@@ -511,18 +471,10 @@ mod tests {
     #[test]
     fn a_file_changed_since_it_was_read_is_refused() {
         let dir = setup(&[("a.yaml", "a: 1 # edited meanwhile\n")]);
-        let jobs = [Job {
-            path: "a.yaml",
-            original: Some("a: 1\n"),
-            new_text: "a: 2\n",
-        }];
+        let jobs = [job("a.yaml", Some("a: 1\n"), "a: 2\n")];
         let err = write_all(dir.path(), &jobs).unwrap_err();
         assert!(err.message.contains("changed since it was read"), "{err}");
-        let jobs = [Job {
-            path: "a.yaml",
-            original: None,
-            new_text: "a: 2\n",
-        }];
+        let jobs = [job("a.yaml", None, "a: 2\n")];
         let err = write_all(dir.path(), &jobs).unwrap_err();
         assert!(err.message.contains("appeared"), "{err}");
     }
@@ -538,11 +490,7 @@ mod tests {
             dir.path().join("out.yaml"),
         )
         .unwrap();
-        let jobs = [Job {
-            path: "link.yaml",
-            original: Some("r: 1\n"),
-            new_text: "r: 2\n",
-        }];
+        let jobs = [job("link.yaml", Some("r: 1\n"), "r: 2\n")];
         write_all(dir.path(), &jobs).unwrap();
         assert!(
             fs::symlink_metadata(dir.path().join("link.yaml"))
@@ -554,11 +502,7 @@ mod tests {
             fs::read_to_string(dir.path().join("real.yaml")).unwrap(),
             "r: 2\n"
         );
-        let jobs = [Job {
-            path: "out.yaml",
-            original: Some("s: 1\n"),
-            new_text: "s: 2\n",
-        }];
+        let jobs = [job("out.yaml", Some("s: 1\n"), "s: 2\n")];
         let err = write_all(dir.path(), &jobs).unwrap_err();
         assert!(err.message.contains("leads out of the repository"), "{err}");
         assert_eq!(
@@ -572,11 +516,7 @@ mod tests {
     fn read_only_files_are_refused() {
         let dir = setup(&[("a.yaml", "a: 1\n")]);
         fs::set_permissions(dir.path().join("a.yaml"), fs::Permissions::from_mode(0o444)).unwrap();
-        let jobs = [Job {
-            path: "a.yaml",
-            original: Some("a: 1\n"),
-            new_text: "a: 2\n",
-        }];
+        let jobs = [job("a.yaml", Some("a: 1\n"), "a: 2\n")];
         let err = write_all(dir.path(), &jobs).unwrap_err();
         assert!(err.message.contains("read-only"), "{err}");
         assert_eq!(
