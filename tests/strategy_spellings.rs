@@ -8,8 +8,6 @@
 
 mod common;
 
-use std::process::Command;
-
 const TAGS: &str = "ghcr.io/stefanprodan/podinfo: ['6.0.0', '6.1.0', '6.2.0']\n";
 
 fn app(strategy: &str) -> String {
@@ -19,7 +17,7 @@ fn app(strategy: &str) -> String {
 }
 
 fn run(root: &std::path::Path, args: &[&str]) -> (Option<i32>, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_kubectl-imageupdate"))
+    let out = common::bin()
         .args(args)
         .arg("--root")
         .arg(root)
@@ -55,16 +53,8 @@ fn validate_preview_and_export_read_every_spelling_alike() {
     let tags = dir.path().join("tags.yaml");
     std::fs::write(&tags, TAGS).unwrap();
     let tags = tags.to_str().unwrap().to_owned();
-    for &(written, canonical, deprecated) in table {
-        let root = dir
-            .path()
-            .join(format!("r{}", written.len() * 31 + written.chars().count()));
-        let root = root.with_extension(
-            written
-                .bytes()
-                .map(|b| format!("{b:02x}"))
-                .collect::<String>(),
-        );
+    for (i, &(written, canonical, deprecated)) in table.iter().enumerate() {
+        let root = dir.path().join(format!("r{i}"));
         common::write(&root, "app.yaml", &app(written));
 
         let (_, out) = run(&root, &["validate", "--format", "json"]);
