@@ -8,6 +8,8 @@
 //! benchmarks, not here.
 
 mod common;
+#[path = "support/git/mod.rs"]
+mod gitsupport;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -421,16 +423,7 @@ fn apply_says_which_file_it_could_not_read() {
 fn runaway_message_templates_stop_before_anything_is_written() {
     let dir = tempfile::tempdir().unwrap();
     let r = dir.path();
-    let git = |args: &[&str]| {
-        let ok = Command::new("git")
-            .current_dir(r)
-            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-            .args(args)
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "git {args:?}");
-    };
+    let git = |args: &[&str]| gitsupport::git(r, args);
     git(&["init", "-q", "-b", "main"]);
     write(r, "clusters/policies.yaml", POLICIES);
     for i in 0..3 {
@@ -458,6 +451,7 @@ fn runaway_message_templates_stop_before_anything_is_written() {
         ),
     ] {
         let mut cmd = Command::new(binary());
+        gitsupport::git_env(&mut cmd);
         cmd.current_dir(r)
             .args([
                 "apply",
@@ -468,32 +462,20 @@ fn runaway_message_templates_stop_before_anything_is_written() {
             ])
             .arg(&tags);
         let m = run_measured(cmd, HANG_GUARD);
-        let status = Command::new("git")
-            .current_dir(r)
-            .args(["status", "--porcelain"])
-            .output()
-            .unwrap();
-        let log = Command::new("git")
-            .current_dir(r)
-            .args(["log", "--format=%s"])
-            .output()
-            .unwrap();
+        let status = git(&["status", "--porcelain"]);
+        let log = git(&["log", "--format=%s"]);
         match says {
             Some(what) => {
                 assert_eq!(m.code, Some(2), "{template}: {}", m.stderr);
                 assert!(m.stderr.contains(what), "{template}: {}", m.stderr);
-                assert!(status.stdout.is_empty(), "{template} left changes");
-                assert_eq!(String::from_utf8_lossy(&log.stdout).lines().count(), 1);
+                assert!(status.is_empty(), "{template} left changes");
+                assert_eq!(log.lines().count(), 1);
             }
             // Go's fmt gives up on the width and prints %!(NOVERB): that
             // is the message Flux would write, and a short one.
             None => {
                 assert_eq!(m.code, Some(0), "{template}: {}", m.stderr);
-                let subject = String::from_utf8_lossy(&log.stdout)
-                    .lines()
-                    .next()
-                    .unwrap()
-                    .to_owned();
+                let subject = log.lines().next().unwrap().to_owned();
                 assert_eq!(subject, "%!(NOVERB)%!(EXTRA string=a)");
                 git(&["reset", "-q", "--hard", "HEAD~1"]);
             }
