@@ -1560,11 +1560,7 @@ mod funcs {
                 };
                 prec = Some(p);
             }
-            if width > MAX_OUTPUT {
-                return Err(format!(
-                    "width {width} would make the result longer than 1 MiB"
-                ));
-            }
+            within_limit(&format!("width {width}"), width, 1)?;
             let Some(verb) = it.next() else {
                 out.push_str("%!(NOVERB)");
                 break;
@@ -1578,8 +1574,8 @@ mod funcs {
                 continue;
             };
             argi += 1;
-            if matches!(verb, 'f' | 'F') && prec.is_some_and(|p| p > MAX_OUTPUT) {
-                return Err("precision would make the result longer than 1 MiB".into());
+            if matches!(verb, 'f' | 'F') {
+                within_limit("the precision", prec.unwrap_or(0), 1)?;
             }
             let mut text = match (verb, arg) {
                 ('v', a) => format_value_nested(a),
@@ -1771,11 +1767,7 @@ mod funcs {
     fn indent(n: i64, text: &str) -> Result<String, String> {
         let n = usize::try_from(n).unwrap_or(0);
         let lines = 1 + memchr::memchr_iter(b'\n', text.as_bytes()).count();
-        if n.saturating_mul(lines).saturating_add(text.len()) > MAX_OUTPUT {
-            return Err(format!(
-                "indenting by {n} would make the result longer than 1 MiB"
-            ));
-        }
+        within_limit(&format!("indenting by {n}"), n, lines)?;
         let pad = " ".repeat(n);
         Ok(format!("{pad}{}", text.replace('\n', &format!("\n{pad}"))))
     }
