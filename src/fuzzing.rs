@@ -9,9 +9,10 @@ use std::path::PathBuf;
 
 use crate::discover::{SourceFile, Workspace};
 use crate::edit::{self, Expect, TextEdit};
-use crate::export::spec::{Dialect, WriteOptions};
+use crate::export::WriteOptions;
 use crate::export::{self, Request};
 use crate::gosyntax::{duration, exec, glob, regex};
+use crate::model::spec::Dialect;
 use crate::model::{self, image};
 use crate::report;
 use crate::resolve::constraint::Constraint;

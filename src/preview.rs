@@ -103,7 +103,7 @@ fn repositories(model: &Model, targets: &[Target]) -> Vec<String> {
 }
 
 pub fn run(ws: &Workspace, model: &Model, source: &dyn TagSource) -> Preview {
-    run_on(ws, model, &target::collect(ws, model), source)
+    run_on(ws, model, &model.targets, source)
 }
 
 /// Preview of the given targets; `updates[i]` answers `targets[i]`.

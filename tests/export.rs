@@ -10,8 +10,8 @@ use std::path::Path;
 
 use common::{bin, project, testdata};
 use imageupdate::discover::{self, Options};
-use imageupdate::export::{self, spec::Dialect, spec::Updater};
 use imageupdate::model::Model;
+use imageupdate::model::spec::{Dialect, Updater};
 
 const TARGETS: [&str; 4] = ["argocd", "argocd-crd", "flux", "kubesphere"];
 
@@ -107,9 +107,14 @@ fn load(root: &Path) -> (imageupdate::Workspace, Model) {
     (ws, model)
 }
 
+/// The updaters the model read from `dialect`.
 fn read(root: &Path, dialect: Dialect) -> Vec<Updater> {
-    let (ws, model) = load(root);
-    export::read(&ws, &model, &[dialect])
+    let (_, model) = load(root);
+    model
+        .updaters
+        .into_iter()
+        .filter(|u| u.from.is_some_and(|(d, _)| d == dialect))
+        .collect()
 }
 
 /// Writes the export of `from` (read as `source`) into `dir/out.yaml`.
@@ -133,7 +138,7 @@ fn export_into(from: &Path, source: &str, to: &str, dir: &Path) -> String {
 /// writer always names it), and a pull secret without a namespace lives in
 /// the updater's.
 fn essence(updaters: &[Updater]) -> BTreeMap<String, Vec<String>> {
-    use export::spec::{PullSecret, Strategy};
+    use imageupdate::model::spec::{PullSecret, Strategy};
     let mut out = BTreeMap::new();
     for u in updaters {
         for i in &u.images {
@@ -149,7 +154,7 @@ fn essence(updaters: &[Updater]) -> BTreeMap<String, Vec<String>> {
                 },
                 other => other.clone(),
             });
-            let v = |f: &Option<export::spec::Field<String>>| {
+            let v = |f: &Option<imageupdate::model::spec::Field<String>>| {
                 f.as_ref().map_or(String::new(), |f| f.value.clone())
             };
             // Several policies may follow one repository (Flux).
@@ -200,7 +205,7 @@ fn kubesphere_round_trips_through_every_dialect() {
             // are reported as IU701 on the way out.
             let flux_images: Vec<&str> = original
                 .iter()
-                .filter(|u| u.engine == export::spec::Engine::Fluxcd)
+                .filter(|u| u.engine == imageupdate::model::spec::Engine::Fluxcd)
                 .flat_map(|u| u.images.iter().map(|i| i.name.value.as_str()))
                 .collect();
             assert!(!flux_images.is_empty());

@@ -10,10 +10,10 @@ use crate::model::{Str, value_subspan};
 use crate::rules;
 
 pub fn check(cx: &mut Context) {
-    let files: Vec<_> = cx.reported_files().collect();
-    for (file, yaml) in files {
-        let path = cx.ws.files[file].path.clone();
-        let found = workload::collect(file, &path, yaml);
+    let model = cx.model;
+    let files: Vec<_> = cx.reported_files().map(|(file, _)| file).collect();
+    for file in files {
+        let found = &model.images[file];
         for c in &found.containers {
             reference(cx, file, &c.image, "image");
         }

@@ -8,9 +8,10 @@ use std::path::PathBuf;
 
 use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, print};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::export::spec::{Dialect, WriteOptions};
+use crate::export::WriteOptions;
 use crate::export::{self, Request, argo, emit};
 use crate::model::Model;
+use crate::model::spec::Dialect;
 use crate::report::{self, Style};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -140,7 +141,7 @@ fn in_place(
     ws: &crate::discover::Workspace,
     model: &Model,
     req: &Request,
-    updaters: &[export::spec::Updater],
+    updaters: &[crate::model::spec::Updater],
 ) -> u8 {
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     let mut changes = Vec::new();

@@ -16,7 +16,7 @@ use crate::discover::Workspace;
 use crate::git::{Change, ObjectId};
 use crate::model::marker::Suffix;
 use crate::model::object::str_at;
-use crate::model::target::{self, Driver, Target};
+use crate::model::target::{Driver, Target};
 use crate::model::workload::{self, HelmImage};
 use crate::model::{Model, Str, image, yaml_of};
 use crate::resolve::TagSource;
@@ -128,11 +128,11 @@ pub fn plan(
     source: Option<&dyn TagSource>,
     sets: &[SetRequest],
 ) -> Result<Plan, EditError> {
-    let targets = target::collect(ws, model);
+    let targets = &model.targets;
     let mut out = Plan::default();
     let candidates: Vec<Option<String>> = match source {
         Some(source) => {
-            let preview = crate::preview::run_on(ws, model, &targets, source);
+            let preview = crate::preview::run_on(ws, model, targets, source);
             out.source_failures = preview.source_failures;
             preview
                 .updates
@@ -220,7 +220,7 @@ pub fn plan(
         }
     }
     if !sets.is_empty() {
-        plain_sets(ws, sets, &mut edits, &mut out.skipped);
+        plain_sets(ws, model, sets, &mut edits, &mut out.skipped);
     }
     let mut files = edits.into_changes(ws);
     for f in argo_files {
@@ -357,7 +357,13 @@ fn flux_set_value(
 
 /// `--set` on values no controller configuration drives: container
 /// `image:` fields, kustomize `images:` entries and Helm values.
-fn plain_sets(ws: &Workspace, sets: &[SetRequest], edits: &mut Edits, skipped: &mut Vec<Skip>) {
+fn plain_sets(
+    ws: &Workspace,
+    model: &Model,
+    sets: &[SetRequest],
+    edits: &mut Edits,
+    skipped: &mut Vec<Skip>,
+) {
     // Each file is planned on its own, so files are split across cores;
     // every part sees what markers and Argo CD already claimed.
     let ids: Vec<FileId> = (0..ws.files.len()).collect();
@@ -369,7 +375,7 @@ fn plain_sets(ws: &Workspace, sets: &[SetRequest], edits: &mut Edits, skipped: &
         };
         let mut part_skipped = Vec::new();
         for &id in ids {
-            plain_sets_in(ws, id, sets, &mut part, &mut part_skipped);
+            plain_sets_in(ws, model, id, sets, &mut part, &mut part_skipped);
         }
         (part.by_file, part_skipped)
     });
@@ -392,6 +398,7 @@ fn plain_sets(ws: &Workspace, sets: &[SetRequest], edits: &mut Edits, skipped: &
 
 fn plain_sets_in(
     ws: &Workspace,
+    model: &Model,
     id: FileId,
     sets: &[SetRequest],
     edits: &mut Edits,
@@ -401,12 +408,8 @@ fn plain_sets_in(
         let n = normalized(name)?;
         sets.iter().find(|s| s.name == n)
     };
-    let file = &ws.files[id];
-    let Some(yaml) = &file.yaml else { return };
-    if !file.report {
-        return;
-    }
-    let found = workload::collect(id, &file.path, yaml);
+    // Only parsed, reported files have image sites.
+    let found = &model.images[id];
     for c in &found.containers {
         edits.inline(ws, id, &c.image, &find, skipped);
     }

@@ -1,43 +1,8 @@
 //! Argo CD Image Updater annotations on an `Application` (argocd.md §1):
-//! read into [`Updater`]s (one per Application carrying an `image-list`),
-//! written back as a merge patch that is itself an Application, or merged
-//! byte-exactly into the repository's own Application (`--in-place`).
-//! Also owns the value conversions both Argo dialects share; the
-//! `ImageUpdater` CR ([`super::argo_crd`]) reads and writes through them.
-//!
-//! Mapping (annotation key without the `argocd-image-updater.argoproj.io/`
-//! prefix → spec):
-//!
-//! | Annotation | Spec |
-//! |---|---|
-//! | Application `metadata.name` / `namespace` | `name`, `app.name` / `namespace`, `app.namespace` |
-//! | `image-list` item `[alias=]name[:constraint]` | `images[].alias`, `.name`, `.constraint` |
-//! | `[<alias>.]update-strategy` | `strategy`: `semver`, `newest-build` (`latest`), `alphabetical` (`name`) → `Alphabetical{desc: false}`, `digest`; case-insensitive |
-//! | `[<alias>.]allow-tags` | `tag_pattern`: `regexp:<re>` → `<re>`; `any` / empty → none |
-//! | `[<alias>.]ignore-tags` | `ignore_tags` (split on commas) |
-//! | `[<alias>.]force-update` | `force_update` (Go `ParseBool` spellings) |
-//! | `[<alias>.]pull-secret` | `pull_secret`: `pullsecret:<ns>/<name>` → `Secret`, else `Other` verbatim |
-//! | `<alias>.platforms` | `platforms` (split on commas; no app-wide key) |
-//! | `<alias>.helm.image-name/-tag/-spec` | `helm.name/tag/spec` |
-//! | `<alias>.kustomize.image-name` | `kustomize_name` |
-//! | `write-back-method` | `write`: `argocd` → `InCluster`, `git[:<creds>]` → `Git{credentials}` |
-//! | `git-branch` `base:template` / `:template` / `branch` | `git.checkout_branch` / `git.push_branch` |
-//! | `git-repository` | `git.repository` |
-//! | `write-back-target` | `git.target` |
-//! | `<alias>.tag-match` (v0 only), unknown keys, keys of aliases not in `image-list` | dropped (IU701) |
-//!
-//! Reading, as the controller does (and as `model::target` previews it):
-//! a per-alias key, when present, wins over the app-wide key even when it is
-//! empty (v0); an empty value then means "unset". Alias-less items take only
-//! the app-wide settings. An `image-list` item that does not parse, or the
-//! alias-less `nginx:>=1.0` trap (the `=` starts an alias), is skipped
-//! (IU702). `Image.name` is the repository exactly as written (`docker.io/
-//! library/nginx` stays so); a digest in an item is dropped (IU701). An
-//! unknown strategy reads as `semver`, the controller's fallback (IU703);
-//! an `allow-tags` that is neither `any` nor `regexp:` (the controller
-//! matches nothing), a `force-update` that is not a boolean, a
-//! `write-back-method` that is not `argocd`/`git…`, and a `git-branch` with
-//! two `:` are dropped (IU701).
+//! [`write`] turns an [`Updater`] into a merge patch that is itself an
+//! Application, [`merge_in_place`] merges it byte-exactly into the
+//! repository's own Application (`--in-place`). Reading, with the mapping
+//! table, is [`crate::model::read::argo`].
 //!
 //! Writing (normalizations, each with a remark unless noted):
 //! - The Application is `app.name`; a glob there cannot be annotated (the
@@ -87,15 +52,15 @@ use std::ops::Range;
 
 use serde_json::{Map, Value};
 
-use super::spec::{
-    Dialect, Engine, Field, HelmTarget, Image, Origin, PullSecret, Remark, RemarkKind, Strategy,
-    Updater, WriteMethod, WriteOptions, Written,
-};
-use crate::diagnostic::FileId;
 use crate::discover::Workspace;
 use crate::edit::{Expect, FileChange, Seg, TextEdit, apply_edits, scalar, verify};
-use crate::model::argo::{self as model_argo, ANNOTATION_PREFIX, AnnotationKey};
-use crate::model::{Model, Object, image, value_subspan};
+use crate::export::{WriteOptions, Written};
+use crate::model::argo::{self as model_argo, ANNOTATION_PREFIX};
+use crate::model::read::argo::{is_app, is_glob};
+use crate::model::spec::{
+    Field, Origin, PullSecret, Remark, RemarkKind, Strategy, Updater, WriteMethod,
+};
+use crate::model::{Model, Object};
 use crate::yaml::{NodeId, NodeKind, ScalarStyle, Span, Yaml};
 
 pub const API_VERSION: &str = "argoproj.io/v1alpha1";
@@ -108,20 +73,8 @@ pub const DEFAULT_NAMESPACE: &str = "argocd";
 const MAX_ALIAS: usize = 63 - ".kustomize.image-name".len();
 
 // ---------------------------------------------------------------------------
-// Values both Argo dialects share
+// Values both Argo dialects write
 // ---------------------------------------------------------------------------
-
-/// A strategy name as the controller reads it (case-insensitive, old
-/// names accepted); `None` for names it does not know.
-pub(crate) fn strategy_of(s: &str) -> Option<Strategy> {
-    use crate::resolve::argo::Strategy as Argo;
-    Some(match Argo::parse(s)?.0 {
-        Argo::Semver => Strategy::Semver,
-        Argo::NewestBuild => Strategy::NewestBuild,
-        Argo::Alphabetical => Strategy::Alphabetical { desc: false },
-        Argo::Digest => Strategy::Digest,
-    })
-}
 
 /// The Argo name of a strategy, when Argo has one.
 pub(crate) fn strategy_name(s: Strategy) -> Option<&'static str> {
@@ -134,54 +87,6 @@ pub(crate) fn strategy_name(s: Strategy) -> Option<&'static str> {
     }
 }
 
-/// An `allow-tags` match function: `Ok(None)` matches everything,
-/// `Ok(Some((re, at)))` is a `regexp:` with the regex starting at byte
-/// `at`; `Err` is what the controller reads as "match nothing".
-pub(crate) fn allow_tags_of(s: &str) -> Result<Option<(&str, usize)>, ()> {
-    if s.is_empty() || s.eq_ignore_ascii_case("any") {
-        return Ok(None);
-    }
-    match s.split_once(':') {
-        Some((f, re)) if f.eq_ignore_ascii_case("regexp") => Ok(Some((re, f.len() + 1))),
-        _ => Err(()),
-    }
-}
-
-/// Go's `strconv.ParseBool`, which v1 applies to `force-update`.
-pub(crate) fn bool_of(s: &str) -> Option<bool> {
-    match s {
-        "1" | "t" | "T" | "true" | "TRUE" | "True" => Some(true),
-        "0" | "f" | "F" | "false" | "FALSE" | "False" => Some(false),
-        _ => None,
-    }
-}
-
-pub(crate) fn pull_secret_of(s: &str) -> PullSecret {
-    if let Some((ns, name)) = s
-        .strip_prefix("pullsecret:")
-        .and_then(|r| r.split_once('/'))
-        && !ns.is_empty()
-        && !name.is_empty()
-        && !name.contains('/')
-    {
-        return PullSecret::Secret {
-            namespace: Some(ns.to_owned()),
-            name: name.to_owned(),
-        };
-    }
-    PullSecret::Other(s.to_owned())
-}
-
-pub(crate) fn write_method_of(s: &str) -> Option<WriteMethod> {
-    match s {
-        "argocd" => Some(WriteMethod::InCluster),
-        "git" => Some(WriteMethod::Git { credentials: None }),
-        _ => s.strip_prefix("git:").map(|c| WriteMethod::Git {
-            credentials: Some(c.to_owned()),
-        }),
-    }
-}
-
 pub(crate) fn write_method_text(m: &WriteMethod) -> String {
     match m {
         WriteMethod::InCluster => "argocd".to_owned(),
@@ -189,19 +94,6 @@ pub(crate) fn write_method_text(m: &WriteMethod) -> String {
         WriteMethod::Git {
             credentials: Some(c),
         } => format!("git:{c}"),
-    }
-}
-
-/// `git-branch` / `gitConfig.branch` split into (checkout, push) byte
-/// ranges of `s`; `Err` for more than one `:` (a configuration error).
-pub(crate) type BranchParts = (Option<Range<usize>>, Option<Range<usize>>);
-
-pub(crate) fn split_branch(s: &str) -> Result<BranchParts, ()> {
-    let some = |r: Range<usize>| (!r.is_empty()).then_some(r);
-    match s.find(':') {
-        None => Ok((some(0..s.len()), None)),
-        Some(i) if s[i + 1..].contains(':') => Err(()),
-        Some(i) => Ok((some(0..i), some(i + 1..s.len()))),
     }
 }
 
@@ -217,27 +109,9 @@ pub(crate) fn branch_text(checkout: Option<&str>, push: Option<&str>) -> Option<
     }
 }
 
-/// Byte ranges, within a parsed item, of the repository as written (up to
-/// the constraint or digest), the non-empty constraint and the digest.
-pub(crate) fn image_ranges(p: &image::ArgoImage) -> (Range<usize>, Option<Range<usize>>) {
-    let start = p.image_range().start;
-    let end = p
-        .constraint_range()
-        .map(|r| r.start - 1)
-        .or_else(|| p.digest_range().map(|r| r.start - 1))
-        .unwrap_or(p.as_str().len());
-    let constraint = p.constraint_range().filter(|r| !r.is_empty());
-    (start..end.max(start), constraint)
-}
-
 /// The value of an optional string field.
 pub(crate) fn value_of(f: &Option<Field<String>>) -> Option<&str> {
     f.as_ref().map(|f| f.value.as_str())
-}
-
-/// True when `s` is a `filepath.Match` pattern rather than a name.
-pub(crate) fn is_glob(s: &str) -> bool {
-    s.contains(['*', '?', '[', '\\'])
 }
 
 /// An alias both the CRD (`^[a-zA-Z0-9][a-zA-Z0-9-._]*$`) and annotation
@@ -581,316 +455,6 @@ pub(crate) fn target_namespace(u: &Updater, opts: &WriteOptions) -> (String, Opt
 }
 
 // ---------------------------------------------------------------------------
-// Reading
-// ---------------------------------------------------------------------------
-
-fn is_app(o: &Object) -> bool {
-    model_argo::is_application(
-        o.api_version.as_ref().map_or("", |a| a.value.as_str()),
-        o.kind(),
-    )
-}
-
-pub fn read(ws: &Workspace, model: &Model) -> Vec<Updater> {
-    model
-        .objects
-        .iter()
-        .filter(|o| is_app(o))
-        .filter_map(|o| read_app(ws, o))
-        .collect()
-}
-
-/// Origins in one file.
-pub(crate) struct At<'a> {
-    pub file: FileId,
-    pub yaml: &'a Yaml,
-    pub text: &'a str,
-}
-
-impl At<'_> {
-    pub fn node(&self, n: NodeId) -> Origin {
-        Origin {
-            file: self.file,
-            span: self.yaml.node(n).span,
-        }
-    }
-
-    /// `range` of the scalar's value, exact where the scalar is verbatim.
-    pub fn sub(&self, n: NodeId, range: Range<usize>) -> Origin {
-        Origin {
-            file: self.file,
-            span: value_subspan(self.yaml, self.text, n, range),
-        }
-    }
-
-    pub fn field<T>(&self, value: T, n: NodeId) -> Field<T> {
-        Field::new(value, Some(self.node(n)))
-    }
-}
-
-fn read_app(ws: &Workspace, o: &Object) -> Option<Updater> {
-    let f = &ws.files[o.file];
-    let yaml = f.yaml.as_ref()?;
-    let at = At {
-        file: o.file,
-        yaml,
-        text: &f.text,
-    };
-    let list = model_argo::annotations(yaml, o.root);
-    let image_list = list.iter().find(|a| a.key == "image-list")?;
-    let get = |key: &str| list.iter().find(|a| a.key == key);
-    let key_field = |key: &str| format!("{ANNOTATION_PREFIX}{key}");
-    let mut dropped = Vec::new();
-
-    let mut u = Updater {
-        name: o.name().to_owned(),
-        namespace: o.namespace().map(str::to_owned),
-        engine: Engine::Argocd,
-        from: Some((Dialect::Argocd, at.node(image_list.key_node))),
-        ..Default::default()
-    };
-    u.app.name = o.name.as_ref().map(|n| at.field(n.value.clone(), n.node));
-    u.app.namespace = o
-        .namespace
-        .as_ref()
-        .map(|n| at.field(n.value.clone(), n.node));
-
-    let list_node = image_list.value.node;
-    let mut aliases: Vec<String> = Vec::new();
-    for item in model_argo::split_list(&image_list.value.value) {
-        let whole = at.sub(list_node, item.range.clone());
-        let abs = |r: Range<usize>| {
-            at.sub(
-                list_node,
-                item.range.start + r.start..item.range.start + r.end,
-            )
-        };
-        let parsed = match image::parse_argo_item(&item.text) {
-            Ok(p) => p,
-            Err(e) => {
-                dropped.push(Remark::new(
-                    RemarkKind::Skipped,
-                    Some(whole),
-                    key_field("image-list"),
-                    format!("item {:?} is not an image: {e}", item.text),
-                ));
-                continue;
-            }
-        };
-        if let Some(meant) = parsed.eq_constraint_trap() {
-            dropped.push(Remark::new(
-                RemarkKind::Skipped,
-                Some(whole),
-                key_field("image-list"),
-                format!(
-                    "item {:?} reads as alias {:?} with image {:?} (the '=' of {:?} starts an alias); give it an alias",
-                    item.text,
-                    parsed.alias().unwrap_or_default(),
-                    parsed.image(),
-                    &item.text[meant],
-                ),
-            ));
-            continue;
-        }
-        let (name_r, constraint_r) = image_ranges(&parsed);
-        let alias = parsed
-            .alias()
-            .filter(|a| !a.is_empty())
-            .zip(parsed.alias_range());
-        let mut img = Image {
-            alias: alias
-                .clone()
-                .map(|(a, r)| Field::new(a.to_owned(), Some(abs(r)))),
-            name: Field::new(
-                parsed.as_str()[name_r.clone()].to_owned(),
-                Some(abs(name_r)),
-            ),
-            constraint: constraint_r
-                .map(|r| Field::new(parsed.as_str()[r.clone()].to_owned(), Some(abs(r)))),
-            origin: Some(whole),
-            ..Default::default()
-        };
-        if let Some(d) = parsed.digest_range().filter(|r| !r.is_empty()) {
-            dropped.push(Remark::new(
-                RemarkKind::NoEquivalent,
-                Some(abs(d)),
-                key_field("image-list"),
-                format!(
-                    "the digest in {:?} is not a setting (the updater ignores it)",
-                    item.text
-                ),
-            ));
-        }
-        let alias = alias.map(|(a, _)| a);
-        if let Some(a) = alias {
-            aliases.push(a.to_owned());
-        }
-        // A per-alias key wins when present; v0 also reads `/` as `_`.
-        let per = |key: &str| {
-            let a = alias?;
-            get(&format!("{a}.{key}")).or_else(|| get(&format!("{}.{key}", a.replace('/', "_"))))
-        };
-        let setting = |key: &str| per(key).or_else(|| get(key));
-        let value = |key: &str, per_only: bool| {
-            let a = if per_only { per(key) } else { setting(key) }?;
-            let v = a.value.value.as_str();
-            (!v.is_empty()).then_some((v, a.value.node, a.key.as_str()))
-        };
-
-        if let Some((v, n, key)) = value("update-strategy", false) {
-            let strategy = strategy_of(v).unwrap_or_else(|| {
-                dropped.push(Remark::new(
-                    RemarkKind::Normalized,
-                    Some(at.node(n)),
-                    key_field(key),
-                    format!("{v:?} is not a strategy; the updater falls back to semver"),
-                ));
-                Strategy::Semver
-            });
-            img.strategy = Some(at.field(strategy, n));
-        }
-        if let Some((v, n, key)) = value("allow-tags", false) {
-            match allow_tags_of(v) {
-                Ok(None) => {}
-                Ok(Some((re, start))) => {
-                    img.tag_pattern = Some(Field::new(re.to_owned(), Some(at.sub(n, start..v.len()))))
-                }
-                Err(()) => dropped.push(Remark::new(
-                    RemarkKind::NoEquivalent,
-                    Some(at.node(n)),
-                    key_field(key),
-                    format!(
-                        "{v:?} is neither `any` nor `regexp:<expr>`: the updater matches no tag with it; left out"
-                    ),
-                )),
-            }
-        }
-        let list_of = |v: &str| -> Vec<String> {
-            model_argo::split_list(v)
-                .into_iter()
-                .map(|i| i.text)
-                .collect()
-        };
-        if let Some((v, n, _)) = value("ignore-tags", false) {
-            img.ignore_tags = Some(at.field(list_of(v), n)).filter(|f| !f.value.is_empty());
-        }
-        if let Some((v, n, _)) = value("platforms", true) {
-            img.platforms = Some(at.field(list_of(v), n)).filter(|f| !f.value.is_empty());
-        }
-        if let Some((v, n, key)) = value("force-update", false) {
-            match bool_of(v) {
-                Some(b) => img.force_update = Some(at.field(b, n)),
-                None => dropped.push(Remark::new(
-                    RemarkKind::NoEquivalent,
-                    Some(at.node(n)),
-                    key_field(key),
-                    format!("{v:?} is not a boolean (v1 refuses it, v0 reads false); left out"),
-                )),
-            }
-        }
-        if let Some((v, n, _)) = value("pull-secret", false) {
-            img.pull_secret = Some(at.field(pull_secret_of(v), n));
-        }
-        let string = |key: &str| value(key, true).map(|(v, n, _)| at.field(v.to_owned(), n));
-        let helm = HelmTarget {
-            name: string("helm.image-name"),
-            tag: string("helm.image-tag"),
-            spec: string("helm.image-spec"),
-        };
-        if helm != HelmTarget::default() {
-            img.helm = Some(helm);
-        }
-        img.kustomize_name = string("kustomize.image-name");
-        u.images.push(img);
-    }
-
-    if let Some(a) = get("write-back-method") {
-        let v = a.value.value.as_str();
-        match write_method_of(v) {
-            Some(m) => u.write = Some(at.field(m, a.value.node)),
-            None if v.is_empty() => {}
-            None => dropped.push(Remark::new(
-                RemarkKind::NoEquivalent,
-                Some(at.node(a.value.node)),
-                key_field(&a.key),
-                format!("{v:?} is not a write-back method (argocd, git, git:<credentials>)"),
-            )),
-        }
-    }
-    if let Some(a) = get("git-branch") {
-        read_branch(
-            &at,
-            &a.value.value,
-            a.value.node,
-            &key_field(&a.key),
-            &mut u,
-            &mut dropped,
-        );
-    }
-    let string = |key: &str| {
-        get(key)
-            .filter(|a| !a.value.value.is_empty())
-            .map(|a| at.field(a.value.value.clone(), a.value.node))
-    };
-    u.git.repository = string("git-repository");
-    u.git.target = string("write-back-target");
-
-    for a in &list {
-        let why = match model_argo::classify(&a.key) {
-            AnnotationKey::App(_) => continue,
-            AnnotationKey::Alias { key: "tag-match", .. } => {
-                "is v0 only (the predecessor of allow-tags); v1 and the other dialects have no equivalent"
-                    .to_owned()
-            }
-            AnnotationKey::Alias { alias, .. } => {
-                if aliases
-                    .iter()
-                    .any(|x| x == alias || x.replace('/', "_") == alias)
-                {
-                    continue;
-                }
-                format!("names alias {alias:?}, which image-list does not have; the updater ignores it")
-            }
-            AnnotationKey::Unknown => {
-                "is not an Image Updater annotation; the updater ignores it".to_owned()
-            }
-        };
-        dropped.push(Remark::new(
-            RemarkKind::NoEquivalent,
-            Some(at.node(a.key_node)),
-            key_field(&a.key),
-            format!("the key {why}"),
-        ));
-    }
-    u.dropped = dropped;
-    Some(u)
-}
-
-/// Fills `git.checkout_branch` / `git.push_branch` from a branch value.
-pub(crate) fn read_branch(
-    at: &At,
-    v: &str,
-    node: NodeId,
-    field: &str,
-    u: &mut Updater,
-    dropped: &mut Vec<Remark>,
-) {
-    match split_branch(v) {
-        Ok((checkout, push)) => {
-            let f = |r: Range<usize>| Field::new(v[r.clone()].to_owned(), Some(at.sub(node, r)));
-            u.git.checkout_branch = checkout.map(f);
-            u.git.push_branch = push.map(f);
-        }
-        Err(()) => dropped.push(Remark::new(
-            RemarkKind::NoEquivalent,
-            Some(at.node(node)),
-            field,
-            format!("{v:?} has more than one ':'; the updater refuses it"),
-        )),
-    }
-}
-
-// ---------------------------------------------------------------------------
 // Writing
 // ---------------------------------------------------------------------------
 
@@ -1116,7 +680,7 @@ pub struct Merged {
     /// `None` when the Application already carries exactly these
     /// annotations.
     pub change: Option<crate::edit::FileChange>,
-    pub remarks: Vec<super::spec::Remark>,
+    pub remarks: Vec<crate::model::spec::Remark>,
 }
 
 pub fn merge_in_place(
@@ -1582,7 +1146,8 @@ pub(crate) mod tests {
     use super::*;
     use crate::discover::SourceFile;
     use crate::export::emit;
-    use crate::export::spec::{Git, SigningKey, SourceRef};
+    use crate::model::read::argo::read;
+    use crate::model::spec::{Dialect, Engine, Git, Image, SigningKey, SourceRef};
 
     const P: &str = ANNOTATION_PREFIX;
 
@@ -1673,7 +1238,7 @@ pub(crate) mod tests {
         let ws = ws_of(&[("out.yaml", &text)]);
         let model = Model::build(&ws);
         let mut out = read(&ws, &model);
-        out.extend(super::super::argo_crd::read(&ws, &model));
+        out.extend(crate::model::read::argo_crd::read(&ws, &model));
         out
     }
 

@@ -1,22 +1,38 @@
-//! export: reads every updater the repository declares, in whichever
-//! dialect (Argo CD annotations or `ImageUpdater` CR, Flux objects with
-//! their markers, KubeSphere `ImageUpdater`), into one [`spec::Updater`]
-//! each, and writes them as another dialect's objects. Hands the CLI
-//! sorted JSON documents (rendered by [`emit`]) and diagnostics for every
-//! value the target cannot hold.
+//! export: takes the updaters the model read from every dialect (Argo CD
+//! annotations or `ImageUpdater` CR, Flux objects with their markers,
+//! KubeSphere `ImageUpdater`; [`crate::model::read`]) and writes them as
+//! another dialect's objects. Hands the CLI sorted JSON documents
+//! (rendered by [`emit`]) and diagnostics for every value the target
+//! cannot hold.
 
 pub mod argo;
 pub mod argo_crd;
 pub mod emit;
 pub mod flux;
 pub mod kubesphere;
-pub mod spec;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::discover::Workspace;
 use crate::model::Model;
+use crate::model::spec::{Dialect, Origin, Remark, RemarkKind, Updater};
 use crate::rules;
-use spec::{Dialect, Origin, Remark, RemarkKind, Updater, WriteOptions, Written};
+
+/// What a writer produced for one updater.
+#[derive(Debug, Default)]
+pub struct Written {
+    /// Whole objects (or, for `--to argocd`, merge patches that are also
+    /// Applications), as JSON values; the renderer sorts keys.
+    pub documents: Vec<serde_json::Value>,
+    pub remarks: Vec<Remark>,
+}
+
+/// Settings every writer honours.
+#[derive(Debug, Clone, Default)]
+pub struct WriteOptions {
+    /// `-n/--namespace`: the namespace of the generated objects, over the
+    /// source's.
+    pub namespace: Option<String>,
+}
 
 /// What to export.
 #[derive(Debug, Clone)]
@@ -41,20 +57,14 @@ pub struct Export {
     pub updaters: Vec<Updater>,
 }
 
-/// Every updater in the repository, in the dialects asked for, in file
-/// order.
-pub fn read(ws: &Workspace, model: &Model, from: &[Dialect]) -> Vec<Updater> {
-    let mut out = Vec::new();
-    for dialect in from {
-        out.extend(match dialect {
-            Dialect::Argocd => argo::read(ws, model),
-            Dialect::ArgocdCrd => argo_crd::read(ws, model),
-            Dialect::Flux => flux::read(ws, model),
-            Dialect::Kubesphere => kubesphere::read(ws, model),
-        });
-    }
-    out.sort_by_key(|u| u.from.map(|(_, o)| (o.file, o.span.start)));
-    out
+/// The model's updaters read from the dialects asked for, in file order.
+pub fn read(model: &Model, from: &[Dialect]) -> Vec<Updater> {
+    model
+        .updaters
+        .iter()
+        .filter(|u| u.from.is_some_and(|(d, _)| from.contains(&d)))
+        .cloned()
+        .collect()
 }
 
 /// One updater as the target dialect's documents.
@@ -76,7 +86,7 @@ pub fn sources(req: &Request) -> Vec<Dialect> {
 }
 
 pub fn export(ws: &Workspace, model: &Model, req: &Request) -> Export {
-    let mut updaters = read(ws, model, &sources(req));
+    let mut updaters = read(model, &sources(req));
     if req.reported_only {
         updaters.retain(|u| u.from.is_none_or(|(_, o)| ws.files[o.file].report));
     }

@@ -8,6 +8,8 @@ use crate::yaml::{NodeId, Yaml};
 
 pub const ANNOTATION_PREFIX: &str = "argocd-image-updater.argoproj.io/";
 pub const CR_GROUP: &str = "argocd-image-updater.argoproj.io";
+/// Kind of the Image Updater CR.
+pub const CR_KIND: &str = "ImageUpdater";
 
 /// Application-wide annotation keys.
 pub const APP_KEYS: &[&str] = &[

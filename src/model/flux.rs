@@ -9,6 +9,21 @@ use crate::diagnostic::FileId;
 use crate::discover::Workspace;
 use crate::yaml::NodeId;
 
+/// The ImageRepository `exclusionList` Flux applies when none is given.
+pub const DEFAULT_EXCLUSION: &str = "^.*\\.sig$";
+
+/// A Go duration in `time.Duration.String` form, when `s` is one that
+/// Flux's interval pattern would accept once written that way.
+pub fn canonical_interval(s: &str) -> Option<String> {
+    use crate::gosyntax::duration::{format_go_duration, matches_flux_interval, parse_go_duration};
+    let d = parse_go_duration(s).ok()?;
+    if d.is_negative() {
+        return None;
+    }
+    let out = format_go_duration(d);
+    matches_flux_interval(&out).then_some(out)
+}
+
 pub const IMAGE_GROUP: &str = "image.toolkit.fluxcd.io";
 pub const SOURCE_GROUP: &str = "source.toolkit.fluxcd.io";
 

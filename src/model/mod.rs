@@ -1,7 +1,11 @@
-//! Typed views over the span tree. The model never copies a file: every
-//! field it exposes keeps the node it came from, so checks can point at it
-//! and edits can replace exactly its bytes. Built once per run from the
-//! [`Workspace`]; checks, preview and export read it.
+//! Typed views over the span tree, built once per load from the
+//! [`Workspace`]: the Kubernetes objects, the setter markers, the Flux
+//! objects indexed, the workload image sites, the update targets, and
+//! every dialect's updaters read into the one spec ([`spec`], by
+//! [`read`]). Every value keeps the node or bytes it came from, so checks
+//! can point at it and edits can replace exactly its bytes. Checks,
+//! preview, apply and export read the model; none of them reads a
+//! dialect's raw objects again.
 
 pub mod argo;
 pub mod flux;
@@ -10,7 +14,9 @@ pub mod kubesphere;
 pub mod marker;
 pub mod object;
 pub mod promotion;
+pub mod read;
 pub mod schema;
+pub mod spec;
 pub mod target;
 pub mod workload;
 
@@ -33,25 +39,44 @@ pub struct Model {
     pub objects: Vec<Object>,
     pub markers: Vec<marker::Marker>,
     pub flux: flux::FluxObjects,
+    /// Image sites of each reported file (containers, kustomize
+    /// `images:`, Helm values), indexed by [`FileId`]; empty for the rest.
+    pub images: Vec<workload::Images>,
+    /// Every value a controller configuration drives, in file order.
+    pub targets: Vec<target::Target>,
+    /// Every updater of every dialect, in file order.
+    pub updaters: Vec<spec::Updater>,
 }
 
 impl Model {
     pub fn build(ws: &Workspace) -> Self {
         let mut objects = Vec::new();
         let mut markers = Vec::new();
+        let mut images = Vec::with_capacity(ws.files.len());
         for (id, file) in ws.files.iter().enumerate() {
-            let Some(yaml) = &file.yaml else { continue };
-            objects.extend(object::objects_in(id, yaml));
-            if file.report {
-                markers.extend(marker::markers_in(id, &file.text, yaml));
+            let mut found = workload::Images::default();
+            if let Some(yaml) = &file.yaml {
+                objects.extend(object::objects_in(id, yaml));
+                if file.report {
+                    markers.extend(marker::markers_in(id, &file.text, yaml));
+                    found = workload::collect(id, &file.path, yaml);
+                }
             }
+            images.push(found);
         }
         let flux = flux::FluxObjects::collect(ws, &objects);
-        Self {
+        let mut model = Self {
             objects,
             markers,
             flux,
-        }
+            images,
+            ..Self::default()
+        };
+        // Both read the objects and markers above; the flux reader also
+        // reads the targets.
+        model.targets = target::collect(ws, &model);
+        model.updaters = read::updaters(ws, &model);
+        model
     }
 }
 

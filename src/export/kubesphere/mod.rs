@@ -1,6 +1,5 @@
 //! KubeSphere `ImageUpdater` (gitops.kubesphere.io/v1alpha1), both
-//! spellings: [`read`] turns each object into one [`Updater`](super::spec::Updater) (values keep
-//! their file and byte span), [`write`] turns one `Updater` into one
+//! spellings: [`write`] turns one [`Updater`](crate::model::spec::Updater) into one
 //! object, and [`types`] holds the Rust types the writer serializes and
 //! `crd` derives the CustomResourceDefinition from. Export hands the
 //! remarks on as IU701–IU703.
@@ -29,33 +28,7 @@
 //! | `git.message_template` | — | `fluxcd.git.commit.messageTemplate` |
 //! | `git.path` | — | `fluxcd.update.path` (`update.strategy` is always Setters) |
 //!
-//! # Reading
-//!
-//! * Every object of group gitops.kubesphere.io and kind ImageUpdater with
-//!   a `spec` mapping, any version. Kind argocd reads `argo` when present,
-//!   else `argocd` (as preview does); kind fluxcd reads `fluxcd`. A kind
-//!   that is neither is read as argocd, as preview does (Skipped remark).
-//! * Skipped remarks, on the key or value: the section the kind does not
-//!   use; `argocd` next to `argo`; keys of the other spelling inside a
-//!   section; any key the schema does not name (the API server prunes it,
-//!   so `argo.app.namespace` too); map keys that name no declared alias,
-//!   with a pointed message when the key is an unaliased image's name
-//!   (settings are looked up by alias only); unknown strategies, design
-//!   `allow-tags` that are neither `regexp:<re>` nor `any`, secrets that
-//!   are not `[ns/]name`, `write` values other than built-in/git,
-//!   `update.strategy` other than Setters, a `sourceRef` without a name;
-//!   image entries that are not strings or not images, and digests in
-//!   them.
-//! * Normalizations: `latest` → newest-build and `name` → alphabetical
-//!   (Normalized remark); design `allow-tags: regexp:X` → X and `any` →
-//!   none; design `secret` also accepts Argo's `pullsecret:[ns/]name`, and
-//!   keeps `secret:`, `env:`, `ext:` references verbatim (Other); an empty
-//!   alias (`=image`) is no alias; shipped `argo.app` gives the
-//!   Application the object's namespace, where the controller looks.
-//! * Kind fluxcd: every image gets strategy semver, `fluxcd.secret` as its
-//!   pull secret, and `policy.semver.range` as its constraint unless its
-//!   entry has one (the entry wins, with a Normalized remark when they
-//!   differ; preview only looks at the range). Writes go to git.
+//! Reading is [`crate::model::read::kubesphere`].
 //!
 //! # Writing
 //!
@@ -95,11 +68,9 @@
 //! * The Flux automation name has no place and is dropped silently: it is
 //!   a name, not a setting.
 
-mod read;
 pub mod types;
 mod write;
 
-pub use read::read;
 pub use types::{ImageUpdater, ImageUpdaterSpec};
 pub use write::write;
 

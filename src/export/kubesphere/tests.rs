@@ -1,13 +1,15 @@
 use std::path::{Path, PathBuf};
 
-use super::super::spec::{
-    Engine, Field, HelmTarget, Image, PullSecret, RemarkKind, SigningKey, SourceRef, Strategy,
-    Updater, WriteMethod, WriteOptions,
-};
-use super::{read, write};
+use super::write;
 use crate::diagnostic::Severity;
 use crate::discover::{SourceFile, Workspace};
+use crate::export::WriteOptions;
 use crate::model::Model;
+use crate::model::read::kubesphere::read;
+use crate::model::spec::{
+    Engine, Field, HelmTarget, Image, PullSecret, RemarkKind, SigningKey, SourceRef, Strategy,
+    Updater, WriteMethod,
+};
 use crate::testutil::{Mutation, Rng};
 
 fn workspace(files: &[(&str, String)]) -> Workspace {
@@ -676,7 +678,7 @@ fn no_equivalent_for_what_kubesphere_cannot_hold() {
         write: Some(Field::made(WriteMethod::Git {
             credentials: Some("repocreds".into()),
         })),
-        git: super::super::spec::Git {
+        git: crate::model::spec::Git {
             repository: o("https://example.com/repo.git"),
             target: o("kustomization:."),
             push_branch: o("image-updater-{{.SHA256}}"),
@@ -751,7 +753,7 @@ fn fluxcd_writer_shares_range_and_secret() {
             },
         ],
         write: Some(Field::made(WriteMethod::Git { credentials: None })),
-        git: super::super::spec::Git {
+        git: crate::model::spec::Git {
             source_ref: Some(Field::made(SourceRef {
                 kind: "GitRepository".into(),
                 name: "repo".into(),

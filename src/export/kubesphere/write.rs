@@ -5,15 +5,14 @@
 
 use std::collections::BTreeMap;
 
-use super::super::spec::{
-    Engine, Field, Image, Origin, PullSecret, Remark, RemarkKind, Strategy, Updater, WriteMethod,
-    WriteOptions, Written,
-};
-use super::read::strategy_name;
 use super::types::{
     DesignApp, DesignArgo, DesignFlux, FluxAuthor, FluxBranch, FluxCheckout, FluxCommit, FluxGit,
     FluxPolicy, FluxSemver, FluxSourceRef, FluxUpdate, ImageUpdater, ImageUpdaterSpec, Kind,
     LocalApp, ShippedArgo, UpdateStrategy, Write,
+};
+use crate::export::{WriteOptions, Written};
+use crate::model::spec::{
+    Engine, Field, Image, Origin, PullSecret, Remark, RemarkKind, Strategy, Updater, WriteMethod,
 };
 
 pub fn write(u: &Updater, options: &WriteOptions) -> Written {
@@ -236,12 +235,12 @@ impl Writer {
                 | Strategy::Alphabetical { desc: false }
                 | Strategy::Digest => {
                     maps.strategy
-                        .insert(alias.to_owned(), strategy_name(s.value).to_owned());
+                        .insert(alias.to_owned(), s.value.name().to_owned());
                 }
                 other => {
                     let message = format!(
                         "strategy {} does not exist in Argo CD Image Updater; the default (semver) applies",
-                        strategy_name(other)
+                        other.name()
                     );
                     self.remark(
                         RemarkKind::NoEquivalent,
@@ -364,7 +363,7 @@ impl Writer {
                 .as_ref()
                 .filter(|s| s.value != Strategy::Semver)
             {
-                let message = format!("{why}; strategy {} is dropped", strategy_name(s.value));
+                let message = format!("{why}; strategy {} is dropped", s.value.name());
                 self.remark(
                     RemarkKind::NoEquivalent,
                     s.origin,

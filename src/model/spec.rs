@@ -1,8 +1,9 @@
-//! The one spec every dialect is read into and written from: an image
-//! updater in the shape of KubeSphere's `ImageUpdater` abstraction, widened
-//! so that no dialect's setting is lost on the way through. Readers fill it
-//! from the span tree (keeping where each value came from); writers turn it
-//! into another dialect's objects and say which values they could not hold.
+//! The one spec every dialect is read into: an image updater in the shape
+//! of KubeSphere's `ImageUpdater` abstraction, widened so that no dialect's
+//! setting is lost on the way through. The readers in [`super::read`] fill
+//! it once per load (keeping where each value came from); export's writers
+//! turn it into another dialect's objects and say which values they could
+//! not hold.
 //!
 //! Equality compares values only, never origins, so a round trip
 //! (A → B → A) can be checked with `==`.
@@ -229,6 +230,21 @@ pub enum Strategy {
     Digest,
 }
 
+impl Strategy {
+    /// The Argo / KubeSphere name, or what the strategy does where they
+    /// have none.
+    pub fn name(self) -> &'static str {
+        match self {
+            Strategy::Semver => "semver",
+            Strategy::NewestBuild => "newest-build",
+            Strategy::Alphabetical { desc: false } => "alphabetical",
+            Strategy::Digest => "digest",
+            Strategy::Alphabetical { desc: true } => "alphabetical (descending)",
+            Strategy::Numerical { .. } => "numerical",
+        }
+    }
+}
+
 /// Registry credentials for one image.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PullSecret {
@@ -328,6 +344,15 @@ pub enum RemarkKind {
 }
 
 impl Remark {
+    /// A value the target cannot hold.
+    pub fn no_equivalent(
+        origin: Option<Origin>,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self::new(RemarkKind::NoEquivalent, origin, field, message)
+    }
+
     pub fn new(
         kind: RemarkKind,
         origin: Option<Origin>,
@@ -341,21 +366,4 @@ impl Remark {
             message: message.into(),
         }
     }
-}
-
-/// What a writer produced for one updater.
-#[derive(Debug, Default)]
-pub struct Written {
-    /// Whole objects (or, for `--to argocd`, merge patches that are also
-    /// Applications), as JSON values; the renderer sorts keys.
-    pub documents: Vec<serde_json::Value>,
-    pub remarks: Vec<Remark>,
-}
-
-/// Settings every writer honours.
-#[derive(Debug, Clone, Default)]
-pub struct WriteOptions {
-    /// `-n/--namespace`: the namespace of the generated objects, over the
-    /// source's.
-    pub namespace: Option<String>,
 }

@@ -1,17 +1,45 @@
-//! Reads KubeSphere `ImageUpdater` objects (either spelling) from the span
-//! tree into [`Updater`]s, one per object, each value keeping the bytes it
-//! came from. Hands [`super::write`] and the other writers the spec, and
-//! export the remarks (in `Updater::dropped`) for what was not read.
+//! KubeSphere `ImageUpdater` objects (gitops.kubesphere.io/v1alpha1, either
+//! spelling) read into [`Updater`]s, one per object, each value keeping the
+//! bytes it came from; the remarks (in `Updater::dropped`) say what was not
+//! read. The mapping table is in [`crate::export::kubesphere`].
+//!
+//! # Reading
+//!
+//! * Every object of group gitops.kubesphere.io and kind ImageUpdater with
+//!   a `spec` mapping, any version. Kind argocd reads `argo` when present,
+//!   else `argocd` (as preview does); kind fluxcd reads `fluxcd`. A kind
+//!   that is neither is read as argocd, as preview does (Skipped remark).
+//! * Skipped remarks, on the key or value: the section the kind does not
+//!   use; `argocd` next to `argo`; keys of the other spelling inside a
+//!   section; any key the schema does not name (the API server prunes it,
+//!   so `argo.app.namespace` too); map keys that name no declared alias,
+//!   with a pointed message when the key is an unaliased image's name
+//!   (settings are looked up by alias only); unknown strategies, design
+//!   `allow-tags` that are neither `regexp:<re>` nor `any`, secrets that
+//!   are not `[ns/]name`, `write` values other than built-in/git,
+//!   `update.strategy` other than Setters, a `sourceRef` without a name;
+//!   image entries that are not strings or not images, and digests in
+//!   them.
+//! * Normalizations: `latest` → newest-build and `name` → alphabetical
+//!   (Normalized remark); design `allow-tags: regexp:X` → X and `any` →
+//!   none; design `secret` also accepts Argo's `pullsecret:[ns/]name`, and
+//!   keeps `secret:`, `env:`, `ext:` references verbatim (Other); an empty
+//!   alias (`=image`) is no alias; shipped `argo.app` gives the
+//!   Application the object's namespace, where the controller looks.
+//! * Kind fluxcd: every image gets strategy semver, `fluxcd.secret` as its
+//!   pull secret, and `policy.semver.range` as its constraint unless its
+//!   entry has one (the entry wins, with a Normalized remark when they
+//!   differ; preview only looks at the range). Writes go to git.
+//!
 
-use super::super::spec::{
-    App, Engine, Field, Image, Origin, PullSecret, Remark, RemarkKind, SourceRef, Strategy,
-    Updater, WriteMethod,
-};
 use crate::diagnostic::FileId;
 use crate::discover::Workspace;
-use crate::export::spec::Dialect;
 use crate::model::kubesphere::{self as ks, GROUP, Setting, Spelling};
 use crate::model::object::str_at;
+use crate::model::spec::{
+    App, Dialect, Engine, Field, Image, Origin, PullSecret, Remark, RemarkKind, SourceRef,
+    Strategy, Updater, WriteMethod,
+};
 use crate::model::{Model, Object, Str, argo, image, schema, value_subspan};
 use crate::yaml::{NodeId, Yaml};
 
@@ -394,7 +422,7 @@ impl Cx<'_> {
                 if old {
                     let message = format!(
                         "{value:?} is the deprecated name of {}; read as such",
-                        strategy_name(strategy)
+                        strategy.name()
                     );
                     self.remark(RemarkKind::Normalized, node, field, message);
                 }
@@ -563,16 +591,4 @@ fn secret(value: &str) -> Option<PullSecret> {
         namespace: namespace.map(str::to_owned),
         name: name.to_owned(),
     })
-}
-
-/// The Argo / KubeSphere name of a strategy, where it has one.
-pub(super) fn strategy_name(s: Strategy) -> &'static str {
-    match s {
-        Strategy::Semver => "semver",
-        Strategy::NewestBuild => "newest-build",
-        Strategy::Alphabetical { desc: false } => "alphabetical",
-        Strategy::Digest => "digest",
-        Strategy::Alphabetical { desc: true } => "alphabetical (descending)",
-        Strategy::Numerical { .. } => "numerical",
-    }
 }

@@ -1,0 +1,56 @@
+//! One reader per dialect: each fills [`Updater`]s of the one spec
+//! ([`super::spec`]) from the span tree, once per load, in
+//! [`super::Model::build`]. Validate, preview, apply and export read those
+//! updaters; nothing after this reads a dialect's raw objects again. A
+//! value the spec cannot hold becomes a remark in `Updater::dropped`.
+
+pub mod argo;
+pub mod argo_crd;
+pub mod flux;
+pub mod kubesphere;
+
+use std::ops::Range;
+
+use super::spec::{Field, Origin, Updater};
+use super::{Model, value_subspan};
+use crate::diagnostic::FileId;
+use crate::discover::Workspace;
+use crate::yaml::{NodeId, Yaml};
+
+/// Every updater of every dialect, in file order.
+pub fn updaters(ws: &Workspace, model: &Model) -> Vec<Updater> {
+    let mut out = argo::read(ws, model);
+    out.extend(argo_crd::read(ws, model));
+    out.extend(flux::read(ws, model));
+    out.extend(kubesphere::read(ws, model));
+    out.sort_by_key(|u| u.from.map(|(_, o)| (o.file, o.span.start)));
+    out
+}
+
+/// Origins in one file.
+pub struct At<'a> {
+    pub file: FileId,
+    pub yaml: &'a Yaml,
+    pub text: &'a str,
+}
+
+impl At<'_> {
+    pub fn node(&self, n: NodeId) -> Origin {
+        Origin {
+            file: self.file,
+            span: self.yaml.node(n).span,
+        }
+    }
+
+    /// `range` of the scalar's value, exact where the scalar is verbatim.
+    pub fn sub(&self, n: NodeId, range: Range<usize>) -> Origin {
+        Origin {
+            file: self.file,
+            span: value_subspan(self.yaml, self.text, n, range),
+        }
+    }
+
+    pub fn field<T>(&self, value: T, n: NodeId) -> Field<T> {
+        Field::new(value, Some(self.node(n)))
+    }
+}
