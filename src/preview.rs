@@ -1,6 +1,8 @@
 //! Preview: for every update target, the tag its driver would select now,
 //! exactly as the controller would, and the value that would be written.
-//! Reads the model and a [`TagSource`]; writes nothing.
+//! Reads the model and a [`TagSource`]; writes nothing. [`resolve`] hands
+//! apply's plan one [`Decision`] per target; [`run`] shows the same
+//! decisions as display rows.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -12,7 +14,7 @@ use crate::model::marker::Suffix;
 use crate::model::object::str_at;
 use crate::model::target::{self, Driver, Target};
 use crate::model::{Model, image, yaml_of};
-use crate::resolve::{Need, SourceError, TagInfo, TagSource, argo, flux};
+use crate::resolve::{Decision, Need, Resolution, SourceError, TagInfo, TagSource, argo, flux};
 
 /// One line of the preview (keys as DESIGN.md fixes them).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -102,39 +104,67 @@ fn repositories(model: &Model, targets: &[Target]) -> Vec<String> {
     out
 }
 
+/// Every target of the model as a display row.
 pub fn run(ws: &Workspace, model: &Model, source: &dyn TagSource) -> Preview {
-    run_on(ws, model, &model.targets, source)
+    let Resolution {
+        decisions,
+        source_failures,
+    } = resolve(ws, model, source);
+    let updates = model
+        .targets
+        .iter()
+        .zip(decisions)
+        .map(|(t, d)| row(ws, t, d))
+        .collect();
+    Preview {
+        updates,
+        source_failures,
+    }
 }
 
-/// Preview of the given targets; `updates[i]` answers `targets[i]`.
-pub fn run_on(
-    ws: &Workspace,
-    model: &Model,
-    targets: &[Target],
-    source: &dyn TagSource,
-) -> Preview {
+fn row(ws: &Workspace, t: &Target, d: Decision) -> Update {
+    let yaml = yaml_of(ws, t.file);
+    let line = yaml
+        .lines
+        .line_col(&ws.files[t.file].text, yaml.node(t.node).span.start)
+        .line;
+    let (candidate, reason) = match d.value {
+        Ok(v) => (Some(v), None),
+        Err(r) => (None, Some(r)),
+    };
+    let changed = match (&candidate, &t.current) {
+        (Some(c), Some(cur)) => !same_value(c, cur, &t.driver),
+        (Some(_), None) => true,
+        _ => false,
+    };
+    Update {
+        file: ws.files[t.file].path.clone(),
+        line,
+        source: t.source.as_str(),
+        image: d.image,
+        current: t.current.clone(),
+        candidate,
+        policy: d.policy,
+        changed,
+        reason,
+    }
+}
+
+/// What every target's driver selects now; `decisions[i]` answers
+/// `model.targets[i]`.
+pub fn resolve(ws: &Workspace, model: &Model, source: &dyn TagSource) -> Resolution {
+    let targets = &model.targets;
     let cache = Cache {
         source,
         seen: Mutex::new(HashMap::new()),
     };
     source.prefetch(&repositories(model, targets));
-    let mut out = Preview::default();
+    let mut out = Resolution::default();
     for t in targets {
-        let yaml = yaml_of(ws, t.file);
-        let line = yaml
-            .lines
-            .line_col(&ws.files[t.file].text, yaml.node(t.node).span.start)
-            .line;
-        let mut update = Update {
-            file: ws.files[t.file].path.clone(),
-            line,
-            source: t.source.as_str(),
+        let mut update = Decision {
             image: String::new(),
-            current: t.current.clone(),
-            candidate: None,
             policy: String::new(),
-            changed: false,
-            reason: None,
+            value: Err(String::new()),
         };
         let resolved = match &t.driver {
             Driver::Flux {
@@ -147,22 +177,17 @@ pub fn run_on(
                 kubesphere_flux(&cache, repository, range.as_deref(), &mut update)
             }
         };
-        match resolved {
-            Ok(candidate) => update.candidate = Some(candidate),
-            Err(Why::Reason(r)) => update.reason = Some(r),
+        update.value = match resolved {
+            Ok(candidate) => Ok(candidate),
+            Err(Why::Reason(r)) => Err(r),
             Err(Why::Source(e)) => {
                 if let SourceError::Failed(msg) = &e {
                     out.source_failures.push(msg.clone());
                 }
-                update.reason = Some(e.to_string());
+                Err(e.to_string())
             }
-        }
-        update.changed = match (&update.candidate, &update.current) {
-            (Some(c), Some(cur)) => !same_value(c, cur, &t.driver),
-            (Some(_), None) => true,
-            _ => false,
         };
-        out.updates.push(update);
+        out.decisions.push(update);
     }
     out.source_failures.sort();
     out.source_failures.dedup();
@@ -252,7 +277,7 @@ fn flux_target(
     namespace: &str,
     name: &str,
     suffix: Suffix,
-    update: &mut Update,
+    update: &mut Decision,
 ) -> Result<String, Why> {
     update.policy = format!("{namespace}/{name}");
     let fx = &model.flux;
@@ -322,7 +347,7 @@ fn describe_flux(p: &flux::FluxPolicy) -> String {
     s
 }
 
-fn argo_target(cache: &Cache, c: &target::ArgoImage, update: &mut Update) -> Result<String, Why> {
+fn argo_target(cache: &Cache, c: &target::ArgoImage, update: &mut Decision) -> Result<String, Why> {
     update.image = c.repository.clone();
     let (strategy, _) = c
         .strategy
@@ -400,7 +425,7 @@ fn kubesphere_flux(
     cache: &Cache,
     repository: &str,
     range: Option<&str>,
-    update: &mut Update,
+    update: &mut Decision,
 ) -> Result<String, Why> {
     update.image = repository.to_owned();
     let Some(range) = range else {

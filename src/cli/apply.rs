@@ -202,7 +202,8 @@ fn apply_in(
         _ => None,
     };
     let (ws, model) = super::load_parsed(root, targets);
-    let plan = plan::plan(&ws, &model, source, sets).map_err(|e| e.to_string())?;
+    let resolution = source.map(|s| crate::preview::resolve(&ws, &model, s));
+    let plan = plan::plan(&ws, &model, resolution.as_ref(), sets).map_err(|e| e.to_string())?;
     if args.dry_run || plan.files.is_empty() {
         return Ok(Outcome {
             plan,

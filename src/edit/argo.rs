@@ -43,10 +43,10 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 
+use super::record::Change;
 use super::{Expect, FileChange, Seg, Skip, TextEdit, apply_edits, scalar, verify};
 use crate::diagnostic::FileId;
 use crate::discover::Workspace;
-use crate::git::Change;
 use crate::model::object::str_at;
 use crate::model::target::{ArgoImage, Driver, Source, Target};
 use crate::model::{Model, image, yaml_of};

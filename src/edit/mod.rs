@@ -10,6 +10,7 @@ pub mod argo;
 pub mod diff;
 pub mod lock;
 pub mod plan;
+pub mod record;
 pub mod scalar;
 pub mod verify;
 pub mod write;
@@ -17,7 +18,7 @@ pub mod write;
 use std::ops::Range;
 use std::thread;
 
-use crate::git::Change;
+use record::Change;
 
 /// Replace `range` of the original text with `text` (an insertion when the
 /// range is empty).

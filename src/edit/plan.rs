@@ -10,16 +10,16 @@
 use std::collections::{BTreeMap, HashSet};
 
 use super::argo::{self, ArgoUpdate};
+use super::record::{Change, ObjectId};
 use super::{EditError, Expect, FileChange, Skip, TextEdit, scalar, verify};
 use crate::diagnostic::FileId;
 use crate::discover::Workspace;
-use crate::git::{Change, ObjectId};
 use crate::model::marker::Suffix;
 use crate::model::object::str_at;
 use crate::model::target::{Driver, Target};
 use crate::model::workload::{self, HelmImage};
 use crate::model::{Model, Str, image, yaml_of};
-use crate::resolve::TagSource;
+use crate::resolve::Resolution;
 use crate::yaml::{NodeId, NodeKind, Yaml};
 
 /// `--set IMAGE=TAG[@DIGEST]` (or `IMAGE=@DIGEST`).
@@ -125,30 +125,28 @@ fn normalized(name: &str) -> Option<String> {
 pub fn plan(
     ws: &Workspace,
     model: &Model,
-    source: Option<&dyn TagSource>,
+    resolution: Option<&Resolution>,
     sets: &[SetRequest],
 ) -> Result<Plan, EditError> {
     let targets = &model.targets;
     let mut out = Plan::default();
-    let candidates: Vec<Option<String>> = match source {
-        Some(source) => {
-            let preview = crate::preview::run_on(ws, model, targets, source);
-            out.source_failures = preview.source_failures;
-            preview
-                .updates
-                .into_iter()
-                .map(|u| {
-                    if u.candidate.is_none()
-                        && let Some(reason) = u.reason
-                    {
+    let candidates: Vec<Option<String>> = match resolution {
+        Some(r) => {
+            out.source_failures = r.source_failures.clone();
+            targets
+                .iter()
+                .zip(&r.decisions)
+                .map(|(t, d)| match &d.value {
+                    Ok(v) => Some(v.clone()),
+                    Err(reason) => {
                         out.skipped.push(Skip {
-                            file: u.file,
-                            line: u.line,
-                            image: u.image,
-                            reason,
+                            file: ws.files[t.file].path.clone(),
+                            line: line_of(ws, t.file, t.node),
+                            image: d.image.clone(),
+                            reason: reason.clone(),
                         });
+                        None
                     }
-                    u.candidate
                 })
                 .collect()
         }

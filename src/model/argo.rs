@@ -203,3 +203,96 @@ mod tests {
         assert_eq!(&v[items[1].range.clone()], "api=quay.io/x:v2");
     }
 }
+
+/// An update strategy (`update-strategy` annotation, CR `updateStrategy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Strategy {
+    /// Highest Masterminds semver satisfying the constraint (the default).
+    #[default]
+    Semver,
+    /// Most recent image config `created` date (old name `latest`).
+    NewestBuild,
+    /// Greatest tag name in byte order (old name `name`).
+    Alphabetical,
+    /// The digest currently behind the tag named by the constraint.
+    Digest,
+}
+
+impl Strategy {
+    /// Argo's `ParseUpdateStrategy`: case-insensitive; `latest` and `name`
+    /// are the deprecated spellings of `newest-build` and `alphabetical`
+    /// (the `bool` says a deprecated name was used). Unknown → `None`; Argo
+    /// logs a warning and uses semver, which is the caller's fallback.
+    pub fn parse(s: &str) -> Option<(Strategy, bool)> {
+        const NAMES: [(&str, Strategy, bool); 6] = [
+            ("semver", Strategy::Semver, false),
+            ("newest-build", Strategy::NewestBuild, false),
+            ("latest", Strategy::NewestBuild, true),
+            ("alphabetical", Strategy::Alphabetical, false),
+            ("name", Strategy::Alphabetical, true),
+            ("digest", Strategy::Digest, false),
+        ];
+        NAMES
+            .iter()
+            .find(|(name, _, _)| go_lower_eq(s, name))
+            .map(|&(_, strategy, deprecated)| (strategy, deprecated))
+    }
+
+    /// The canonical name, as Argo's `UpdateStrategy.String()` prints it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Strategy::Semver => "semver",
+            Strategy::NewestBuild => "newest-build",
+            Strategy::Alphabetical => "alphabetical",
+            Strategy::Digest => "digest",
+        }
+    }
+}
+
+/// `strings.ToLower(s) == target` for an ASCII lower-case `target`. Go lowers
+/// rune by rune with simple case mapping, under which exactly two non-ASCII
+/// runes become ASCII letters: U+0130 `İ` → `i` and U+212A (Kelvin) → `k`.
+pub fn go_lower_eq(s: &str, target: &str) -> bool {
+    let mut t = target.bytes();
+    for c in s.chars() {
+        let lowered = match c {
+            '\u{130}' => b'i',
+            '\u{212A}' => b'k',
+            c if c.is_ascii() => c.to_ascii_lowercase() as u8,
+            _ => return false,
+        };
+        if t.next() != Some(lowered) {
+            return false;
+        }
+    }
+    t.next().is_none()
+}
+
+/// What the controller makes of an `allow-tags` value before compiling
+/// its regex.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AllowTags<'a> {
+    /// Empty or `any`: every tag.
+    Any,
+    /// `regexp:<re>`, the regex starting at byte `at` of the value.
+    Regexp { re: &'a str, at: usize },
+    /// Any other value: the controller matches no tag with it.
+    Nothing,
+}
+
+/// Argo's `ParseMatch` up to compiling the regex: `any` is compared as a
+/// whole value; otherwise the function name ends at the first colon
+/// (`strings.SplitN(val, ":", 2)`, so the regex may hold more), and no
+/// colon or an unknown function matches nothing.
+pub fn allow_tags_of(s: &str) -> AllowTags<'_> {
+    if s.is_empty() || go_lower_eq(s, "any") {
+        return AllowTags::Any;
+    }
+    match s.split_once(':') {
+        Some((f, re)) if go_lower_eq(f, "regexp") => AllowTags::Regexp {
+            re,
+            at: f.len() + 1,
+        },
+        _ => AllowTags::Nothing,
+    }
+}

@@ -30,56 +30,14 @@ use super::version::Version;
 use super::{Platform, TagInfo};
 use crate::gosyntax::glob::{glob_match, validate_glob};
 use crate::gosyntax::regex::{GoRegexErrorKind, compile_go_regex};
+use crate::model::argo::{AllowTags as AllowTagsSyntax, allow_tags_of};
 
 /// The platform the updater runs on when no platforms are configured. Argo
 /// uses its own `GOOS/GOARCH`; the released images are `linux/amd64` (and
 /// arm64), and we document `linux/amd64` as our stand-in.
 pub const DEFAULT_PLATFORM: &str = "linux/amd64";
 
-/// An update strategy (`update-strategy` annotation, CR `updateStrategy`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum Strategy {
-    /// Highest Masterminds semver satisfying the constraint (the default).
-    #[default]
-    Semver,
-    /// Most recent image config `created` date (old name `latest`).
-    NewestBuild,
-    /// Greatest tag name in byte order (old name `name`).
-    Alphabetical,
-    /// The digest currently behind the tag named by the constraint.
-    Digest,
-}
-
-impl Strategy {
-    /// Argo's `ParseUpdateStrategy`: case-insensitive; `latest` and `name`
-    /// are the deprecated spellings of `newest-build` and `alphabetical`
-    /// (the `bool` says a deprecated name was used). Unknown → `None`; Argo
-    /// logs a warning and uses semver, which is the caller's fallback.
-    pub fn parse(s: &str) -> Option<(Strategy, bool)> {
-        const NAMES: [(&str, Strategy, bool); 6] = [
-            ("semver", Strategy::Semver, false),
-            ("newest-build", Strategy::NewestBuild, false),
-            ("latest", Strategy::NewestBuild, true),
-            ("alphabetical", Strategy::Alphabetical, false),
-            ("name", Strategy::Alphabetical, true),
-            ("digest", Strategy::Digest, false),
-        ];
-        NAMES
-            .iter()
-            .find(|(name, _, _)| go_lower_eq(s, name))
-            .map(|&(_, strategy, deprecated)| (strategy, deprecated))
-    }
-
-    /// The canonical name, as Argo's `UpdateStrategy.String()` prints it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Strategy::Semver => "semver",
-            Strategy::NewestBuild => "newest-build",
-            Strategy::Alphabetical => "alphabetical",
-            Strategy::Digest => "digest",
-        }
-    }
-}
+pub use crate::model::argo::Strategy;
 
 /// Everything about one image that influences which tag is selected.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -411,21 +369,11 @@ enum AllowTags {
 
 impl AllowTags {
     fn parse(value: Option<&str>) -> Result<AllowTags, SelectError> {
-        let Some(value) = value.filter(|v| !v.is_empty()) else {
-            return Ok(AllowTags::All);
+        let arg = match allow_tags_of(value.unwrap_or_default()) {
+            AllowTagsSyntax::Any => return Ok(AllowTags::All),
+            AllowTagsSyntax::Nothing => return Ok(AllowTags::Nothing),
+            AllowTagsSyntax::Regexp { re, .. } => re,
         };
-        // `any` is compared as a whole value, before splitting.
-        if go_lower_eq(value, "any") {
-            return Ok(AllowTags::All);
-        }
-        // strings.SplitN(val, ":", 2): the function name ends at the first
-        // colon; the regexp may contain more. No colon → "invalid syntax".
-        let Some((func, arg)) = value.split_once(':') else {
-            return Ok(AllowTags::Nothing);
-        };
-        if !go_lower_eq(func, "regexp") {
-            return Ok(AllowTags::Nothing); // "Unknown match function"
-        }
         match compile_go_regex(arg) {
             Ok(re) => Ok(AllowTags::Regex(re)),
             Err(e) if e.kind == GoRegexErrorKind::Unsupported => Err(SelectError::Unsupported(
@@ -534,25 +482,6 @@ fn key_is(key: &str, os: &str, arch: &str, variant: &str) -> bool {
         Some(r) if variant.is_empty() => r.is_empty(),
         Some(r) => r.strip_prefix('/') == Some(variant),
     }
-}
-
-/// `strings.ToLower(s) == target` for an ASCII lower-case `target`. Go lowers
-/// rune by rune with simple case mapping, under which exactly two non-ASCII
-/// runes become ASCII letters: U+0130 `İ` → `i` and U+212A (Kelvin) → `k`.
-fn go_lower_eq(s: &str, target: &str) -> bool {
-    let mut t = target.bytes();
-    for c in s.chars() {
-        let lowered = match c {
-            '\u{130}' => b'i',
-            '\u{212A}' => b'k',
-            c if c.is_ascii() => c.to_ascii_lowercase() as u8,
-            _ => return false,
-        };
-        if t.next() != Some(lowered) {
-            return false;
-        }
-    }
-    t.next().is_none()
 }
 
 #[cfg(test)]

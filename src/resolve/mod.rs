@@ -62,6 +62,25 @@ impl TagInfo {
     }
 }
 
+/// What resolution decided for one update target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    /// The repository the target follows, as shown to the user.
+    pub image: String,
+    /// The policy that chose, described for the user.
+    pub policy: String,
+    /// The value to write, or why there is none.
+    pub value: Result<String, String>,
+}
+
+/// One decision per target, in target order, and the repositories the
+/// tag source failed for (exit code 2 even when other targets resolve).
+#[derive(Debug, Default)]
+pub struct Resolution {
+    pub decisions: Vec<Decision>,
+    pub source_failures: Vec<String>,
+}
+
 /// Why a source could not answer for a repository.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SourceError {

@@ -45,6 +45,7 @@ use std::ops::Range;
 use super::At;
 use crate::discover::Workspace;
 use crate::model::argo::{self as model_argo, ANNOTATION_PREFIX, AnnotationKey};
+pub use crate::model::argo::{AllowTags, allow_tags_of};
 use crate::model::spec::{
     Dialect, Engine, Field, HelmTarget, Image, PullSecret, Remark, RemarkKind, Strategy, Updater,
     WriteMethod,
@@ -55,37 +56,13 @@ use crate::yaml::NodeId;
 /// A strategy name as the controller reads it (case-insensitive, old
 /// names accepted); `None` for names it does not know.
 pub fn strategy_of(s: &str) -> Option<Strategy> {
-    use crate::resolve::argo::Strategy as Argo;
+    use crate::model::argo::Strategy as Argo;
     Some(match Argo::parse(s)?.0 {
         Argo::Semver => Strategy::Semver,
         Argo::NewestBuild => Strategy::NewestBuild,
         Argo::Alphabetical => Strategy::Alphabetical { desc: false },
         Argo::Digest => Strategy::Digest,
     })
-}
-
-/// What the controller makes of an `allow-tags` value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AllowTags<'a> {
-    /// Empty or `any`: every tag.
-    Any,
-    /// `regexp:<re>`, the regex starting at byte `at` of the value.
-    Regexp { re: &'a str, at: usize },
-    /// Any other value: the controller matches no tag with it.
-    Nothing,
-}
-
-pub fn allow_tags_of(s: &str) -> AllowTags<'_> {
-    if s.is_empty() || s.eq_ignore_ascii_case("any") {
-        return AllowTags::Any;
-    }
-    match s.split_once(':') {
-        Some((f, re)) if f.eq_ignore_ascii_case("regexp") => AllowTags::Regexp {
-            re,
-            at: f.len() + 1,
-        },
-        _ => AllowTags::Nothing,
-    }
 }
 
 /// Go's `strconv.ParseBool`, which v1 applies to `force-update`.

@@ -1,0 +1,116 @@
+//! Data flows one way (discover → yaml → model → check / resolve → plan →
+//! write → git; report, export and the CLI read what the layers before
+//! them made). This test reads the crate's own sources and fails when a
+//! module imports a layer that comes after it. Unit tests are exempt:
+//! they may drive the whole pipeline.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// Each layer (a folder or file under `src/`) and the modules it must
+/// not name.
+const RULES: &[(&str, &[&str])] = &[
+    (
+        "yaml",
+        &[
+            "model", "check", "resolve", "preview", "edit", "export", "git", "report", "cli",
+            "registry",
+        ],
+    ),
+    (
+        "model",
+        &[
+            "check", "resolve", "preview", "edit", "export", "git", "report", "cli", "registry",
+        ],
+    ),
+    (
+        "resolve",
+        &["check", "preview", "edit", "export", "git", "report", "cli"],
+    ),
+    ("check", &["preview", "edit", "export", "git", "report", "cli"]),
+    ("preview", &["edit", "export", "git", "report", "cli"]),
+    ("edit", &["check", "preview", "export", "git", "report", "cli"]),
+    ("git", &["check", "preview", "export", "report", "cli"]),
+    ("export", &["check", "preview", "git", "report", "cli"]),
+    ("report", &["cli"]),
+];
+
+fn sources(layer: &str) -> Vec<PathBuf> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut out = Vec::new();
+    let file = src.join(format!("{layer}.rs"));
+    if file.is_file() {
+        out.push(file);
+    }
+    let mut stack = vec![src.join(layer)];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries {
+            let path = e.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|x| x == "rs")
+                && path.file_name().is_some_and(|n| n != "tests.rs")
+            {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// `crate::<module>` paths named in code, up to the file's unit tests.
+fn imports(text: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let code = line.trim_start();
+        if code.starts_with("#[cfg(test)]") {
+            break;
+        }
+        if code.starts_with("//") {
+            continue;
+        }
+        let code = code.split("//").next().unwrap_or_default();
+        let mut rest = code;
+        while let Some(at) = rest.find("crate::") {
+            let name: String = rest[at + 7..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            out.push((i + 1, name));
+            rest = &rest[at + 7..];
+        }
+    }
+    out
+}
+
+#[test]
+fn layers_point_one_way() {
+    let mut wrong = Vec::new();
+    for (layer, forbidden) in RULES {
+        let files = sources(layer);
+        assert!(!files.is_empty(), "no sources for layer {layer}");
+        for path in files {
+            let text = fs::read_to_string(&path).unwrap();
+            for (line, module) in imports(&text) {
+                if forbidden.contains(&module.as_str()) {
+                    wrong.push(format!(
+                        "{}:{line}: {layer} uses crate::{module}",
+                        path.display()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "imports against the flow:\n{}", wrong.join("\n"));
+}
+
+#[test]
+fn the_checker_sees_imports() {
+    let text = "use crate::git::Change;\n// crate::preview in a comment\nfn f() { crate::edit::x(); }\n#[cfg(test)]\nuse crate::cli;\n";
+    let found: Vec<_> = imports(text).into_iter().map(|(_, m)| m).collect();
+    assert_eq!(found, ["git", "edit"]);
+}
