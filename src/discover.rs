@@ -56,6 +56,21 @@ impl Workspace {
         self.root.join(rel).exists()
     }
 
+    /// The folders at the repository root, hidden ones left out, sorted.
+    pub fn top_level_dirs(&self) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(&self.root) else {
+            return Vec::new();
+        };
+        let mut out: Vec<String> = entries
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|name| !name.starts_with('.'))
+            .collect();
+        out.sort();
+        out
+    }
+
     pub fn is_dir(&self, rel: &str) -> bool {
         let rel = rel.trim_start_matches("./").trim_start_matches('/');
         self.root.join(rel).is_dir()

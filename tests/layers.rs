@@ -27,9 +27,15 @@ const RULES: &[(&str, &[&str])] = &[
         "resolve",
         &["check", "preview", "edit", "export", "git", "report", "cli"],
     ),
-    ("check", &["preview", "edit", "export", "git", "report", "cli"]),
+    (
+        "check",
+        &["preview", "edit", "export", "git", "report", "cli"],
+    ),
     ("preview", &["edit", "export", "git", "report", "cli"]),
-    ("edit", &["check", "preview", "export", "git", "report", "cli"]),
+    (
+        "edit",
+        &["check", "preview", "export", "git", "report", "cli"],
+    ),
     ("git", &["check", "preview", "export", "report", "cli"]),
     ("export", &["check", "preview", "git", "report", "cli"]),
     ("report", &["cli"]),
@@ -105,7 +111,11 @@ fn layers_point_one_way() {
             }
         }
     }
-    assert!(wrong.is_empty(), "imports against the flow:\n{}", wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "imports against the flow:\n{}",
+        wrong.join("\n")
+    );
 }
 
 #[test]

@@ -58,24 +58,15 @@ pub fn check(cx: &mut Context) {
     // A group is a top-level folder holding at least one environment, or a
     // group named in the config.
     let mut groups: Vec<String> = config.groups.iter().map(|g| g.value.clone()).collect();
-    if let Ok(entries) = std::fs::read_dir(&cx.ws.root) {
-        let mut found: Vec<String> = entries
-            .filter_map(Result::ok)
-            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|name| !name.starts_with('.'))
-            .filter(|name| {
-                config
-                    .environments
-                    .iter()
-                    .any(|env| cx.ws.is_dir(&format!("{name}/{}", env.value)))
-            })
-            .collect();
-        found.sort();
-        for g in found {
-            if !groups.contains(&g) {
-                groups.push(g);
-            }
+    let found = cx.ws.top_level_dirs().into_iter().filter(|name| {
+        config
+            .environments
+            .iter()
+            .any(|env| cx.ws.is_dir(&format!("{name}/{}", env.value)))
+    });
+    for g in found {
+        if !groups.contains(&g) {
+            groups.push(g);
         }
     }
     for group in &groups {
