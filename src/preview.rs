@@ -171,7 +171,7 @@ pub fn resolve(ws: &Workspace, model: &Model, source: &dyn TagSource) -> Resolut
                 namespace,
                 name,
                 suffix,
-            } => flux_target(ws, model, &cache, t, namespace, name, *suffix, &mut update),
+            } => flux_target(ws, model, &cache, namespace, name, *suffix, &mut update),
             Driver::Argo(config) => argo_target(&cache, config, &mut update),
             Driver::KubesphereFlux { repository, range } => {
                 kubesphere_flux(&cache, repository, range.as_deref(), &mut update)
@@ -273,7 +273,6 @@ fn flux_target(
     ws: &Workspace,
     model: &Model,
     cache: &Cache,
-    t: &Target,
     namespace: &str,
     name: &str,
     suffix: Suffix,
@@ -313,7 +312,6 @@ fn flux_target(
     } else {
         None
     };
-    let _ = t;
     match suffix {
         Suffix::Full => Ok(match &digest {
             Some(d) => format!("{repo_image}:{}@{d}", selected.tag),

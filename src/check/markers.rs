@@ -106,7 +106,6 @@ fn check_marker(cx: &mut Context, m: &Marker) {
         return;
     };
     let yaml = cx.yaml(m.file);
-    let src = cx.src(m.file);
     let scalar = yaml.node(node);
     let (value, style) = match &scalar.kind {
         NodeKind::Scalar { value, style } => (value.as_str(), *style),
@@ -130,9 +129,7 @@ fn check_marker(cx: &mut Context, m: &Marker) {
     let repo_image = repo
         .and_then(|r| r.image.as_ref())
         .map(|i| i.value.as_str());
-    shape_and_image(
-        cx, m, reference, value, value_span, repo_image, policy, repo,
-    );
+    shape_and_image(cx, m, reference, value, value_span, repo_image, repo);
 
     if reference.suffix == Suffix::Digest && !policy.reflects_digest() {
         cx.report(
@@ -187,7 +184,6 @@ fn check_marker(cx: &mut Context, m: &Marker) {
             ));
         }
     }
-    let _ = src;
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -198,7 +194,6 @@ fn shape_and_image(
     value: &str,
     value_span: crate::yaml::Span,
     repo_image: Option<&str>,
-    policy: &crate::model::flux::ImagePolicy,
     repo: Option<&crate::model::flux::ImageRepository>,
 ) {
     let shape = |msg: String| Diagnostic::new(&rules::MARKER_VALUE_SHAPE, m.file, value_span, msg);
@@ -282,7 +277,6 @@ fn shape_and_image(
                 "ImageRepository image",
             );
         }
-        let _ = policy;
         cx.report(d);
     }
 }

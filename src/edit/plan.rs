@@ -161,7 +161,7 @@ pub fn plan(
                 name,
                 suffix,
             } => {
-                let set = flux_set_value(model, ws, t, namespace, name, *suffix, sets);
+                let set = flux_set_value(model, t, namespace, name, *suffix, sets);
                 let value = match set {
                     Some(Ok(v)) => Some(v),
                     Some(Err(reason)) => {
@@ -173,14 +173,12 @@ pub fn plan(
                 edits.claim(t.file, t.node);
                 if let Some(value) = value {
                     let image = flux_image(model, namespace, name).unwrap_or_default();
-                    let why = format!("marker {namespace}:{name}");
                     edits.scalar(
                         ws,
                         t.file,
                         t.node,
                         &value,
                         &image,
-                        &why,
                         Some(format!("{namespace}:{name}")),
                         &mut out.skipped,
                     );
@@ -220,7 +218,7 @@ pub fn plan(
     if !sets.is_empty() {
         plain_sets(ws, model, sets, &mut edits, &mut out.skipped);
     }
-    let mut files = edits.into_changes(ws);
+    let mut files = edits.into_changes();
     for f in argo_files {
         merge(&mut files, f)?;
     }
@@ -320,7 +318,6 @@ fn flux_image(model: &Model, namespace: &str, name: &str) -> Option<String> {
 /// its image.
 fn flux_set_value(
     model: &Model,
-    ws: &Workspace,
     t: &Target,
     namespace: &str,
     name: &str,
@@ -336,7 +333,6 @@ fn flux_set_value(
     })?;
     let wanted = normalized(&repo_image)?;
     let set = sets.iter().find(|s| s.name == wanted)?;
-    let _ = ws;
     Some(match suffix {
         Suffix::Full => Ok(format!("{repo_image}{}", set.reference_suffix())),
         Suffix::Tag => set
@@ -487,7 +483,6 @@ impl Edits {
         node: NodeId,
         value: &str,
         image: &str,
-        why: &str,
         setter: Option<String>,
         skipped: &mut Vec<Skip>,
     ) {
@@ -538,7 +533,6 @@ impl Edits {
             app: None,
             alias: None,
         };
-        let _ = why;
         let fc = self.file(ws, file);
         fc.edits.push(TextEdit {
             range: n.span.start..n.span.end,
@@ -578,7 +572,7 @@ impl Edits {
             return;
         }
         let new = format!("{}{}", r.name(), set.reference_suffix());
-        self.scalar(ws, file, value.node, &new, r.name(), "--set", None, skipped);
+        self.scalar(ws, file, value.node, &new, r.name(), None, skipped);
     }
 
     /// A mapping with a tag key and maybe a digest key (kustomize entry,
@@ -606,7 +600,7 @@ impl Edits {
         }
         match (tag, &set.tag) {
             (Some(t), Some(new)) if !self.claimed(file, t.node) => {
-                self.scalar(ws, file, t.node, new, image, "--set", None, skipped)
+                self.scalar(ws, file, t.node, new, image, None, skipped)
             }
             (None, Some(_)) => skipped.push(skip(
                 ws,
@@ -619,7 +613,7 @@ impl Edits {
         if let (Some(d), Some(new)) = (digest, &set.digest)
             && !self.claimed(file, d.node)
         {
-            self.scalar(ws, file, d.node, new, image, "--set", None, skipped);
+            self.scalar(ws, file, d.node, new, image, None, skipped);
         }
     }
 
@@ -631,7 +625,7 @@ impl Edits {
         })
     }
 
-    fn into_changes(self, _ws: &Workspace) -> BTreeMap<String, FileChange> {
+    fn into_changes(self) -> BTreeMap<String, FileChange> {
         self.by_file
             .into_values()
             .map(|f| (f.path.clone(), f))
