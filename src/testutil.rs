@@ -85,3 +85,23 @@ impl Rng {
         s
     }
 }
+
+/// A repository held in memory, every file parsed and reported.
+pub(crate) fn workspace(files: &[(&str, &str)]) -> crate::discover::Workspace {
+    let mut files: Vec<crate::discover::SourceFile> = files
+        .iter()
+        .map(|(path, text)| crate::discover::SourceFile {
+            path: (*path).to_owned(),
+            abs: std::path::PathBuf::from(path),
+            text: (*text).to_owned(),
+            yaml: Some(crate::yaml::parse(text)),
+            report: true,
+        })
+        .collect();
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    crate::discover::Workspace {
+        root: std::path::PathBuf::from("."),
+        files,
+        diagnostics: Vec::new(),
+    }
+}

@@ -72,10 +72,13 @@ impl Model {
             images,
             ..Self::default()
         };
-        // Both read the objects and markers above; the flux reader also
-        // reads the targets.
-        model.targets = target::collect(ws, &model);
+        // The Flux reader reads the marker targets; the other targets are
+        // the updaters' images.
+        model.targets = target::markers(ws, &model);
         model.updaters = read::updaters(ws, &model);
+        let of_updaters = target::of_updaters(ws, &model);
+        model.targets.extend(of_updaters);
+        target::sort(ws, &mut model.targets);
         model
     }
 }

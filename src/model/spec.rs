@@ -108,6 +108,11 @@ pub struct Updater {
     /// `write`; Flux always writes to git.
     pub write: Option<Field<WriteMethod>>,
     pub git: Git,
+    /// A write method no controller knows (Argo `write-back-method`,
+    /// `writeBackConfig.method`, KubeSphere `write`), verbatim: apply says
+    /// why it writes nothing. No dialect can hold it; the reader's remark
+    /// says so, and it is not compared.
+    pub unknown_write: Option<Field<String>>,
     /// Source fields the spec has no place for. Each becomes a remark on
     /// export whatever the target.
     pub dropped: Vec<Remark>,
@@ -145,6 +150,11 @@ pub struct Image {
     /// `filterTags.pattern`, KubeSphere shipped `allowTags`). `any` and
     /// absence are both `None`.
     pub tag_pattern: Option<Field<String>>,
+    /// An Argo `allow-tags` that is neither `any` nor `regexp:<re>`,
+    /// verbatim: the controller then matches no tag, and preview says so.
+    /// No other dialect can say this; the reader's remark says so, and it
+    /// is not compared.
+    pub matches_nothing: Option<Field<String>>,
     /// Flux `filterTags.extract`.
     pub extract: Option<Field<String>>,
     /// Argo `ignore-tags` globs.
@@ -184,6 +194,7 @@ impl PartialEq for Image {
             reflect_digest,
             helm,
             kustomize_name,
+            matches_nothing: _,
             origin: _,
         } = self;
         *alias == other.alias

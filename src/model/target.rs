@@ -1,13 +1,17 @@
 //! Update targets: every place the repository says "this value follows a
 //! registry", with the value it holds now and what drives it (a Flux
 //! policy, an Argo CD Image Updater image, a KubeSphere ImageUpdater).
-//! Preview resolves them; apply will write them.
+//! Markers are read here; Argo CD and KubeSphere targets are the images of
+//! the model's updaters ([`super::read`]), seen as Argo's controller sees
+//! them: nothing here reads those objects again. Preview resolves the
+//! targets; apply writes them.
 
 use super::image;
 use super::marker::{Suffix, Target as MarkerTarget};
 use super::object::str_at;
+use super::spec::{Dialect, Engine, Field, Updater, WriteMethod};
 use super::workload::{is_kustomization_file, is_values_file};
-use super::{Model, Object, argo, kubesphere, yaml_of};
+use super::{Model, Object, argo, yaml_of};
 use crate::diagnostic::FileId;
 use crate::discover::Workspace;
 use crate::yaml::{NodeId, NodeKind, Yaml};
@@ -115,7 +119,21 @@ pub struct Target {
     pub driver: Driver,
 }
 
+/// Every target: the markers', then the updaters' (which
+/// [`Model::build`] reads in between), in file order.
 pub fn collect(ws: &Workspace, model: &Model) -> Vec<Target> {
+    let mut out = markers(ws, model);
+    out.extend(of_updaters(ws, model));
+    sort(ws, &mut out);
+    out
+}
+
+pub(super) fn sort(ws: &Workspace, targets: &mut [Target]) {
+    targets.sort_by_key(|t| (t.file, yaml_of(ws, t.file).node(t.node).span.start));
+}
+
+/// The values setter markers drive.
+pub(super) fn markers(ws: &Workspace, model: &Model) -> Vec<Target> {
     let mut out = Vec::new();
     for m in &model.markers {
         let Ok(reference) = &m.reference else {
@@ -141,21 +159,28 @@ pub fn collect(ws: &Workspace, model: &Model) -> Vec<Target> {
             },
         });
     }
-    for obj in &model.objects {
-        if !ws.files[obj.file].report {
+    out
+}
+
+/// The images every Argo CD or KubeSphere updater of the model drives, in
+/// reported files. Flux updaters are markers, above.
+pub(super) fn of_updaters(ws: &Workspace, model: &Model) -> Vec<Target> {
+    let mut out = Vec::new();
+    for u in &model.updaters {
+        let Some((dialect, from)) = u.from else {
+            continue;
+        };
+        if !ws.files[from.file].report {
             continue;
         }
-        let yaml = yaml_of(ws, obj.file);
-        let api = obj.api_version.as_ref().map_or("", |a| a.value.as_str());
-        if argo::is_application(api, obj.kind()) {
-            annotation_targets(ws, obj, yaml, &mut out);
-        } else if obj.group() == argo::CR_GROUP && obj.kind() == "ImageUpdater" {
-            crd_targets(ws, model, obj, yaml, &mut out);
-        } else if obj.group() == kubesphere::GROUP && obj.kind() == "ImageUpdater" {
-            kubesphere_targets(ws, model, obj, yaml, &mut out);
-        }
+        let source = match dialect {
+            Dialect::Argocd => Source::ArgocdAnnotation,
+            Dialect::ArgocdCrd => Source::ArgocdImageUpdater,
+            Dialect::Kubesphere => Source::KubesphereImageUpdater,
+            Dialect::Flux => continue,
+        };
+        updater_targets(ws, model, u, source, &mut out);
     }
-    out.sort_by_key(|t| (t.file, yaml_of(ws, t.file).node(t.node).span.start));
     out
 }
 
@@ -180,300 +205,158 @@ fn marker_source(path: &str, yaml: &Yaml, node: NodeId) -> Source {
 }
 
 /// The repository an Argo image entry queries, and its constraint.
-fn argo_image(text: &str) -> Option<(Option<String>, String, Option<String>)> {
-    let parsed = image::parse_argo_item(text).ok()?;
-    // `nginx:>=1.0` without an alias reads as image "1.0"; validate reports
-    // it (IU414) and there is nothing meaningful to preview.
-    if parsed.eq_constraint_trap().is_some() {
-        return None;
+/// `[registry/]name` of an image as Argo queries it (tag, digest and
+/// constraint cut off).
+fn repository_of(name: &str) -> String {
+    match image::parse_argo_item(name) {
+        Ok(p) => match p.registry() {
+            Some(r) => format!("{r}/{}", p.name()),
+            None => p.name().to_owned(),
+        },
+        Err(_) => name.to_owned(),
     }
-    let repository = match parsed.registry() {
-        Some(r) => format!("{r}/{}", parsed.name()),
-        None => parsed.name().to_owned(),
-    };
-    Some((
-        parsed.alias().map(str::to_owned),
-        repository,
-        parsed.constraint().map(str::to_owned),
-    ))
 }
 
-fn split_list(v: &str) -> Vec<String> {
-    argo::split_list(v).into_iter().map(|i| i.text).collect()
+/// The innermost node of `yaml` whose bytes hold `offset`.
+fn node_at(yaml: &Yaml, offset: usize) -> Option<NodeId> {
+    let holds = |n: NodeId| {
+        let s = yaml.node(n).span;
+        s.start <= offset && offset < s.end.max(s.start + 1)
+    };
+    let mut at = yaml.roots().find(|&r| holds(r))?;
+    loop {
+        let children: Vec<NodeId> = match &yaml.node(at).kind {
+            NodeKind::Mapping(entries) => entries.iter().flat_map(|&(k, v)| [k, v]).collect(),
+            NodeKind::Sequence(items) => items.clone(),
+            _ => return Some(at),
+        };
+        match children.into_iter().find(|&c| holds(c)) {
+            Some(c) => at = c,
+            None => return Some(at),
+        }
+    }
 }
 
-fn annotation_targets(ws: &Workspace, obj: &Object, yaml: &Yaml, out: &mut Vec<Target>) {
-    let list = argo::annotations(yaml, obj.root);
-    let Some(image_list) = list.iter().find(|a| a.key == "image-list") else {
-        return;
+/// The Application an updater writes back for: the annotated object
+/// itself, else the one the repository holds under exactly the name the
+/// updater gives (a pattern names none).
+fn application<'m>(
+    ws: &Workspace,
+    model: &'m Model,
+    u: &Updater,
+    source: Source,
+) -> Option<&'m Object> {
+    let is_app = |o: &&Object| {
+        argo::is_application(
+            o.api_version.as_ref().map_or("", |a| a.value.as_str()),
+            o.kind(),
+        )
     };
-    let get = |key: &str| {
-        list.iter()
-            .find(|a| a.key == key)
-            .map(|a| a.value.value.clone())
-    };
-    for item in argo::split_list(&image_list.value.value) {
-        let Some((alias, repository, constraint)) = argo_image(&item.text) else {
+    if source == Source::ArgocdAnnotation {
+        let (_, from) = u.from?;
+        return model.objects.iter().filter(is_app).find(|o| {
+            let span = yaml_of(ws, o.file).node(o.root).span;
+            o.file == from.file && span.start <= from.span.start && from.span.start < span.end
+        });
+    }
+    let name = u.app.name.as_ref().map_or("", |n| n.value.as_str());
+    model
+        .objects
+        .iter()
+        .filter(is_app)
+        .find(|o| o.name() == name)
+}
+
+/// The write method as the controller's configuration spells it, for
+/// apply's messages.
+fn method_text(u: &Updater, source: Source) -> Option<String> {
+    if let Some(unknown) = &u.unknown_write {
+        return Some(unknown.value.clone());
+    }
+    let m = &u.write.as_ref()?.value;
+    Some(match (m, source) {
+        (WriteMethod::InCluster, Source::KubesphereImageUpdater) => "built-in".to_owned(),
+        (WriteMethod::InCluster, _) => "argocd".to_owned(),
+        (WriteMethod::Git { credentials: None }, _) => "git".to_owned(),
+        (
+            WriteMethod::Git {
+                credentials: Some(c),
+            },
+            _,
+        ) => format!("git:{c}"),
+    })
+}
+
+fn updater_targets(
+    ws: &Workspace,
+    model: &Model,
+    u: &Updater,
+    source: Source,
+    out: &mut Vec<Target>,
+) {
+    let value = |f: &Option<Field<String>>| f.as_ref().map(|f| f.value.clone());
+    let list = |f: &Option<Field<Vec<String>>>| f.as_ref().map_or(Vec::new(), |f| f.value.clone());
+    let app = application(ws, model, u, source);
+    for img in &u.images {
+        let Some(at) = img.name.origin.or(img.origin) else {
             continue;
         };
-        let per = |key: &str| alias.as_ref().and_then(|a| get(&format!("{a}.{key}")));
-        let setting = |key: &str| per(key).or_else(|| get(key));
+        let yaml = yaml_of(ws, at.file);
+        let Some(node) = node_at(yaml, at.span.start) else {
+            continue;
+        };
+        let repository = repository_of(&img.name.value);
+        if source == Source::KubesphereImageUpdater && u.engine == Engine::Fluxcd {
+            out.push(Target {
+                file: at.file,
+                node,
+                source,
+                current: None,
+                driver: Driver::KubesphereFlux {
+                    repository,
+                    range: value(&img.constraint),
+                },
+            });
+            continue;
+        }
+        let allow_tags = match (&img.matches_nothing, &img.tag_pattern) {
+            (Some(v), _) => Some(v.value.clone()),
+            (None, Some(re)) => Some(format!("regexp:{}", re.value)),
+            (None, None) => None,
+        };
+        let helm = img.helm.clone().unwrap_or_default();
+        let keys = ArgoKeys {
+            helm_spec: value(&helm.spec),
+            helm_tag: value(&helm.tag),
+            helm_name: value(&helm.name),
+            kustomize_name: value(&img.kustomize_name),
+            write_back_target: value(&u.git.target),
+        };
         let config = ArgoImage {
-            app: obj.name().to_owned(),
-            alias: alias.clone(),
+            app: value(&u.app.name).unwrap_or_default(),
+            alias: value(&img.alias),
             repository,
-            constraint,
-            strategy: setting("update-strategy"),
-            allow_tags: setting("allow-tags"),
-            ignore_tags: setting("ignore-tags")
-                .map(|v| split_list(&v))
-                .unwrap_or_default(),
-            platforms: per("platforms").map(|v| split_list(&v)).unwrap_or_default(),
+            constraint: value(&img.constraint),
+            strategy: img.strategy.as_ref().map(|s| s.value.name().to_owned()),
+            allow_tags,
+            ignore_tags: list(&img.ignore_tags),
+            platforms: list(&img.platforms),
             write_back: Box::default(),
         };
-        let keys = ArgoKeys {
-            helm_spec: per("helm.image-spec"),
-            helm_tag: per("helm.image-tag"),
-            helm_name: per("helm.image-name"),
-            kustomize_name: per("kustomize.image-name"),
-            write_back_target: get("write-back-target"),
-        };
-        let current = argo_current(ws, obj, yaml, &config, &keys);
+        let current = app.and_then(|a| argo_current(ws, a, yaml_of(ws, a.file), &config, &keys));
+        let namespace = value(&u.app.namespace).or_else(|| u.namespace.clone());
         let config = ArgoImage {
             write_back: keys.write_back(
-                get("write-back-method"),
-                Some((obj.file, obj.root)),
-                obj.namespace().map(str::to_owned),
+                method_text(u, source),
+                app.map(|a| (a.file, a.root)),
+                namespace,
             ),
             ..config
         };
         out.push(Target {
-            file: obj.file,
-            node: image_list.value.node,
-            source: Source::ArgocdAnnotation,
-            current,
-            driver: Driver::Argo(config),
-        });
-    }
-}
-
-fn crd_targets(ws: &Workspace, model: &Model, obj: &Object, yaml: &Yaml, out: &mut Vec<Target>) {
-    let Some(spec) = obj.spec(yaml) else { return };
-    let settings = |node: Option<NodeId>| Settings::read(yaml, node);
-    let global = settings(yaml.get(spec, "commonUpdateSettings"));
-    for r in argo::application_refs(yaml, spec) {
-        if r.use_annotations {
-            continue;
-        }
-        let app_level = settings(yaml.get(r.node, "commonUpdateSettings")).over(&global);
-        let pattern = r
-            .name_pattern
-            .as_ref()
-            .map_or(String::new(), |p| p.value.clone());
-        for &img in &r.images {
-            let Some(name) = str_at(yaml, img, &["imageName"]) else {
-                continue;
-            };
-            let Some((_, repository, constraint)) = argo_image(&name.value) else {
-                continue;
-            };
-            let s = settings(yaml.get(img, "commonUpdateSettings")).over(&app_level);
-            let config = ArgoImage {
-                app: pattern.clone(),
-                alias: str_at(yaml, img, &["alias"]).map(|a| a.value),
-                repository,
-                constraint,
-                strategy: s.strategy,
-                allow_tags: s.allow_tags,
-                ignore_tags: s.ignore_tags.unwrap_or_default(),
-                platforms: s.platforms.unwrap_or_default(),
-                write_back: Box::default(),
-            };
-            let target = |k: &[&str]| str_at(yaml, img, k).map(|t| t.value);
-            let write_back = |n: NodeId| {
-                str_at(
-                    yaml,
-                    n,
-                    &["writeBackConfig", "gitConfig", "writeBackTarget"],
-                )
-                .map(|t| t.value)
-            };
-            let keys = ArgoKeys {
-                helm_spec: target(&["manifestTargets", "helm", "spec"]),
-                helm_tag: target(&["manifestTargets", "helm", "tag"]),
-                helm_name: target(&["manifestTargets", "helm", "name"]),
-                kustomize_name: target(&["manifestTargets", "kustomize", "name"]),
-                write_back_target: write_back(r.node).or_else(|| write_back(spec)),
-            };
-            // Only an exact application name can be found in the repository.
-            let app = model.objects.iter().find(|o| {
-                argo::is_application(
-                    o.api_version.as_ref().map_or("", |a| a.value.as_str()),
-                    o.kind(),
-                ) && o.name() == pattern
-            });
-            let current =
-                app.and_then(|app| argo_current(ws, app, yaml_of(ws, app.file), &config, &keys));
-            // v1.3: a method left out at the reference level inherits the
-            // spec level's.
-            let method =
-                |n: NodeId| str_at(yaml, n, &["writeBackConfig", "method"]).map(|m| m.value);
-            let config = ArgoImage {
-                write_back: keys.write_back(
-                    method(r.node).or_else(|| method(spec)),
-                    app.map(|a| (a.file, a.root)),
-                    obj.namespace().map(str::to_owned),
-                ),
-                ..config
-            };
-            out.push(Target {
-                file: obj.file,
-                node: name.node,
-                source: Source::ArgocdImageUpdater,
-                current,
-                driver: Driver::Argo(config),
-            });
-        }
-    }
-}
-
-/// `commonUpdateSettings` at one level; `None` fields inherit.
-#[derive(Default, Clone)]
-struct Settings {
-    strategy: Option<String>,
-    allow_tags: Option<String>,
-    ignore_tags: Option<Vec<String>>,
-    platforms: Option<Vec<String>>,
-}
-
-impl Settings {
-    fn read(yaml: &Yaml, node: Option<NodeId>) -> Self {
-        let Some(node) = node else {
-            return Self::default();
-        };
-        let list = |key: &str| {
-            yaml.get(node, key).map(|l| {
-                yaml.items(l)
-                    .iter()
-                    .filter_map(|&i| yaml.str(i).map(str::to_owned))
-                    .collect()
-            })
-        };
-        Self {
-            strategy: str_at(yaml, node, &["updateStrategy"]).map(|s| s.value),
-            allow_tags: str_at(yaml, node, &["allowTags"]).map(|s| s.value),
-            ignore_tags: list("ignoreTags"),
-            platforms: list("platforms"),
-        }
-    }
-
-    fn over(self, base: &Settings) -> Settings {
-        Settings {
-            strategy: self.strategy.or_else(|| base.strategy.clone()),
-            allow_tags: self.allow_tags.or_else(|| base.allow_tags.clone()),
-            ignore_tags: self.ignore_tags.or_else(|| base.ignore_tags.clone()),
-            platforms: self.platforms.or_else(|| base.platforms.clone()),
-        }
-    }
-}
-
-fn kubesphere_targets(
-    ws: &Workspace,
-    model: &Model,
-    obj: &Object,
-    yaml: &Yaml,
-    out: &mut Vec<Target>,
-) {
-    let Some(spec) = obj.spec(yaml) else { return };
-    let kind = str_at(yaml, spec, &["kind"]).map_or("argocd".to_owned(), |k| k.value);
-    let Some(images) = yaml.get(spec, "images") else {
-        return;
-    };
-    for &item in yaml.items(images) {
-        let Some(text) = yaml.str(item) else { continue };
-        let Some((alias, repository, constraint)) = argo_image(text) else {
-            continue;
-        };
-        if kind == "fluxcd" {
-            let range = yaml
-                .get(spec, "fluxcd")
-                .and_then(|f| str_at(yaml, f, &["policy", "semver", "range"]))
-                .map(|r| r.value);
-            out.push(Target {
-                file: obj.file,
-                node: item,
-                source: Source::KubesphereImageUpdater,
-                current: None,
-                driver: Driver::KubesphereFlux { repository, range },
-            });
-            continue;
-        }
-        let (section, spelling) = match (yaml.get(spec, "argo"), yaml.get(spec, "argocd")) {
-            (Some(s), _) => (Some(s), kubesphere::Spelling::Shipped),
-            (None, Some(d)) => (Some(d), kubesphere::Spelling::Design),
-            (None, None) => (None, kubesphere::Spelling::Shipped),
-        };
-        let setting = |s: kubesphere::Setting| {
-            let section = section?;
-            let map = yaml.get(section, kubesphere::key_of(spelling, s))?;
-            let alias = alias.as_ref()?;
-            yaml.get(map, alias)
-                .and_then(|v| yaml.str(v))
-                .map(str::to_owned)
-        };
-        // The shipped controller prepends "regexp:" to allowTags itself.
-        let allow_tags = setting(kubesphere::Setting::AllowTags).map(|v| match spelling {
-            kubesphere::Spelling::Shipped => format!("regexp:{v}"),
-            kubesphere::Spelling::Design => v,
-        });
-        let app = section
-            .and_then(|s| str_at(yaml, s, &["app", "name"]))
-            .map_or(String::new(), |a| a.value);
-        let config = ArgoImage {
-            app: app.clone(),
-            alias: alias.clone(),
-            repository,
-            constraint,
-            strategy: setting(kubesphere::Setting::UpdateStrategy),
-            allow_tags,
-            ignore_tags: setting(kubesphere::Setting::IgnoreTags)
-                .map(|v| split_list(&v))
-                .unwrap_or_default(),
-            platforms: setting(kubesphere::Setting::Platforms)
-                .map(|v| split_list(&v))
-                .unwrap_or_default(),
-            write_back: Box::default(),
-        };
-        let application = model.objects.iter().find(|o| {
-            argo::is_application(
-                o.api_version.as_ref().map_or("", |a| a.value.as_str()),
-                o.kind(),
-            ) && o.name() == app
-        });
-        let current = application
-            .and_then(|a| argo_current(ws, a, yaml_of(ws, a.file), &config, &ArgoKeys::default()));
-        let section_str =
-            |keys: &[&str]| section.and_then(|s| str_at(yaml, s, keys)).map(|v| v.value);
-        // The shipped `argo.app` has only a name: the Application lives in
-        // the ImageUpdater's namespace; the design spelling may name one.
-        let namespace = match spelling {
-            kubesphere::Spelling::Design => section_str(&["app", "namespace"]),
-            kubesphere::Spelling::Shipped => None,
-        }
-        .or_else(|| obj.namespace().map(str::to_owned));
-        let config = ArgoImage {
-            write_back: Box::new(ArgoWriteBack {
-                method: section_str(&["write"]),
-                app: application.map(|a| (a.file, a.root)),
-                namespace,
-                ..ArgoWriteBack::default()
-            }),
-            ..config
-        };
-        out.push(Target {
-            file: obj.file,
-            node: item,
-            source: Source::KubesphereImageUpdater,
+            file: at.file,
+            node,
+            source,
             current,
             driver: Driver::Argo(config),
         });
@@ -672,3 +555,6 @@ fn argo_current(
     }
     None
 }
+
+#[cfg(test)]
+mod tests;

@@ -44,7 +44,7 @@ use std::ops::Range;
 
 use super::At;
 use crate::discover::Workspace;
-use crate::model::argo::{self as model_argo, ANNOTATION_PREFIX, AnnotationKey};
+use crate::model::argo::{self as model_argo, ANNOTATION_PREFIX, AnnotationKey, Strategy as Argo};
 pub use crate::model::argo::{AllowTags, allow_tags_of};
 use crate::model::spec::{
     Dialect, Engine, Field, HelmTarget, Image, PullSecret, Remark, RemarkKind, Strategy, Updater,
@@ -56,13 +56,17 @@ use crate::yaml::NodeId;
 /// A strategy name as the controller reads it (case-insensitive, old
 /// names accepted); `None` for names it does not know.
 pub fn strategy_of(s: &str) -> Option<Strategy> {
-    use crate::model::argo::Strategy as Argo;
-    Some(match Argo::parse(s)?.0 {
+    Argo::parse(s).map(|(a, _)| spec_strategy(a))
+}
+
+/// The spec's name for one of Argo's strategies.
+pub fn spec_strategy(a: Argo) -> Strategy {
+    match a {
         Argo::Semver => Strategy::Semver,
         Argo::NewestBuild => Strategy::NewestBuild,
         Argo::Alphabetical => Strategy::Alphabetical { desc: false },
         Argo::Digest => Strategy::Digest,
-    })
+    }
 }
 
 /// Go's `strconv.ParseBool`, which v1 applies to `force-update`.
@@ -276,16 +280,20 @@ fn read_app(ws: &Workspace, o: &Object) -> Option<Updater> {
             match allow_tags_of(v) {
                 AllowTags::Any => {}
                 AllowTags::Regexp { re, at: start } => {
-                    img.tag_pattern = Some(Field::new(re.to_owned(), Some(at.sub(n, start..v.len()))))
+                    img.tag_pattern =
+                        Some(Field::new(re.to_owned(), Some(at.sub(n, start..v.len()))))
                 }
-                AllowTags::Nothing => dropped.push(Remark::new(
-                    RemarkKind::NoEquivalent,
-                    Some(at.node(n)),
-                    key_field(key),
-                    format!(
-                        "{v:?} is neither `any` nor `regexp:<expr>`: the updater matches no tag with it; left out"
-                    ),
-                )),
+                AllowTags::Nothing => {
+                    img.matches_nothing = Some(at.field(v.to_owned(), n));
+                    dropped.push(Remark::new(
+                        RemarkKind::NoEquivalent,
+                        Some(at.node(n)),
+                        key_field(key),
+                        format!(
+                            "{v:?} is neither `any` nor `regexp:<expr>`: the updater matches no tag with it; left out"
+                        ),
+                    ));
+                }
             }
         }
         let list_of = |v: &str| -> Vec<String> {
@@ -332,12 +340,15 @@ fn read_app(ws: &Workspace, o: &Object) -> Option<Updater> {
         match write_method_of(v) {
             Some(m) => u.write = Some(at.field(m, a.value.node)),
             None if v.is_empty() => {}
-            None => dropped.push(Remark::new(
-                RemarkKind::NoEquivalent,
-                Some(at.node(a.value.node)),
-                key_field(&a.key),
-                format!("{v:?} is not a write-back method (argocd, git, git:<credentials>)"),
-            )),
+            None => {
+                u.unknown_write = Some(at.field(v.to_owned(), a.value.node));
+                dropped.push(Remark::new(
+                    RemarkKind::NoEquivalent,
+                    Some(at.node(a.value.node)),
+                    key_field(&a.key),
+                    format!("{v:?} is not a write-back method (argocd, git, git:<credentials>)"),
+                ));
+            }
         }
     }
     if let Some(a) = get("git-branch") {

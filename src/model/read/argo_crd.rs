@@ -60,12 +60,21 @@ pub fn read(ws: &Workspace, model: &Model) -> Vec<Updater> {
     out
 }
 
+/// An `allowTags` as read at one level.
+#[derive(Debug, Clone)]
+enum Allow {
+    Any,
+    Regexp(Field<String>),
+    /// Neither `any` nor `regexp:`, verbatim: the controller matches no tag.
+    Nothing(Field<String>),
+}
+
 /// One `commonUpdateSettings` block; `None` inherits.
 #[derive(Debug, Clone, Default)]
 struct Level {
     strategy: Option<Field<Strategy>>,
     /// `Some(None)`: explicitly any tag.
-    allow: Option<Option<Field<String>>>,
+    allow: Option<Allow>,
     ignore: Option<Field<Vec<String>>>,
     force: Option<Field<bool>>,
     pull: Option<Field<PullSecret>>,
@@ -103,22 +112,25 @@ impl Level {
         }
         if let Some(v) = s("allowTags") {
             match argo::allow_tags_of(&v.value) {
-                argo::AllowTags::Any => l.allow = Some(None),
+                argo::AllowTags::Any => l.allow = Some(Allow::Any),
                 argo::AllowTags::Regexp { re, at: start } => {
-                    l.allow = Some(Some(Field::new(
+                    l.allow = Some(Allow::Regexp(Field::new(
                         re.to_owned(),
                         Some(at.sub(v.node, start..v.value.len())),
                     )))
                 }
-                argo::AllowTags::Nothing => dropped.push(Remark::new(
-                    RemarkKind::NoEquivalent,
-                    Some(at.node(v.node)),
-                    field("allowTags"),
-                    format!(
-                        "{:?} is neither `any` nor `regexp:<expr>`: the updater matches no tag with it; left out",
-                        v.value
-                    ),
-                )),
+                argo::AllowTags::Nothing => {
+                    l.allow = Some(Allow::Nothing(at.field(v.value.clone(), v.node)));
+                    dropped.push(Remark::new(
+                        RemarkKind::NoEquivalent,
+                        Some(at.node(v.node)),
+                        field("allowTags"),
+                        format!(
+                            "{:?} is neither `any` nor `regexp:<expr>`: the updater matches no tag with it; left out",
+                            v.value
+                        ),
+                    ));
+                }
             }
         }
         let list = |key: &str| {
@@ -193,6 +205,8 @@ impl Level {
 #[derive(Debug, Clone, Default)]
 struct WriteBack {
     method: Option<Field<WriteMethod>>,
+    /// A method no controller knows, verbatim; it overrides like `method`.
+    unknown: Option<Field<String>>,
     repository: Option<Field<String>>,
     branch: Option<(String, NodeId)>,
     target: Option<Field<String>>,
@@ -208,15 +222,18 @@ impl WriteBack {
         if let Some(v) = str_at(y, node, &["method"]).filter(|v| !v.value.is_empty()) {
             match argo::write_method_of(&v.value) {
                 Some(m) => w.method = Some(at.field(m, v.node)),
-                None => dropped.push(Remark::new(
-                    RemarkKind::NoEquivalent,
-                    Some(at.node(v.node)),
-                    format!("{field}.method"),
-                    format!(
-                        "{:?} is not a write-back method (argocd, git, git:<credentials>)",
-                        v.value
-                    ),
-                )),
+                None => {
+                    w.unknown = Some(at.field(v.value.clone(), v.node));
+                    dropped.push(Remark::new(
+                        RemarkKind::NoEquivalent,
+                        Some(at.node(v.node)),
+                        format!("{field}.method"),
+                        format!(
+                            "{:?} is not a write-back method (argocd, git, git:<credentials>)",
+                            v.value
+                        ),
+                    ));
+                }
             }
         }
         if let Some(g) = y.get(node, "gitConfig") {
@@ -237,8 +254,15 @@ impl WriteBack {
     }
 
     fn over(&self, base: &WriteBack) -> WriteBack {
+        // A known or unknown method at this level overrides both below.
+        let (method, unknown) = if self.method.is_some() || self.unknown.is_some() {
+            (self.method.clone(), self.unknown.clone())
+        } else {
+            (base.method.clone(), base.unknown.clone())
+        };
         WriteBack {
-            method: self.method.clone().or_else(|| base.method.clone()),
+            method,
+            unknown,
             repository: self.repository.clone().or_else(|| base.repository.clone()),
             branch: self.branch.clone().or_else(|| base.branch.clone()),
             target: self.target.clone().or_else(|| base.target.clone()),
@@ -402,6 +426,7 @@ fn read_cr(ws: &Workspace, model: &Model, o: &Object, out: &mut Vec<Updater>) {
             namespace: o.namespace().map(str::to_owned),
             engine: Engine::Argocd,
             write: wb.method.clone(),
+            unknown_write: wb.unknown.clone(),
             from: Some((Dialect::ArgocdCrd, at.node(r.node))),
             ..Default::default()
         };
@@ -575,7 +600,14 @@ fn read_image(
         name: Field::new(item[name_r.clone()].to_owned(), Some(sub(name_r))),
         constraint: constraint_r.map(|r| Field::new(item[r.clone()].to_owned(), Some(sub(r)))),
         strategy: l.strategy,
-        tag_pattern: l.allow.flatten(),
+        tag_pattern: match &l.allow {
+            Some(Allow::Regexp(re)) => Some(re.clone()),
+            _ => None,
+        },
+        matches_nothing: match l.allow {
+            Some(Allow::Nothing(v)) => Some(v),
+            _ => None,
+        },
         ignore_tags: l.ignore.filter(|f| !f.value.is_empty()),
         platforms: l.platforms.filter(|f| !f.value.is_empty()),
         force_update: l.force,

@@ -34,6 +34,7 @@
 
 use crate::diagnostic::FileId;
 use crate::discover::Workspace;
+use crate::model::argo::AllowTags;
 use crate::model::kubesphere::{self as ks, GROUP, Setting, Spelling};
 use crate::model::object::str_at;
 use crate::model::spec::{
@@ -137,7 +138,7 @@ impl Cx<'_> {
                     .or(design.map(|d| (d, Spelling::Design)));
                 if let Some((section, spelling)) = section {
                     u.app = self.app(section, spelling, object_namespace);
-                    u.write = self.write(section, spelling);
+                    (u.write, u.unknown_write) = self.write(section, spelling);
                     self.alias_maps(section, spelling, &mut images);
                 }
             }
@@ -319,8 +320,15 @@ impl Cx<'_> {
         }
     }
 
-    fn write(&mut self, section: NodeId, spelling: Spelling) -> Option<Field<WriteMethod>> {
-        let s = str_at(self.yaml, section, &["write"])?;
+    /// The write method, or the unknown value verbatim.
+    fn write(
+        &mut self,
+        section: NodeId,
+        spelling: Spelling,
+    ) -> (Option<Field<WriteMethod>>, Option<Field<String>>) {
+        let Some(s) = str_at(self.yaml, section, &["write"]) else {
+            return (None, None);
+        };
         let method = match s.value.as_str() {
             "built-in" => WriteMethod::InCluster,
             "git" => WriteMethod::Git { credentials: None },
@@ -330,10 +338,11 @@ impl Cx<'_> {
                     "write {other:?} is neither built-in nor git; KubeSphere writes nothing"
                 );
                 self.remark(RemarkKind::Skipped, s.node, &field, message);
-                return None;
+                let origin = Some(self.origin(s.node));
+                return (None, Some(Field::new(s.value, origin)));
             }
         };
-        Some(Field::new(method, Some(self.origin(s.node))))
+        (Some(Field::new(method, Some(self.origin(s.node)))), None)
     }
 
     fn alias_maps(&mut self, section: NodeId, spelling: Spelling, images: &mut [Image]) {
@@ -404,21 +413,15 @@ impl Cx<'_> {
     ) -> Option<Value> {
         match setting {
             Setting::UpdateStrategy => {
-                let (strategy, old) = match value {
-                    "semver" => (Strategy::Semver, false),
-                    "newest-build" => (Strategy::NewestBuild, false),
-                    "latest" => (Strategy::NewestBuild, true),
-                    "alphabetical" => (Strategy::Alphabetical { desc: false }, false),
-                    "name" => (Strategy::Alphabetical { desc: false }, true),
-                    "digest" => (Strategy::Digest, false),
-                    other => {
-                        let message = format!(
-                            "update strategy {other:?} is not one of semver, newest-build, alphabetical, digest"
-                        );
-                        self.remark(RemarkKind::Skipped, node, field, message);
-                        return None;
-                    }
+                // KubeSphere hands the value to Argo, which parses it.
+                let Some((strategy, old)) = argo::Strategy::parse(value) else {
+                    let message = format!(
+                        "update strategy {value:?} is not one of semver, newest-build, alphabetical, digest"
+                    );
+                    self.remark(RemarkKind::Skipped, node, field, message);
+                    return None;
                 };
+                let strategy = super::argo::spec_strategy(strategy);
                 if old {
                     let message = format!(
                         "{value:?} is the deprecated name of {}; read as such",
@@ -432,14 +435,15 @@ impl Cx<'_> {
             Setting::AllowTags if spelling == Spelling::Shipped => {
                 Some(Value::Pattern(Some(value.to_owned())))
             }
-            Setting::AllowTags => match value.strip_prefix("regexp:") {
-                Some(re) => Some(Value::Pattern(Some(re.to_owned()))),
-                None if value == "any" => Some(Value::Pattern(None)),
-                None => {
+            // The design passes the value to Argo, which parses it.
+            Setting::AllowTags => match argo::allow_tags_of(value) {
+                AllowTags::Regexp { re, .. } => Some(Value::Pattern(Some(re.to_owned()))),
+                AllowTags::Any => Some(Value::Pattern(None)),
+                AllowTags::Nothing => {
                     let message =
                         format!("allow-tags {value:?} must be regexp:<expression> or any");
                     self.remark(RemarkKind::Skipped, node, field, message);
-                    None
+                    Some(Value::Nothing(value.to_owned()))
                 }
             },
             Setting::IgnoreTags => Some(Value::IgnoreTags(list(value))),
@@ -552,6 +556,8 @@ impl Cx<'_> {
 enum Value {
     Strategy(Strategy),
     Pattern(Option<String>),
+    /// An allow-tags with which the controller matches no tag.
+    Nothing(String),
     IgnoreTags(Vec<String>),
     Platforms(Vec<String>),
     Secret(PullSecret),
@@ -562,6 +568,7 @@ impl Value {
         match self {
             Value::Strategy(s) => img.strategy = Some(Field::new(*s, origin)),
             Value::Pattern(p) => img.tag_pattern = p.clone().map(|p| Field::new(p, origin)),
+            Value::Nothing(v) => img.matches_nothing = Some(Field::new(v.clone(), origin)),
             Value::IgnoreTags(l) => {
                 img.ignore_tags = (!l.is_empty()).then(|| Field::new(l.clone(), origin))
             }
