@@ -9,6 +9,7 @@
 pub mod argo;
 pub mod diff;
 pub mod lock;
+pub mod overlap;
 pub mod plan;
 pub mod record;
 pub mod scalar;
@@ -39,7 +40,7 @@ pub enum Seg {
 /// scalar of the old text that is not named by an expectation must read
 /// back unchanged; every scalar of the new text that did not exist before
 /// must be named by one.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Expect {
     pub doc: usize,
     pub path: Vec<Seg>,

@@ -1,17 +1,17 @@
-//! The plan: update targets and `--set IMAGE=TAG` requests turned into
-//! verified [`FileChange`]s. Values come from the tag source (through
-//! [`crate::preview`], so apply writes exactly what preview shows) or from
-//! `--set`, which wins for the images it names and also reaches plain
-//! workloads, kustomize entries and Helm values that carry no marker.
-//! Markers and plain values are scalar replacements made here; Argo CD
-//! write-back is [`super::argo`]. Every file's new text is checked by
-//! [`super::verify`] before the plan is handed to [`super::write`].
-
-use std::collections::{BTreeMap, HashSet};
+//! The plan: the model's update targets, the decisions resolution made
+//! for them (the ones preview shows) and `--set IMAGE=TAG` requests turned
+//! into verified [`FileChange`]s. `--set` wins for the images it names and
+//! also reaches plain workloads, kustomize entries and Helm values that
+//! carry no marker. Markers and plain values are scalar replacements
+//! proposed here; Argo CD write-back is [`super::argo`]; every proposal
+//! goes through the one overlap policy, [`super::overlap`]. Every file's
+//! new text is checked by [`super::verify`] before the plan is handed to
+//! [`super::write`].
 
 use super::argo::{self, ArgoUpdate};
+use super::overlap::{Proposals, Rank};
 use super::record::{Change, ObjectId};
-use super::{EditError, Expect, FileChange, Skip, TextEdit, scalar, verify};
+use super::{EditError, Expect, FileChange, Skip, TextEdit, overlap, scalar, verify};
 use crate::diagnostic::FileId;
 use crate::discover::Workspace;
 use crate::model::marker::Suffix;
@@ -152,7 +152,7 @@ pub fn plan(
         }
         None => vec![None; targets.len()],
     };
-    let mut edits = Edits::default();
+    let mut edits = Planner::default();
     let mut argo_updates = Vec::new();
     for (t, candidate) in targets.iter().zip(candidates) {
         match &t.driver {
@@ -170,17 +170,19 @@ pub fn plan(
                     }
                     None => candidate,
                 };
-                edits.claim(t.file, t.node);
+                // The marker owns its value even when it keeps it.
+                let span = yaml_of(ws, t.file).node(t.node).span;
+                edits.proposals.keep(t.file, span.start..span.end);
                 if let Some(value) = value {
                     let image = flux_image(model, namespace, name).unwrap_or_default();
                     edits.scalar(
                         ws,
+                        Rank::Configured,
                         t.file,
                         t.node,
                         &value,
                         &image,
                         Some(format!("{namespace}:{name}")),
-                        &mut out.skipped,
                     );
                 }
             }
@@ -207,20 +209,27 @@ pub fn plan(
     let (argo_files, argo_skips) = argo::plan(ws, model, &argo_updates);
     out.skipped.extend(argo_skips);
     out.skipped.extend(unread_files(ws));
-    // A value an Argo CD write-back target writes is not `--set` twice.
-    for f in &argo_files {
-        if let Some(id) = ws.file_id(&f.path) {
-            edits
-                .taken
-                .extend(f.edits.iter().map(|e| (id, e.range.clone())));
+    // Files Argo CD creates, or that the workspace did not load, meet no
+    // other planner.
+    let mut created = Vec::new();
+    for f in argo_files {
+        match ws.file_id(&f.path) {
+            Some(id) if f.original.as_deref() == Some(ws.files[id].text.as_str()) => edits
+                .proposals
+                .edit(id, Rank::Configured, f.edits, f.expect, f.changes),
+            _ => created.push(f),
         }
     }
     if !sets.is_empty() {
-        plain_sets(ws, model, sets, &mut edits, &mut out.skipped);
+        plain_sets(ws, model, sets, &mut edits);
     }
-    let mut files = edits.into_changes();
-    for f in argo_files {
-        merge(&mut files, f)?;
+    let (mut files, skips) = overlap::settle(ws, edits.proposals)?;
+    out.skipped.extend(skips);
+    for f in created {
+        if files.contains_key(&f.path) {
+            return Err(EditError::new(&f.path, "two planners read different texts"));
+        }
+        files.insert(f.path.clone(), f);
     }
     verify_all(ws, files.values().collect())?;
     out.files = files
@@ -258,32 +267,6 @@ fn verify_all(ws: &Workspace, files: Vec<&FileChange>) -> Result<(), EditError> 
     super::per_core(&files, |part| part.iter().try_for_each(|f| one(f)))
         .into_iter()
         .collect::<Result<Vec<()>, EditError>>()?;
-    Ok(())
-}
-
-fn merge(files: &mut BTreeMap<String, FileChange>, f: FileChange) -> Result<(), EditError> {
-    let Some(existing) = files.get_mut(&f.path) else {
-        files.insert(f.path.clone(), f);
-        return Ok(());
-    };
-    if existing.original != f.original {
-        return Err(EditError::new(&f.path, "two planners read different texts"));
-    }
-    for e in &f.edits {
-        if existing
-            .edits
-            .iter()
-            .any(|o| o.range.start < e.range.end && e.range.start < o.range.end)
-        {
-            return Err(EditError::new(
-                &f.path,
-                "two configurations want to change the same value; nothing was written",
-            ));
-        }
-    }
-    existing.edits.extend(f.edits);
-    existing.expect.extend(f.expect);
-    existing.changes.extend(f.changes);
     Ok(())
 }
 
@@ -350,43 +333,20 @@ fn flux_set_value(
 }
 
 /// `--set` on values no controller configuration drives: container
-/// `image:` fields, kustomize `images:` entries and Helm values.
-fn plain_sets(
-    ws: &Workspace,
-    model: &Model,
-    sets: &[SetRequest],
-    edits: &mut Edits,
-    skipped: &mut Vec<Skip>,
-) {
-    // Each file is planned on its own, so files are split across cores;
-    // every part sees what markers and Argo CD already claimed.
+/// `image:` fields, kustomize `images:` entries and Helm values. What a
+/// configuration owns is settled by the overlap policy, so each file is
+/// proposed for on its own, across cores.
+fn plain_sets(ws: &Workspace, model: &Model, sets: &[SetRequest], edits: &mut Planner) {
     let ids: Vec<FileId> = (0..ws.files.len()).collect();
     let parts = super::per_core(&ids, |ids| {
-        let mut part = Edits {
-            by_file: BTreeMap::new(),
-            claimed: edits.claimed.clone(),
-            taken: edits.taken.clone(),
-        };
-        let mut part_skipped = Vec::new();
+        let mut part = Planner::default();
         for &id in ids {
-            plain_sets_in(ws, model, id, sets, &mut part, &mut part_skipped);
+            plain_sets_in(ws, model, id, sets, &mut part);
         }
-        (part.by_file, part_skipped)
+        part.proposals
     });
-    for (by_file, part_skipped) in parts {
-        for (id, change) in by_file {
-            match edits.by_file.get_mut(&id) {
-                Some(existing) => {
-                    existing.edits.extend(change.edits);
-                    existing.expect.extend(change.expect);
-                    existing.changes.extend(change.changes);
-                }
-                None => {
-                    edits.by_file.insert(id, change);
-                }
-            }
-        }
-        skipped.extend(part_skipped);
+    for part in parts {
+        edits.proposals.append(part);
     }
 }
 
@@ -395,8 +355,7 @@ fn plain_sets_in(
     model: &Model,
     id: FileId,
     sets: &[SetRequest],
-    edits: &mut Edits,
-    skipped: &mut Vec<Skip>,
+    edits: &mut Planner,
 ) {
     let find = |name: &str| {
         let n = normalized(name)?;
@@ -405,7 +364,7 @@ fn plain_sets_in(
     // Only parsed, reported files have image sites.
     let found = &model.images[id];
     for c in &found.containers {
-        edits.inline(ws, id, &c.image, &find, skipped);
+        edits.inline(ws, id, &c.image, &find);
     }
     for k in &found.kustomize {
         let Some(name) = k.new_name.as_ref().or(k.name.as_ref()) else {
@@ -423,12 +382,11 @@ fn plain_sets_in(
             "newTag",
             set,
             &name.value,
-            skipped,
         );
     }
     for h in &found.helm {
         match h {
-            HelmImage::Inline { value, .. } => edits.inline(ws, id, value, &find, skipped),
+            HelmImage::Inline { value, .. } => edits.inline(ws, id, value, &find),
             HelmImage::Split {
                 map,
                 registry,
@@ -448,30 +406,33 @@ fn plain_sets_in(
                     "tag",
                     set,
                     &full,
-                    skipped,
                 );
             }
         }
     }
 }
 
-/// Scalar edits collected per file, and the scalars a marker already
-/// owns (a `--set` never writes a marked value a second way).
+/// Scalar replacements proposed to the overlap policy.
 #[derive(Default)]
-struct Edits {
-    by_file: BTreeMap<FileId, FileChange>,
-    claimed: HashSet<(FileId, NodeId)>,
-    /// Byte ranges another planner edits.
-    taken: Vec<(FileId, std::ops::Range<usize>)>,
+struct Planner {
+    proposals: Proposals,
 }
 
-impl Edits {
-    fn claim(&mut self, file: FileId, node: NodeId) {
-        self.claimed.insert((file, node));
+impl Planner {
+    /// A skip about `node`'s value that only stands when nothing stronger
+    /// owns the value.
+    fn skip(&mut self, ws: &Workspace, rank: Rank, file: FileId, node: NodeId, reason: String) {
+        let span = yaml_of(ws, file).node(node).span;
+        self.skip_at(
+            rank,
+            file,
+            span.start..span.end,
+            skip(ws, file, node, reason),
+        );
     }
 
-    fn claimed(&self, file: FileId, node: NodeId) -> bool {
-        self.claimed.contains(&(file, node))
+    fn skip_at(&mut self, rank: Rank, file: FileId, range: std::ops::Range<usize>, skip: Skip) {
+        self.proposals.skip(file, rank, range, skip);
     }
 
     /// Replaces one scalar's value, keeping its style.
@@ -479,30 +440,17 @@ impl Edits {
     fn scalar(
         &mut self,
         ws: &Workspace,
+        rank: Rank,
         file: FileId,
         node: NodeId,
         value: &str,
         image: &str,
         setter: Option<String>,
-        skipped: &mut Vec<Skip>,
     ) {
-        self.claim(file, node);
         let yaml = yaml_of(ws, file);
-        let span = yaml.node(node).span;
-        if self
-            .taken
-            .iter()
-            .any(|(f, r)| *f == file && r.start < span.end && span.start < r.end)
-        {
-            return;
-        }
         if yaml.is_alias(node) {
-            skipped.push(skip(
-                ws,
-                file,
-                node,
-                "the value is an alias (*name); the anchor it points at is left alone".into(),
-            ));
+            let why = "the value is an alias (*name); the anchor it points at is left alone";
+            self.skip(ws, rank, file, node, why.into());
             return;
         }
         let n = yaml.node(node);
@@ -515,7 +463,7 @@ impl Edits {
         let text = match scalar::render(*style, value, n.in_flow) {
             Ok(t) => t,
             Err(reason) => {
-                skipped.push(skip(ws, file, node, reason));
+                self.skip(ws, rank, file, node, reason);
                 return;
             }
         };
@@ -533,34 +481,29 @@ impl Edits {
             app: None,
             alias: None,
         };
-        let fc = self.file(ws, file);
-        fc.edits.push(TextEdit {
+        let edit = TextEdit {
             range: n.span.start..n.span.end,
             text,
-        });
-        fc.expect.push(Expect {
+        };
+        let expect = Expect {
             doc,
             path,
             value: value.to_owned(),
             non_string: false,
-        });
-        fc.changes.push(change);
+        };
+        self.proposals.edit(file, rank, [edit], [expect], [change]);
     }
 
     /// A whole reference (`image: nginx:1.25`): the name stays as written,
     /// tag and digest are replaced; a digest the request would leave
-    /// behind stops the update, as in [`Edits::split_image`].
+    /// behind stops the update, as in [`Planner::split_image`].
     fn inline<'s>(
         &mut self,
         ws: &Workspace,
         file: FileId,
         value: &Str,
         find: &dyn Fn(&str) -> Option<&'s SetRequest>,
-        skipped: &mut Vec<Skip>,
     ) {
-        if self.claimed(file, value.node) {
-            return;
-        }
         let Ok(r) = image::parse(&value.value) else {
             return;
         };
@@ -568,11 +511,13 @@ impl Edits {
         if let Some(d) = r.digest()
             && set.digest.is_none()
         {
-            skipped.push(pinned(ws, file, value.node, d, set));
+            let span = yaml_of(ws, file).node(value.node).span;
+            let skip = pinned(ws, file, value.node, d, set);
+            self.skip_at(Rank::Requested, file, span.start..span.end, skip);
             return;
         }
         let new = format!("{}{}", r.name(), set.reference_suffix());
-        self.scalar(ws, file, value.node, &new, r.name(), None, skipped);
+        self.scalar(ws, Rank::Requested, file, value.node, &new, r.name(), None);
     }
 
     /// A mapping with a tag key and maybe a digest key (kustomize entry,
@@ -590,46 +535,27 @@ impl Edits {
         tag_key: &str,
         set: &SetRequest,
         image: &str,
-        skipped: &mut Vec<Skip>,
     ) {
         if let Some(d) = digest.filter(|d| !d.value.is_empty())
             && set.digest.is_none()
         {
-            skipped.push(pinned(ws, file, d.node, &d.value, set));
+            let skip = pinned(ws, file, d.node, &d.value, set);
+            self.skip_at(Rank::Requested, file, 0..0, skip);
             return;
         }
         match (tag, &set.tag) {
-            (Some(t), Some(new)) if !self.claimed(file, t.node) => {
-                self.scalar(ws, file, t.node, new, image, None, skipped)
+            (Some(t), Some(new)) => {
+                self.scalar(ws, Rank::Requested, file, t.node, new, image, None)
             }
-            (None, Some(_)) => skipped.push(skip(
-                ws,
-                file,
-                map,
-                format!("the entry has no {tag_key} key; add one to have it written"),
-            )),
+            (None, Some(_)) => {
+                let why = format!("the entry has no {tag_key} key; add one to have it written");
+                self.skip_at(Rank::Requested, file, 0..0, skip(ws, file, map, why));
+            }
             _ => {}
         }
-        if let (Some(d), Some(new)) = (digest, &set.digest)
-            && !self.claimed(file, d.node)
-        {
-            self.scalar(ws, file, d.node, new, image, None, skipped);
+        if let (Some(d), Some(new)) = (digest, &set.digest) {
+            self.scalar(ws, Rank::Requested, file, d.node, new, image, None);
         }
-    }
-
-    fn file(&mut self, ws: &Workspace, file: FileId) -> &mut FileChange {
-        self.by_file.entry(file).or_insert_with(|| FileChange {
-            path: ws.files[file].path.clone(),
-            original: Some(ws.files[file].text.clone()),
-            ..FileChange::default()
-        })
-    }
-
-    fn into_changes(self) -> BTreeMap<String, FileChange> {
-        self.by_file
-            .into_values()
-            .map(|f| (f.path.clone(), f))
-            .collect()
     }
 }
 

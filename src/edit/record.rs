@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 /// One value `apply` changed: what commit message templates see.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 pub struct Change {
     /// File relative to the repository root, `/`-separated.
     pub file: String,
