@@ -5,9 +5,9 @@
 //! release since 2021, reports errors without positions, and has no notion
 //! of "this field was removed" (Flux's `RemovedTemplateField`). We already
 //! own a Go-exact *parser* ([`super::template`]); this module adds the
-//! executor. [`Template::parse`] first runs that parser with Flux's function
-//! map, so syntax errors and undefined functions read exactly as Go's, then
-//! builds its own small tree to execute.
+//! executor. [`Template::parse`] runs that parser with Flux's function map,
+//! so syntax errors and undefined functions read exactly as Go's, and
+//! executes the tree it builds: what the checks saw is what runs.
 //!
 //! Supported: text and actions with `{{-`/`-}}` trimming and comments;
 //! fields, chained fields, `$variables` (declare `:=`, assign `=`), `$`;
@@ -26,10 +26,15 @@
 //! operand; truth is Go's (zero values are false). Positions in errors are
 //! Go's `LINE:COL` (column = bytes before the node on its line).
 //!
+//! Literals are Go's: a number is an int or a float64 as Go's
+//! `idealConstant` decides from its spelling (`0x1p4` is 16.0, an integer
+//! past `int` fails to run), and strings are unquoted by the parser.
+//!
 //! Hands on [`Template`], [`Value`], [`Struct`] and [`ExecError`].
 
 use std::fmt::{self, Write as _};
 
+use super::template::tree::{Command, Node, Number, Operand, Pipe, Term, Tree};
 use super::template::{self as parser, TemplateError};
 
 /// The name Go would give the template in messages.
@@ -309,659 +314,13 @@ impl fmt::Display for ExecError {
 impl std::error::Error for ExecError {}
 
 // ---------------------------------------------------------------------------
-// Lexer (over sources Go's parser has accepted)
-
-#[derive(Debug, Clone, PartialEq)]
-enum Tok {
-    Text(String),
-    Left,
-    Right,
-    Space,
-    Pipe,
-    LParen,
-    RParen,
-    Declare,
-    Assign,
-    Comma,
-    Field(String),
-    Var(String),
-    Dot,
-    Ident(String),
-    Str(String),
-    Int(i64),
-    Float(f64),
-    Bool(bool),
-    Nil,
-    Eof,
-}
-
-#[derive(Debug, Clone)]
-struct Token {
-    tok: Tok,
-    pos: usize,
-    end: usize,
-}
-
-fn is_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
-}
-
-fn is_ident_char(c: char) -> bool {
-    c == '_' || c.is_alphanumeric()
-}
-
-struct Lexer<'a> {
-    src: &'a str,
-    pos: usize,
-    toks: Vec<Token>,
-}
-
-impl<'a> Lexer<'a> {
-    fn err(&self, at: usize, msg: &str) -> ExecError {
-        ExecError::new(self.src, at, None, msg)
-    }
-
-    fn push(&mut self, tok: Tok, pos: usize) {
-        self.toks.push(Token {
-            tok,
-            pos,
-            end: self.pos,
-        });
-    }
-
-    fn run(mut self) -> Result<Vec<Token>, ExecError> {
-        let src = self.src;
-        let bytes = src.as_bytes();
-        let mut trim_next = false;
-        loop {
-            let rest = &src[self.pos..];
-            let at = rest.find("{{").map(|x| self.pos + x);
-            let text_end = at.unwrap_or(src.len());
-            let mut text = &src[self.pos..text_end];
-            if trim_next {
-                text = text.trim_start_matches([' ', '\t', '\r', '\n']);
-            }
-            let left_trim = at.is_some_and(|a| {
-                bytes.get(a + 2) == Some(&b'-') && bytes.get(a + 3).is_some_and(|&b| is_space(b))
-            });
-            if left_trim {
-                text = text.trim_end_matches([' ', '\t', '\r', '\n']);
-            }
-            if !text.is_empty() {
-                let start = text.as_ptr() as usize - src.as_ptr() as usize;
-                self.toks.push(Token {
-                    tok: Tok::Text(text.to_owned()),
-                    pos: start,
-                    end: start + text.len(),
-                });
-            }
-            let Some(at) = at else {
-                self.pos = src.len();
-                self.push(Tok::Eof, src.len());
-                return Ok(self.toks);
-            };
-            self.pos = at + 2 + if left_trim { 2 } else { 0 };
-            // Comment.
-            if src[self.pos..].starts_with("/*") {
-                let Some(close) = src[self.pos..].find("*/") else {
-                    return Err(self.err(at, "unclosed comment"));
-                };
-                self.pos += close + 2;
-                let (ok, trim) = self.at_right();
-                if !ok {
-                    return Err(self.err(at, "comment ends before closing delimiter"));
-                }
-                self.pos += if trim { 4 } else { 2 };
-                trim_next = trim;
-                continue;
-            }
-            self.toks.push(Token {
-                tok: Tok::Left,
-                pos: at,
-                end: self.pos,
-            });
-            trim_next = self.action(at)?;
-        }
-    }
-
-    /// At `}}` or ` -}}`: (closing, trimming).
-    fn at_right(&self) -> (bool, bool) {
-        let rest = &self.src.as_bytes()[self.pos..];
-        if rest.len() >= 4 && is_space(rest[0]) && rest[1] == b'-' && &rest[2..4] == b"}}" {
-            return (true, true);
-        }
-        (rest.starts_with(b"}}"), false)
-    }
-
-    /// Lexes one action up to and including its `}}`; returns whether it
-    /// trims the following text.
-    fn action(&mut self, open: usize) -> Result<bool, ExecError> {
-        let src = self.src;
-        let bytes = src.as_bytes();
-        loop {
-            let (close, trim) = self.at_right();
-            if close {
-                let start = self.pos;
-                self.pos += if trim { 4 } else { 2 };
-                self.push(Tok::Right, start);
-                return Ok(trim);
-            }
-            let start = self.pos;
-            let Some(c) = src[self.pos..].chars().next() else {
-                return Err(self.err(open, "unclosed action"));
-            };
-            match c {
-                c if c.is_ascii() && is_space(c as u8) => {
-                    while self.pos < bytes.len() && is_space(bytes[self.pos]) {
-                        let (close, _) = self.at_right();
-                        if close && !src[self.pos..].starts_with("}}") {
-                            break;
-                        }
-                        self.pos += 1;
-                    }
-                    if self.pos == start {
-                        // " -}}" at once.
-                        continue;
-                    }
-                    self.push(Tok::Space, start);
-                }
-                '|' => {
-                    self.pos += 1;
-                    self.push(Tok::Pipe, start);
-                }
-                '(' => {
-                    self.pos += 1;
-                    self.push(Tok::LParen, start);
-                }
-                ')' => {
-                    self.pos += 1;
-                    self.push(Tok::RParen, start);
-                }
-                ',' => {
-                    self.pos += 1;
-                    self.push(Tok::Comma, start);
-                }
-                '=' => {
-                    self.pos += 1;
-                    self.push(Tok::Assign, start);
-                }
-                ':' => {
-                    if bytes.get(self.pos + 1) != Some(&b'=') {
-                        return Err(self.err(start, "expected :="));
-                    }
-                    self.pos += 2;
-                    self.push(Tok::Declare, start);
-                }
-                '"' => {
-                    let s = self.quoted(start)?;
-                    self.push(Tok::Str(s), start);
-                }
-                '`' => {
-                    let Some(close) = src[self.pos + 1..].find('`') else {
-                        return Err(self.err(start, "unterminated raw quoted string"));
-                    };
-                    let s = src[self.pos + 1..self.pos + 1 + close].to_owned();
-                    self.pos += close + 2;
-                    self.push(Tok::Str(s), start);
-                }
-                '\'' => {
-                    self.pos += 1;
-                    let v = self.char_constant(start)?;
-                    self.push(Tok::Int(v), start);
-                }
-                '$' => {
-                    self.pos += 1;
-                    self.ident_run();
-                    let name = src[start..self.pos].to_owned();
-                    self.push(Tok::Var(name), start);
-                }
-                '.' if bytes.get(self.pos + 1).is_some_and(|b| b.is_ascii_digit()) => {
-                    self.number(start)?;
-                }
-                '.' => {
-                    self.pos += 1;
-                    let name_start = self.pos;
-                    self.ident_run();
-                    if self.pos == name_start {
-                        self.push(Tok::Dot, start);
-                    } else {
-                        let name = src[name_start..self.pos].to_owned();
-                        self.push(Tok::Field(name), start);
-                    }
-                }
-                '0'..='9' | '-' | '+' => self.number(start)?,
-                c if is_ident_char(c) => {
-                    self.ident_run();
-                    let word = &src[start..self.pos];
-                    let tok = match word {
-                        "true" => Tok::Bool(true),
-                        "false" => Tok::Bool(false),
-                        "nil" => Tok::Nil,
-                        _ => Tok::Ident(word.to_owned()),
-                    };
-                    self.push(tok, start);
-                }
-                _ => {
-                    return Err(
-                        self.err(start, &format!("unrecognized character in action: {c:?}"))
-                    );
-                }
-            }
-        }
-    }
-
-    fn ident_run(&mut self) {
-        while let Some(c) = self.src[self.pos..].chars().next() {
-            if !is_ident_char(c) {
-                break;
-            }
-            self.pos += c.len_utf8();
-        }
-    }
-
-    fn number(&mut self, start: usize) -> Result<(), ExecError> {
-        let bytes = self.src.as_bytes();
-        if matches!(bytes.get(self.pos), Some(b'+' | b'-')) {
-            self.pos += 1;
-        }
-        while let Some(&b) = bytes.get(self.pos) {
-            let exp_sign = matches!(b, b'+' | b'-')
-                && matches!(bytes.get(self.pos - 1), Some(b'e' | b'E' | b'p' | b'P'))
-                && !self.src[start..self.pos].starts_with("0x");
-            if b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || exp_sign {
-                self.pos += 1;
-            } else {
-                break;
-            }
-        }
-        let text: String = self.src[start..self.pos].replace('_', "");
-        let (neg, digits) = match text.strip_prefix('-') {
-            Some(d) => (true, d),
-            None => (false, text.strip_prefix('+').unwrap_or(&text)),
-        };
-        let lower = digits.to_ascii_lowercase();
-        let int = if let Some(h) = lower.strip_prefix("0x") {
-            i64::from_str_radix(h, 16).ok()
-        } else if let Some(o) = lower.strip_prefix("0o") {
-            i64::from_str_radix(o, 8).ok()
-        } else if let Some(b) = lower.strip_prefix("0b") {
-            i64::from_str_radix(b, 2).ok()
-        } else if lower.len() > 1
-            && lower.starts_with('0')
-            && lower.bytes().all(|b| b.is_ascii_digit())
-        {
-            i64::from_str_radix(&lower[1..], 8).ok()
-        } else {
-            lower.parse::<i64>().ok()
-        };
-        let tok = match int {
-            Some(i) => Tok::Int(if neg { -i } else { i }),
-            None => match lower.parse::<f64>() {
-                Ok(f) => Tok::Float(if neg { -f } else { f }),
-                Err(_) => return Err(self.err(start, &format!("bad number syntax: {text:?}"))),
-            },
-        };
-        self.push(tok, start);
-        Ok(())
-    }
-
-    fn escape(&mut self, start: usize) -> Result<char, ExecError> {
-        let src = self.src;
-        let Some(e) = src[self.pos..].chars().next() else {
-            return Err(self.err(start, "unterminated quoted string"));
-        };
-        self.pos += e.len_utf8();
-        let simple = match e {
-            'a' => Some('\u{7}'),
-            'b' => Some('\u{8}'),
-            'f' => Some('\u{c}'),
-            'n' => Some('\n'),
-            'r' => Some('\r'),
-            't' => Some('\t'),
-            'v' => Some('\u{b}'),
-            '\\' | '"' | '\'' => Some(e),
-            _ => None,
-        };
-        if let Some(c) = simple {
-            return Ok(c);
-        }
-        let (n, radix) = match e {
-            'x' => (2, 16),
-            'u' => (4, 16),
-            'U' => (8, 16),
-            '0'..='7' => {
-                self.pos -= 1;
-                (3, 8)
-            }
-            _ => return Err(self.err(start, "invalid escape in quoted string")),
-        };
-        let digits = src
-            .get(self.pos..self.pos + n)
-            .ok_or_else(|| self.err(start, "invalid escape in quoted string"))?;
-        let v = u32::from_str_radix(digits, radix)
-            .map_err(|_| self.err(start, "invalid escape in quoted string"))?;
-        self.pos += n;
-        char::from_u32(v).ok_or_else(|| self.err(start, "invalid escape in quoted string"))
-    }
-
-    fn quoted(&mut self, start: usize) -> Result<String, ExecError> {
-        self.pos += 1;
-        let mut out = String::new();
-        loop {
-            let Some(c) = self.src[self.pos..].chars().next() else {
-                return Err(self.err(start, "unterminated quoted string"));
-            };
-            self.pos += c.len_utf8();
-            match c {
-                '"' => return Ok(out),
-                '\n' => return Err(self.err(start, "unterminated quoted string")),
-                '\\' => out.push(self.escape(start)?),
-                c => out.push(c),
-            }
-        }
-    }
-
-    fn char_constant(&mut self, start: usize) -> Result<i64, ExecError> {
-        let Some(c) = self.src[self.pos..].chars().next() else {
-            return Err(self.err(start, "unterminated character constant"));
-        };
-        self.pos += c.len_utf8();
-        let v = if c == '\\' { self.escape(start)? } else { c };
-        if !self.src[self.pos..].starts_with('\'') {
-            return Err(self.err(start, "unterminated character constant"));
-        }
-        self.pos += 1;
-        Ok(v as i64)
-    }
-}
-
-// ---------------------------------------------------------------------------
-// Tree
-
-#[derive(Debug, Clone)]
-enum Node {
-    Text(String),
-    Action(Pipe),
-    If(Pipe, Vec<Node>, Vec<Node>),
-    Range(Pipe, Vec<Node>, Vec<Node>),
-    With(Pipe, Vec<Node>, Vec<Node>),
-    Break(usize),
-    Continue(usize),
-}
-
-#[derive(Debug, Clone)]
-struct Pipe {
-    decl: Vec<(String, usize)>,
-    assign: bool,
-    cmds: Vec<Cmd>,
-}
-
-#[derive(Debug, Clone)]
-struct Cmd {
-    args: Vec<Operand>,
-    pos: usize,
-}
-
-#[derive(Debug, Clone)]
-enum Term {
-    Dot,
-    Nil,
-    Bool(bool),
-    Int(i64),
-    Float(f64),
-    Str(String),
-    Func(String),
-    Var(String),
-    Pipe(Box<Pipe>),
-}
-
-#[derive(Debug, Clone)]
-struct Operand {
-    term: Term,
-    /// Field names after the term (`.A.B`, `$x.A`, `(…).A`), with offsets.
-    chain: Vec<(String, usize)>,
-    pos: usize,
-    /// Source text, for `at <…>` in errors.
-    text: String,
-}
-
-enum Stop {
-    Else,
-    ElseChain(Node),
-    End,
-    Eof,
-}
-
-struct TreeParser<'a> {
-    src: &'a str,
-    toks: Vec<Token>,
-    i: usize,
-}
-
-impl<'a> TreeParser<'a> {
-    fn err(&self, at: usize, msg: impl Into<String>) -> ExecError {
-        ExecError::new(self.src, at, None, msg)
-    }
-
-    fn peek(&self) -> &Token {
-        &self.toks[self.i.min(self.toks.len() - 1)]
-    }
-
-    fn next(&mut self) -> Token {
-        let t = self.peek().clone();
-        self.i += 1;
-        t
-    }
-
-    fn skip_space(&mut self) {
-        while self.peek().tok == Tok::Space {
-            self.i += 1;
-        }
-    }
-
-    fn next_non_space(&mut self) -> Token {
-        self.skip_space();
-        self.next()
-    }
-
-    fn expect_right(&mut self) -> Result<(), ExecError> {
-        let t = self.next_non_space();
-        if t.tok != Tok::Right {
-            return Err(self.err(t.pos, "unexpected token in action"));
-        }
-        Ok(())
-    }
-
-    /// Parses nodes until `{{else}}`, `{{end}}` or the end of input.
-    fn list(&mut self, depth: usize) -> Result<(Vec<Node>, Stop), ExecError> {
-        if depth > parser::MAX_NESTING {
-            return Err(self.err(self.peek().pos, "template nests too deeply"));
-        }
-        let mut nodes = Vec::new();
-        loop {
-            let t = self.next();
-            match t.tok {
-                Tok::Eof => return Ok((nodes, Stop::Eof)),
-                Tok::Text(s) => nodes.push(Node::Text(s)),
-                Tok::Left => {
-                    self.skip_space();
-                    let kw = self.peek().clone();
-                    match &kw.tok {
-                        Tok::Ident(w) if w == "end" => {
-                            self.i += 1;
-                            self.expect_right()?;
-                            return Ok((nodes, Stop::End));
-                        }
-                        Tok::Ident(w) if w == "else" => {
-                            self.i += 1;
-                            self.skip_space();
-                            if let Tok::Ident(w2) = &self.peek().tok
-                                && (w2 == "if" || w2 == "with")
-                            {
-                                let w2 = w2.clone();
-                                self.i += 1;
-                                let node = self.control(&w2, kw.pos, depth + 1)?;
-                                return Ok((nodes, Stop::ElseChain(node)));
-                            }
-                            self.expect_right()?;
-                            return Ok((nodes, Stop::Else));
-                        }
-                        Tok::Ident(w) if matches!(w.as_str(), "if" | "range" | "with") => {
-                            let w = w.clone();
-                            self.i += 1;
-                            nodes.push(self.control(&w, kw.pos, depth + 1)?);
-                        }
-                        Tok::Ident(w) if w == "break" || w == "continue" => {
-                            let brk = w == "break";
-                            self.i += 1;
-                            self.expect_right()?;
-                            nodes.push(if brk {
-                                Node::Break(kw.pos)
-                            } else {
-                                Node::Continue(kw.pos)
-                            });
-                        }
-                        Tok::Ident(w) if matches!(w.as_str(), "define" | "template" | "block") => {
-                            return Err(self.err(
-                                kw.pos,
-                                format!("{{{{{w}}}}} is not supported in commit message templates"),
-                            ));
-                        }
-                        _ => {
-                            let pipe = self.pipeline(true, Tok::Right)?;
-                            nodes.push(Node::Action(pipe));
-                        }
-                    }
-                }
-                _ => return Err(self.err(t.pos, "unexpected token")),
-            }
-        }
-    }
-
-    fn control(&mut self, kw: &str, pos: usize, depth: usize) -> Result<Node, ExecError> {
-        let pipe = self.pipeline(true, Tok::Right)?;
-        let (body, stop) = self.list(depth)?;
-        let els = match stop {
-            Stop::End => Vec::new(),
-            Stop::Else => {
-                let (els, stop) = self.list(depth)?;
-                if !matches!(stop, Stop::End) {
-                    return Err(self.err(pos, format!("unexpected EOF in {kw}")));
-                }
-                els
-            }
-            Stop::ElseChain(node) => vec![node],
-            Stop::Eof => return Err(self.err(pos, format!("unexpected EOF in {kw}"))),
-        };
-        Ok(match kw {
-            "if" => Node::If(pipe, body, els),
-            "range" => Node::Range(pipe, body, els),
-            _ => Node::With(pipe, body, els),
-        })
-    }
-
-    /// A pipeline up to `end` (`}}` or `)`), which it consumes.
-    fn pipeline(&mut self, allow_decl: bool, end: Tok) -> Result<Pipe, ExecError> {
-        let mut decl = Vec::new();
-        let mut assign = false;
-        if allow_decl {
-            let save = self.i;
-            self.skip_space();
-            let mut vars = Vec::new();
-            loop {
-                let t = self.peek().clone();
-                let Tok::Var(name) = t.tok else { break };
-                self.i += 1;
-                self.skip_space();
-                match self.peek().tok {
-                    Tok::Declare | Tok::Assign => {
-                        assign = self.peek().tok == Tok::Assign;
-                        self.i += 1;
-                        vars.push((name, t.pos));
-                        decl = vars;
-                        break;
-                    }
-                    Tok::Comma => {
-                        self.i += 1;
-                        self.skip_space();
-                        vars.push((name, t.pos));
-                    }
-                    _ => break,
-                }
-            }
-            if decl.is_empty() {
-                self.i = save;
-            }
-        }
-        let mut cmds = Vec::new();
-        loop {
-            self.skip_space();
-            let pos = self.peek().pos;
-            let mut args = Vec::new();
-            loop {
-                self.skip_space();
-                let t = self.peek().clone();
-                if t.tok == end || t.tok == Tok::Pipe {
-                    break;
-                }
-                if matches!(t.tok, Tok::Right | Tok::RParen | Tok::Eof) {
-                    return Err(self.err(t.pos, "unexpected token in pipeline"));
-                }
-                args.push(self.operand()?);
-            }
-            if args.is_empty() {
-                return Err(self.err(pos, "missing value for command"));
-            }
-            cmds.push(Cmd { args, pos });
-            let t = self.next();
-            if t.tok == end {
-                break;
-            }
-        }
-        Ok(Pipe { decl, assign, cmds })
-    }
-
-    fn operand(&mut self) -> Result<Operand, ExecError> {
-        let t = self.next();
-        let mut chain = Vec::new();
-        let term = match t.tok {
-            Tok::Dot => Term::Dot,
-            Tok::Nil => Term::Nil,
-            Tok::Bool(b) => Term::Bool(b),
-            Tok::Int(i) => Term::Int(i),
-            Tok::Float(f) => Term::Float(f),
-            Tok::Str(s) => Term::Str(s),
-            Tok::Ident(name) => Term::Func(name),
-            Tok::Var(name) => Term::Var(name),
-            Tok::Field(name) => {
-                chain.push((name, t.pos));
-                Term::Dot
-            }
-            Tok::LParen => Term::Pipe(Box::new(self.pipeline(false, Tok::RParen)?)),
-            _ => return Err(self.err(t.pos, "unexpected token in operand")),
-        };
-        while let Tok::Field(name) = &self.peek().tok {
-            chain.push((name.clone(), self.peek().pos));
-            self.i += 1;
-        }
-        let end = self.toks[self.i - 1].end;
-        Ok(Operand {
-            term,
-            chain,
-            pos: t.pos,
-            text: self.src[t.pos..end].to_owned(),
-        })
-    }
-}
-
-// ---------------------------------------------------------------------------
 // Template
 
 /// A parsed template, ready to execute.
 #[derive(Debug, Clone)]
 pub struct Template {
     src: String,
-    root: Vec<Node>,
+    tree: Tree,
     info: parser::TemplateInfo,
 }
 
@@ -975,7 +334,7 @@ impl Template {
     /// Parses like Flux's `template.New(…).Funcs(sprig.HermeticTxtFuncMap()).Parse(src)`,
     /// then refuses what this executor does not implement.
     pub fn parse(src: &str) -> Result<Template, ExecError> {
-        let info = parser::parse_template_as_go(src, TEMPLATE_NAME, &parser::is_known_function)
+        let (info, tree) = parser::parse_tree_as_go(src, TEMPLATE_NAME, &parser::is_known_function)
             .map_err(|e| syntax_error(src, &e))?;
         if let Some((name, range)) = info
             .functions
@@ -991,23 +350,17 @@ impl Template {
                 ),
             ));
         }
-        let toks = Lexer {
-            src,
-            pos: 0,
-            toks: Vec::new(),
-        }
-        .run()?;
-        let mut p = TreeParser { src, toks, i: 0 };
-        let (root, stop) = p.list(0)?;
-        if !matches!(stop, Stop::Eof) {
-            return Err(p.err(
-                p.toks[p.i.saturating_sub(1)].pos,
-                "unexpected {{end}} or {{else}}",
+        if let Some((at, what)) = unsupported(&tree, src) {
+            return Err(ExecError::new(
+                src,
+                at,
+                None,
+                format!("{what} is not supported in commit message templates"),
             ));
         }
         Ok(Template {
             src: src.to_owned(),
-            root,
+            tree,
             info,
         })
     }
@@ -1059,7 +412,7 @@ impl Template {
             steps: 0,
             copied: 0,
         };
-        match st.walk(&self.root, data, 0)? {
+        match st.walk(&self.tree.root, data, 0)? {
             Flow::Normal => {}
             Flow::Break(at) | Flow::Continue(at) => {
                 return Err(st.err(at, None, "break or continue outside range"));
@@ -1076,6 +429,54 @@ fn segment_pos(f: &parser::FieldRef, i: usize, skip: usize) -> usize {
         return r.start;
     }
     f.range.start
+}
+
+/// The first construct, in source order, that Flux runs but this executor
+/// does not: `define`, `template` and `block` (one template per message
+/// here), and complex constants (no complex values here). Its offset, and
+/// how to name it.
+fn unsupported(tree: &Tree, src: &str) -> Option<(usize, String)> {
+    fn keyword(src: &str, at: &std::ops::Range<usize>) -> (usize, String) {
+        let word = src.get(at.clone()).unwrap_or_default();
+        (at.start, format!("{{{{{word}}}}}"))
+    }
+    fn pipe(p: &Pipe, found: &mut Vec<(usize, String)>) {
+        for op in p.cmds.iter().flat_map(|c| &c.args) {
+            match &op.term {
+                Term::Number(n) if n.complex => {
+                    found.push((op.range.start, format!("complex constant {}", n.text)));
+                }
+                Term::Pipe(inner) => pipe(inner, found),
+                _ => {}
+            }
+        }
+    }
+    fn list(src: &str, nodes: &[Node], found: &mut Vec<(usize, String)>) {
+        for node in nodes {
+            match node {
+                Node::Action(p) => pipe(p, found),
+                Node::If(c) | Node::Range(c) | Node::With(c) => {
+                    pipe(&c.pipe, found);
+                    list(src, &c.list, found);
+                    list(src, &c.else_list, found);
+                }
+                Node::Template(call) => {
+                    found.push(keyword(src, &call.keyword));
+                    if let Some(p) = &call.pipe {
+                        pipe(p, found);
+                    }
+                }
+                Node::Text(_) | Node::Break(_) | Node::Continue(_) => {}
+            }
+        }
+    }
+    let mut found = Vec::new();
+    list(src, &tree.root, &mut found);
+    for d in &tree.defines {
+        found.push(keyword(src, &d.keyword));
+        list(src, &d.body, &mut found);
+    }
+    found.into_iter().min_by_key(|(at, _)| *at)
 }
 
 fn unknown_field_message(name: &str, s: &Struct) -> String {
@@ -1144,34 +545,38 @@ impl<'a> State<'a> {
         for node in nodes {
             self.step(0)?;
             match node {
-                Node::Text(t) => self.out.push_str(t),
+                Node::Text(range) => {
+                    let src = self.src;
+                    self.out
+                        .push_str(src.get(range.clone()).unwrap_or_default());
+                }
                 Node::Action(pipe) => {
                     let v = self.pipe(pipe, dot)?;
                     if pipe.decl.is_empty() {
                         write_value(&mut self.out, &v, true);
                     }
                 }
-                Node::If(pipe, body, els) | Node::With(pipe, body, els) => {
+                Node::If(c) | Node::With(c) => {
                     let mark = self.vars.len();
-                    let v = self.pipe(pipe, dot)?;
+                    let v = self.pipe(&c.pipe, dot)?;
                     let flow = if v.truth() {
                         let inner = if matches!(node, Node::With(..)) {
                             v
                         } else {
                             dot.clone()
                         };
-                        self.walk(body, &inner, depth + 1)?
+                        self.walk(&c.list, &inner, depth + 1)?
                     } else {
-                        self.walk(els, dot, depth + 1)?
+                        self.walk(&c.else_list, dot, depth + 1)?
                     };
                     self.vars.truncate(mark);
                     if !matches!(flow, Flow::Normal) {
                         return Ok(flow);
                     }
                 }
-                Node::Range(pipe, body, els) => {
+                Node::Range(c) => {
                     let mark = self.vars.len();
-                    let flow = self.range(pipe, body, els, dot, depth)?;
+                    let flow = self.range(&c.pipe, &c.list, &c.else_list, dot, depth)?;
                     self.vars.truncate(mark);
                     if !matches!(flow, Flow::Normal) {
                         return Ok(flow);
@@ -1179,6 +584,14 @@ impl<'a> State<'a> {
                 }
                 Node::Break(at) => return Ok(Flow::Break(*at)),
                 Node::Continue(at) => return Ok(Flow::Continue(*at)),
+                // Refused by `Template::parse`.
+                Node::Template(call) => {
+                    return Err(self.err(
+                        call.keyword.start,
+                        None,
+                        "{{template}} is not supported in commit message templates",
+                    ));
+                }
             }
         }
         Ok(Flow::Normal)
@@ -1193,13 +606,8 @@ impl<'a> State<'a> {
         depth: usize,
     ) -> Result<Flow, ExecError> {
         // The declared variables take key and element, not the pipeline value.
-        let plain = Pipe {
-            decl: Vec::new(),
-            assign: false,
-            cmds: pipe.cmds.clone(),
-        };
-        let at = pipe.cmds.first().map_or(0, |c| c.pos);
-        let v = self.pipe(&plain, dot)?;
+        let at = pipe.cmds.first().map_or(0, |c| c.at);
+        let v = self.pipe_value(pipe, dot)?;
         let items: Vec<(Value, Value)> = match v {
             Value::List(l) => l
                 .into_iter()
@@ -1245,16 +653,22 @@ impl<'a> State<'a> {
         Ok(Flow::Normal)
     }
 
-    fn pipe(&mut self, pipe: &Pipe, dot: &Value) -> Result<Value, ExecError> {
+    /// The pipeline's value, its declarations left alone.
+    fn pipe_value(&mut self, pipe: &Pipe, dot: &Value) -> Result<Value, ExecError> {
         let mut last: Option<Value> = None;
         for cmd in &pipe.cmds {
             last = Some(self.command(cmd, dot, last)?);
         }
         let v = last.unwrap_or(Value::Nil);
-        let at = pipe.cmds.first().map_or(0, |c| c.pos);
+        let at = pipe.cmds.first().map_or(0, |c| c.at);
         self.charge(at, &v)?;
+        Ok(v)
+    }
+
+    fn pipe(&mut self, pipe: &Pipe, dot: &Value) -> Result<Value, ExecError> {
+        let v = self.pipe_value(pipe, dot)?;
         for (name, at) in &pipe.decl {
-            if pipe.assign {
+            if pipe.is_assign {
                 match self.vars.iter_mut().rev().find(|(n, _)| n == name) {
                     Some(slot) => slot.1 = v.clone(),
                     None => return Err(self.err(*at, None, format!("undefined variable: {name}"))),
@@ -1266,26 +680,68 @@ impl<'a> State<'a> {
         Ok(v)
     }
 
-    fn command(&mut self, cmd: &Cmd, dot: &Value, fin: Option<Value>) -> Result<Value, ExecError> {
-        let first = &cmd.args[0];
-        if let Term::Func(name) = &first.term
-            && first.chain.is_empty()
+    fn command(
+        &mut self,
+        cmd: &Command,
+        dot: &Value,
+        fin: Option<Value>,
+    ) -> Result<Value, ExecError> {
+        let Some((first, rest)) = cmd.args.split_first() else {
+            return Err(self.err(cmd.at, None, "empty command"));
+        };
+        if let Term::Function(name) = &first.term
+            && first.fields.is_empty()
         {
-            return self.call(name, first, &cmd.args[1..], dot, fin);
+            return self.call(name, first, rest, dot, fin);
         }
-        if matches!(first.term, Term::Nil) && cmd.args.len() == 1 && first.chain.is_empty() {
-            return Err(self.err(first.pos, Some("nil"), "nil is not a command"));
+        if matches!(first.term, Term::Nil) && rest.is_empty() && first.fields.is_empty() {
+            return Err(self.err(first.range.start, Some("nil"), "nil is not a command"));
         }
-        if cmd.args.len() > 1 || fin.is_some() {
-            let what = if first.chain.is_empty() {
-                format!("can't give argument to non-function {}", first.text)
-            } else {
-                let name = &first.chain.last().map(|c| c.0.clone()).unwrap_or_default();
-                format!("{name} has arguments but cannot be invoked as function")
+        if !rest.is_empty() || fin.is_some() {
+            let text = self.text(first);
+            let what = match first.fields.last() {
+                None => format!("can't give argument to non-function {text}"),
+                Some((name, _)) => {
+                    format!("{name} has arguments but cannot be invoked as function")
+                }
             };
-            return Err(self.err(first.pos, Some(&first.text), what));
+            return Err(self.err(first.range.start, Some(text), what));
         }
         self.operand(first, dot)
+    }
+
+    /// The operand's source text, for `at <…>` in errors.
+    fn text(&self, op: &Operand) -> &'a str {
+        self.src.get(op.range.clone()).unwrap_or_default()
+    }
+
+    /// Go's `idealConstant`: a literal's spelling decides between float
+    /// and int, as Go decides it with no type to convert to.
+    fn constant(&self, n: &Number, op: &Operand) -> Result<Value, ExecError> {
+        let text = n.text.as_str();
+        let at = op.range.start;
+        if n.complex {
+            let what =
+                format!("complex constant {text} is not supported in commit message templates");
+            return Err(self.err(at, Some(text), what));
+        }
+        let b = text.as_bytes();
+        let hex_int = b.len() > 2
+            && b[0] == b'0'
+            && matches!(b[1], b'x' | b'X')
+            && !text.contains(['p', 'P']);
+        let rune = b.first() == Some(&b'\'');
+        if let Some(f) = n.float
+            && !hex_int
+            && !rune
+            && text.contains(['.', 'e', 'E', 'p', 'P'])
+        {
+            return Ok(Value::Float(f));
+        }
+        match n.int {
+            Some(i) => Ok(Value::Int(i)),
+            None => Err(self.err(at, Some(text), format!("{text} overflows int"))),
+        }
     }
 
     fn operand(&mut self, op: &Operand, dot: &Value) -> Result<Value, ExecError> {
@@ -1293,21 +749,24 @@ impl<'a> State<'a> {
             Term::Dot => dot.clone(),
             Term::Nil => Value::Nil,
             Term::Bool(b) => Value::Bool(*b),
-            Term::Int(i) => Value::Int(*i),
-            Term::Float(f) => Value::Float(*f),
-            Term::Str(s) => Value::Str(s.clone()),
-            Term::Func(name) => self.call(name, op, &[], dot, None)?,
-            Term::Var(name) => match self.vars.iter().rev().find(|(n, _)| n == name) {
+            Term::Number(n) => self.constant(n, op)?,
+            Term::String(s) => Value::Str(s.clone()),
+            Term::Function(name) => self.call(name, op, &[], dot, None)?,
+            Term::Variable(name) => match self.vars.iter().rev().find(|(n, _)| n == name) {
                 Some((_, v)) => v.clone(),
                 None => {
-                    return Err(self.err(op.pos, None, format!("undefined variable: {name}")));
+                    return Err(self.err(
+                        op.range.start,
+                        None,
+                        format!("undefined variable: {name}"),
+                    ));
                 }
             },
             Term::Pipe(p) => self.pipe(p, dot)?,
         };
         let mut cur = base;
-        for (i, (name, at)) in op.chain.iter().enumerate() {
-            let ctx = chain_text(op, i);
+        for (i, (name, at)) in op.fields.iter().enumerate() {
+            let ctx = chain_text(op, self.text(op), i);
             cur = match cur {
                 Value::Struct(s) => {
                     if let Some((_, why)) = s.removed.iter().find(|(n, _)| n == name) {
@@ -1366,7 +825,7 @@ impl<'a> State<'a> {
         dot: &Value,
         fin: Option<Value>,
     ) -> Result<Value, ExecError> {
-        let at = op.pos;
+        let at = op.range.start;
         let ctx = name.to_owned();
         // and/or evaluate lazily (Go 1.18+).
         if name == "and" || name == "or" {
@@ -1426,15 +885,15 @@ fn weight(v: &Value) -> usize {
     }
 }
 
-fn chain_text(op: &Operand, upto: usize) -> String {
-    let base = match &op.term {
+/// The chain up to field `upto`, as Go names it after `at`.
+fn chain_text(op: &Operand, text: &str, upto: usize) -> String {
+    let mut s = match &op.term {
         Term::Dot => String::new(),
-        Term::Var(v) => v.clone(),
+        Term::Variable(v) => v.clone(),
         Term::Pipe(_) => "(…)".into(),
-        _ => op.text.split('.').next().unwrap_or_default().to_owned(),
+        _ => text.split('.').next().unwrap_or_default().to_owned(),
     };
-    let mut s = base;
-    for (n, _) in &op.chain[..=upto] {
+    for (n, _) in op.fields.iter().take(upto + 1) {
         s.push('.');
         s.push_str(n);
     }

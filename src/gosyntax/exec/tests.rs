@@ -260,3 +260,31 @@ fn never_panics_on_mutations() {
         }
     }
 }
+
+/// Where the executor's old lexer and parser disagreed with Go's parser,
+/// which it now shares. Go is the authority: text/template/parse/node.go
+/// `newNumber` reads `0x1p4` as a float, text/template/exec.go
+/// `idealConstant` then makes it a float64 and refuses integers past
+/// `int`; text/template/parse/parse.go `term` unquotes raw strings with
+/// strconv/quote.go `Unquote`, which drops carriage returns; parse.go
+/// `pipeline` takes declarations in a parenthesised pipeline too. The
+/// expected outputs are Go 1.26's.
+#[test]
+fn literals_and_declarations_follow_go() {
+    assert_eq!(run("{{ 0x1p4 }} {{ 0x1p-2 }}"), "16 0.25");
+    assert_eq!(
+        fail("{{ 18446744073709551615 }}"),
+        "template: commit message:1:3: executing \"commit message\" at <18446744073709551615>: 18446744073709551615 overflows int"
+    );
+    assert_eq!(run("{{ `a\r\nb` }}"), "a\nb");
+    assert_eq!(run("{{ ($x := 1) }}{{ $x }}"), "11");
+    assert_eq!(run(r#"{{ printf "%d" -0x1E }}"#), "%!d(float64=-30)");
+    assert_eq!(
+        run(r#"{{ "\x41\u00e9" }} {{ '\n' }} {{ 1e3 }}"#),
+        "Aé 10 1000"
+    );
+    // Go prints (1+2i); there are no complex values here.
+    assert!(fail("{{ 1+2i }}").contains("complex constant 1+2i is not supported"));
+    assert!(fail("{{ template \"x\" }}").contains("{{template}} is not supported"));
+    assert!(fail("{{ block \"x\" . }}{{ end }}").contains("{{block}} is not supported"));
+}

@@ -370,29 +370,6 @@ fn deep_nesting_is_unsupported_not_a_crash() {
 }
 
 #[test]
-fn literal_helpers_follow_strconv() {
-    assert!(go_parse_int_ok("0x1F", false));
-    assert!(go_parse_int_ok("-9223372036854775808", true));
-    assert!(!go_parse_int_ok("9223372036854775808", true));
-    assert!(go_parse_int_ok("18446744073709551615", false));
-    assert!(!go_parse_int_ok("1__0", false));
-    assert!(!go_parse_int_ok("_1", false));
-    assert!(go_parse_int_ok("0_7", false));
-    assert!(go_parse_float_ok("1e308"));
-    assert!(!go_parse_float_ok("1e309"));
-    assert!(go_parse_float_ok("0x1p-2"));
-    assert!(!go_parse_float_ok("0x1"));
-    assert!(go_parse_float_ok(".5"));
-    assert!(go_parse_float_ok("1."));
-    assert!(!go_parse_float_ok("."));
-    assert!(valid_quoted(r#""a\tb\u00e9\x41\101""#));
-    assert!(!valid_quoted(r#""\'""#));
-    assert!(!valid_quoted(r#""\400""#));
-    assert_eq!(unquote_char("\\'", '\''), Some(""));
-    assert_eq!(go_quote("a\"b\n\u{1}é"), "\"a\\\"b\\n\\x01é\"");
-}
-
-#[test]
 fn never_panics_on_random_input() {
     let mut rng = crate::testutil::Rng::new(0x7E_3A);
     let toks = [
@@ -410,4 +387,45 @@ fn never_panics_on_random_input() {
         let src = rng.string_from("{}()$.|:=-/*\"'`aeI1 \n,é", 20);
         let _ = parse_template(&src);
     }
+}
+
+#[test]
+fn tree_is_what_go_builds() {
+    use tree::*;
+    let src = "a {{- $x := .A.B | printf \"%v\" }}{{ if 1 }}{{ else if $x }}{{ end }}";
+    let (_, t) = parse_tree_as_go(src, "t", &is_known_function).unwrap();
+    assert_eq!(t.root.len(), 3);
+    assert_eq!(t.root[0], Node::Text(0..1));
+    let Node::Action(pipe) = &t.root[1] else {
+        panic!("{:?}", t.root[1]);
+    };
+    assert_eq!(pipe.decl, vec![("$x".to_owned(), 6)]);
+    assert!(!pipe.is_assign);
+    assert_eq!(pipe.cmds.len(), 2);
+    let field = &pipe.cmds[0].args[0];
+    assert_eq!(field.term, Term::Dot);
+    assert_eq!(
+        field.fields,
+        vec![("A".to_owned(), 12), ("B".to_owned(), 14)]
+    );
+    assert_eq!(&src[field.range.clone()], ".A.B");
+    assert_eq!(pipe.cmds[1].args[0].term, Term::Function("printf".into()));
+    assert_eq!(pipe.cmds[1].args[1].term, Term::String("%v".into()));
+    let Node::If(c) = &t.root[2] else {
+        panic!("{:?}", t.root[2]);
+    };
+    let Term::Number(n) = &c.pipe.cmds[0].args[0].term else {
+        panic!()
+    };
+    assert_eq!(
+        (n.int, n.uint, n.float, n.complex),
+        (Some(1), Some(1), Some(1.0), false)
+    );
+    assert!(matches!(c.else_list.as_slice(), [Node::If(_)]));
+    let (_, t) = parse_tree_as_go("{{define \"d\"}}x{{end}}", "t", &is_known_function).unwrap();
+    assert_eq!(t.defines.len(), 1);
+    assert_eq!(
+        (t.defines[0].name.as_str(), t.defines[0].keyword.clone()),
+        ("d", 2..8)
+    );
 }
