@@ -30,7 +30,8 @@
 //! `idealConstant` decides from its spelling (`0x1p4` is 16.0, an integer
 //! past `int` fails to run), and strings are unquoted by the parser.
 //!
-//! Hands on [`Template`], [`Value`], [`Struct`] and [`ExecError`].
+//! Hands on [`Template`], [`Value`], [`Struct`], [`ExecError`] and
+//! [`FuncError`].
 
 use std::fmt::{self, Write as _};
 
@@ -900,23 +901,89 @@ fn chain_text(op: &Operand, text: &str, upto: usize) -> String {
     s
 }
 
+/// Why a function call failed: the text after Go's `error calling NAME: `
+/// in an [`ExecError`]. Worded as Go and Sprig word them where they have a
+/// word for it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FuncError {
+    /// `want` is `1`, `at least 1`, `1 or 2`, …
+    #[error("wrong number of args for {name}: want {want} got {got}")]
+    ArgCount {
+        name: String,
+        want: String,
+        got: usize,
+    },
+    #[error("{0:?} is not a number")]
+    NotANumber(String),
+    #[error("can't convert {0} to int")]
+    NotAnInt(String),
+    #[error("{0} is not a list")]
+    NotAList(String),
+    /// A width, precision, indent, repeat or replacement past
+    /// [`MAX_OUTPUT`], refused before allocating.
+    #[error("{0} would make the result longer than 1 MiB")]
+    TooLong(String),
+    #[error("non-comparable type {0}")]
+    NonComparable(String),
+    #[error("incompatible types for comparison")]
+    IncompatibleTypes,
+    #[error("NaN")]
+    NaN,
+    #[error("invalid type for comparison in {name}: {left} and {right}")]
+    InvalidComparison {
+        name: String,
+        left: String,
+        right: String,
+    },
+    #[error("missing argument for comparison")]
+    MissingComparand,
+    /// An index, or `lo:hi` for slices.
+    #[error("index out of range: {0}")]
+    OutOfRange(String),
+    #[error("index of untyped nil")]
+    IndexOfNil,
+    /// `verb` is `index` or `slice`.
+    #[error("can't {verb} item of type {type_name}")]
+    NotIndexable {
+        verb: &'static str,
+        type_name: String,
+    },
+    #[error("too many slice indexes")]
+    TooManySliceIndexes,
+    #[error("slice splits a UTF-8 character")]
+    SplitsCharacter,
+    /// `len` or `keys` of a value that has none.
+    #[error("{func} of type {type_name}")]
+    WrongType {
+        func: &'static str,
+        type_name: String,
+    },
+    #[error("function {0:?} not implemented")]
+    NotImplemented(String),
+}
+
 // ---------------------------------------------------------------------------
 // Functions
 
 mod funcs {
-    use super::{MAX_OUTPUT, Value, cmp_keys, format_value, write_value};
+    use super::{FuncError, MAX_OUTPUT, Value, cmp_keys, format_value, write_value};
     use std::fmt::Write as _;
 
-    type R = Result<Value, String>;
+    type R = Result<Value, FuncError>;
 
-    fn want(name: &str, args: &[Value], n: usize) -> Result<(), String> {
+    fn want(name: &str, args: &[Value], n: usize) -> Result<(), FuncError> {
         if args.len() != n {
-            return Err(format!(
-                "wrong number of args for {name}: want {n} got {}",
-                args.len()
-            ));
+            return Err(arg_count(name, &n.to_string(), args.len()));
         }
         Ok(())
+    }
+
+    fn arg_count(name: &str, want: &str, got: usize) -> FuncError {
+        FuncError::ArgCount {
+            name: name.to_owned(),
+            want: want.to_owned(),
+            got,
+        }
     }
 
     fn s(v: &Value) -> String {
@@ -927,23 +994,23 @@ mod funcs {
         }
     }
 
-    fn int(v: &Value) -> Result<i64, String> {
+    fn int(v: &Value) -> Result<i64, FuncError> {
         match v {
             Value::Int(i) => Ok(*i),
             Value::Float(f) => Ok(*f as i64),
             Value::Str(s) => s
                 .trim()
                 .parse()
-                .map_err(|_| format!("{s:?} is not a number")),
-            other => Err(format!("can't convert {} to int", format_value(other))),
+                .map_err(|_| FuncError::NotANumber(s.clone())),
+            other => Err(FuncError::NotAnInt(format_value(other))),
         }
     }
 
-    fn list(v: &Value) -> Result<Vec<Value>, String> {
+    fn list(v: &Value) -> Result<Vec<Value>, FuncError> {
         match v {
             Value::List(l) => Ok(l.clone()),
             Value::Nil => Ok(Vec::new()),
-            other => Err(format!("{} is not a list", format_value(other))),
+            other => Err(FuncError::NotAList(format_value(other))),
         }
     }
 
@@ -984,7 +1051,7 @@ mod funcs {
 
     /// Go's `fmt.Sprintf` for the verbs templates use: `%v %s %d %q %t %x
     /// %X %f %%`, flags `-`, `0`, `+`, width and precision.
-    fn sprintf(format: &str, args: &[Value]) -> Result<String, String> {
+    fn sprintf(format: &str, args: &[Value]) -> Result<String, FuncError> {
         let mut out = String::new();
         let mut it = format.chars().peekable();
         let mut argi = 0;
@@ -1116,7 +1183,7 @@ mod funcs {
         s
     }
 
-    fn basic_eq(a: &Value, b: &Value) -> Result<bool, String> {
+    fn basic_eq(a: &Value, b: &Value) -> Result<bool, FuncError> {
         match (a, b) {
             (Value::Int(x), Value::Int(y)) => Ok(x == y),
             (Value::Float(x), Value::Float(y)) => Ok(x == y),
@@ -1129,13 +1196,13 @@ mod funcs {
             (Value::Nil, _) | (_, Value::Nil) => Ok(false),
             (Value::List(_) | Value::Map(_) | Value::Struct(_), _)
             | (_, Value::List(_) | Value::Map(_) | Value::Struct(_)) => {
-                Err(format!("non-comparable type {}", a.type_name()))
+                Err(FuncError::NonComparable(a.type_name()))
             }
-            _ => Err("incompatible types for comparison".into()),
+            _ => Err(FuncError::IncompatibleTypes),
         }
     }
 
-    fn order(name: &str, a: &Value, b: &Value) -> Result<std::cmp::Ordering, String> {
+    fn order(name: &str, a: &Value, b: &Value) -> Result<std::cmp::Ordering, FuncError> {
         match (a, b) {
             (Value::Int(x), Value::Int(y)) => Ok(x.cmp(y)),
             (Value::Str(x), Value::Str(y)) => Ok(x.cmp(y)),
@@ -1145,36 +1212,38 @@ mod funcs {
                     Value::Float(f) => *f,
                     _ => 0.0,
                 };
-                f(a).partial_cmp(&f(b)).ok_or_else(|| "NaN".to_owned())
+                f(a).partial_cmp(&f(b)).ok_or(FuncError::NaN)
             }
-            _ => Err(format!(
-                "invalid type for comparison in {name}: {} and {}",
-                a.type_name(),
-                b.type_name()
-            )),
+            _ => Err(FuncError::InvalidComparison {
+                name: name.to_owned(),
+                left: a.type_name(),
+                right: b.type_name(),
+            }),
         }
     }
 
     fn index(args: &[Value]) -> R {
         let Some((first, keys)) = args.split_first() else {
-            return Err("wrong number of args for index: want at least 1 got 0".into());
+            return Err(arg_count("index", "at least 1", 0));
         };
         let mut cur = first.clone();
         for k in keys {
             cur = match cur {
                 Value::List(l) => {
                     let i = int(k)?;
-                    l.get(usize::try_from(i).map_err(|_| format!("index out of range: {i}"))?)
+                    let out = || FuncError::OutOfRange(i.to_string());
+                    l.get(usize::try_from(i).map_err(|_| out())?)
                         .cloned()
-                        .ok_or_else(|| format!("index out of range: {i}"))?
+                        .ok_or_else(out)?
                 }
                 Value::Str(s) => {
                     let i = int(k)?;
+                    let out = || FuncError::OutOfRange(i.to_string());
                     let b = s
                         .as_bytes()
-                        .get(usize::try_from(i).map_err(|_| format!("index out of range: {i}"))?)
+                        .get(usize::try_from(i).map_err(|_| out())?)
                         .copied()
-                        .ok_or_else(|| format!("index out of range: {i}"))?;
+                        .ok_or_else(out)?;
                     Value::Int(b as i64)
                 }
                 Value::Map(m) => {
@@ -1187,8 +1256,13 @@ mod funcs {
                         .map(|(_, v)| v)
                         .unwrap_or(zero)
                 }
-                Value::Nil => return Err("index of untyped nil".into()),
-                other => return Err(format!("can't index item of type {}", other.type_name())),
+                Value::Nil => return Err(FuncError::IndexOfNil),
+                other => {
+                    return Err(FuncError::NotIndexable {
+                        verb: "index",
+                        type_name: other.type_name(),
+                    });
+                }
             };
         }
         Ok(cur)
@@ -1196,34 +1270,37 @@ mod funcs {
 
     fn slice(args: &[Value]) -> R {
         let Some((first, idx)) = args.split_first() else {
-            return Err("wrong number of args for slice: want at least 1 got 0".into());
+            return Err(arg_count("slice", "at least 1", 0));
         };
         let len = match first {
             Value::Str(s) => s.len(),
             Value::List(l) => l.len(),
-            other => return Err(format!("can't slice item of type {}", other.type_name())),
+            other => {
+                return Err(FuncError::NotIndexable {
+                    verb: "slice",
+                    type_name: other.type_name(),
+                });
+            }
         };
         if idx.len() > 2 {
-            return Err("too many slice indexes".into());
+            return Err(FuncError::TooManySliceIndexes);
         }
         let lo = idx.first().map(int).transpose()?.unwrap_or(0);
         let hi = idx.get(1).map(int).transpose()?.unwrap_or(len as i64);
         if lo < 0 || hi < lo || hi as usize > len {
-            return Err(format!("index out of range: {lo}:{hi}"));
+            return Err(FuncError::OutOfRange(format!("{lo}:{hi}")));
         }
         let (lo, hi) = (lo as usize, hi as usize);
         Ok(match first {
-            Value::Str(s) => Value::Str(
-                s.get(lo..hi)
-                    .ok_or("slice splits a UTF-8 character")?
-                    .to_owned(),
-            ),
+            Value::Str(s) => {
+                Value::Str(s.get(lo..hi).ok_or(FuncError::SplitsCharacter)?.to_owned())
+            }
             Value::List(l) => Value::List(l[lo..hi].to_vec()),
             _ => unreachable!(),
         })
     }
 
-    fn indent(n: i64, text: &str) -> Result<String, String> {
+    fn indent(n: i64, text: &str) -> Result<String, FuncError> {
         let n = usize::try_from(n).unwrap_or(0);
         let lines = 1 + memchr::memchr_iter(b'\n', text.as_bytes()).count();
         within_limit(&format!("indenting by {n}"), n, lines)?;
@@ -1233,9 +1310,9 @@ mod funcs {
 
     /// Errors before allocating when `count` copies of `len` bytes would
     /// pass the limit.
-    fn within_limit(what: &str, count: usize, len: usize) -> Result<(), String> {
+    fn within_limit(what: &str, count: usize, len: usize) -> Result<(), FuncError> {
         if count.saturating_mul(len) > MAX_OUTPUT {
-            return Err(format!("{what} would make the result longer than 1 MiB"));
+            return Err(FuncError::TooLong(what.to_owned()));
         }
         Ok(())
     }
@@ -1266,7 +1343,12 @@ mod funcs {
                     Value::Str(s) => s.len(),
                     Value::List(l) => l.len(),
                     Value::Map(m) => m.len(),
-                    other => return Err(format!("len of type {}", other.type_name())),
+                    other => {
+                        return Err(FuncError::WrongType {
+                            func: "len",
+                            type_name: other.type_name(),
+                        });
+                    }
                 } as i64)
             }
             "index" => index(a)?,
@@ -1285,16 +1367,16 @@ mod funcs {
             }
             "printf" => {
                 let Some((f, rest)) = a.split_first() else {
-                    return Err("wrong number of args for printf: want at least 1 got 0".into());
+                    return Err(arg_count("printf", "at least 1", 0));
                 };
                 Value::Str(sprintf(&s(f), rest)?)
             }
             "eq" => {
                 let Some((first, rest)) = a.split_first() else {
-                    return Err("missing argument for comparison".into());
+                    return Err(FuncError::MissingComparand);
                 };
                 if rest.is_empty() {
-                    return Err("missing argument for comparison".into());
+                    return Err(FuncError::MissingComparand);
                 }
                 let mut any = false;
                 for r in rest {
@@ -1403,10 +1485,7 @@ mod funcs {
             }
             "default" => {
                 if a.is_empty() || a.len() > 2 {
-                    return Err(format!(
-                        "wrong number of args for default: want 1 or 2 got {}",
-                        a.len()
-                    ));
+                    return Err(arg_count("default", "1 or 2", a.len()));
                 }
                 match a.get(1) {
                     Some(v) if v.truth() => v.clone(),
@@ -1524,7 +1603,10 @@ mod funcs {
                     if let Value::Map(m) = m {
                         out.extend(m.iter().map(|(k, _)| k.clone()));
                     } else {
-                        return Err(format!("keys of type {}", m.type_name()));
+                        return Err(FuncError::WrongType {
+                            func: "keys",
+                            type_name: m.type_name(),
+                        });
                     }
                 }
                 out.sort_by(cmp_keys);
@@ -1535,7 +1617,7 @@ mod funcs {
                 let p = s(&a[0]);
                 Value::Str(path_fn(name, &p))
             }
-            other => return Err(format!("function {other:?} not implemented")),
+            other => return Err(FuncError::NotImplemented(other.to_owned())),
         })
     }
 

@@ -288,3 +288,52 @@ fn literals_and_declarations_follow_go() {
     assert!(fail("{{ template \"x\" }}").contains("{{template}} is not supported"));
     assert!(fail("{{ block \"x\" . }}{{ end }}").contains("{{block}} is not supported"));
 }
+
+/// The messages the functions returned as strings before [`FuncError`].
+#[test]
+fn func_errors_keep_their_words() {
+    for (e, want) in [
+        (
+            FuncError::ArgCount {
+                name: "default".into(),
+                want: "1 or 2".into(),
+                got: 3,
+            },
+            "wrong number of args for default: want 1 or 2 got 3",
+        ),
+        (FuncError::NotANumber("x".into()), "\"x\" is not a number"),
+        (
+            FuncError::TooLong("width 9".into()),
+            "width 9 would make the result longer than 1 MiB",
+        ),
+        (
+            FuncError::OutOfRange("1:0".into()),
+            "index out of range: 1:0",
+        ),
+        (
+            FuncError::NotIndexable {
+                verb: "slice",
+                type_name: "int".into(),
+            },
+            "can't slice item of type int",
+        ),
+        (
+            FuncError::WrongType {
+                func: "len",
+                type_name: "int".into(),
+            },
+            "len of type int",
+        ),
+        (
+            FuncError::NotImplemented("f".into()),
+            "function \"f\" not implemented",
+        ),
+    ] {
+        assert_eq!(e.to_string(), want);
+    }
+    assert_eq!(
+        fail("{{ default }}"),
+        "template: commit message:1:3: executing \"commit message\" at <default>: error calling default: wrong number of args for default: want 1 or 2 got 0"
+    );
+    assert!(fail("{{ slice 1 }}").ends_with("error calling slice: can't slice item of type int"));
+}
