@@ -8,6 +8,8 @@
 //! byte range, or a [`TemplateInfo`] listing every field chain and function
 //! used, so callers can flag removed data fields (Flux v1 dropped `.Updated`
 //! and `.Changed.ImageResult`) and functions the controller does not define.
+//! [`parse_tree_as_go`] also hands on Go's parse [`tree`], which
+//! [`super::exec`] runs: one parser, so what is checked is what runs.
 //!
 //! What Go checks at parse time and so do we: delimiters, strings, numbers,
 //! keywords and their nesting, declarations, undefined `$variables`,
@@ -20,12 +22,19 @@
 //! Deliberate limits: nesting deeper than [`MAX_NESTING`] is reported as
 //! [`TemplateErrorKind::Unsupported`] instead of recursing (Go allows 10000
 //! nested parentheses); `%q` quoting in messages approximates Go's
-//! `strconv.Quote` for non-printable characters.
+//! `strconv.Quote` for non-printable characters; `\x` and octal escapes in
+//! strings give code points, not raw bytes (see
+//! [`super::strconv::unquote_char`]).
 
 use std::fmt;
 use std::ops::Range;
 
 use super::regex::{is_go_digit, is_go_letter};
+use super::strconv::{is_print, parse_float, parse_int, parse_uint, quote, unquote, unquote_char};
+
+pub mod tree;
+
+use tree::{Command, Control, Define, Node, Number, Operand, Pipe, TemplateCall, Term, Tree};
 
 /// Nesting of parentheses and control blocks this parser will follow.
 pub const MAX_NESTING: usize = 64;
@@ -244,7 +253,7 @@ impl TemplateInfo {
 /// Parse like Go's `template.Parse`, except that undefined functions are
 /// collected in [`TemplateInfo::functions`] instead of failing the parse.
 pub fn parse_template(src: &str) -> Result<TemplateInfo, TemplateError> {
-    run_parser(src, None, None)
+    run_parser(src, None, None).map(|(info, _)| info)
 }
 
 /// Parse exactly like `template.New(name).Funcs(funcs).Parse(src)`: the
@@ -257,6 +266,15 @@ pub fn parse_template_as_go(
     name: &str,
     is_function: &dyn Fn(&str) -> bool,
 ) -> Result<TemplateInfo, TemplateError> {
+    run_parser(src, Some(name), Some(is_function)).map(|(info, _)| info)
+}
+
+/// [`parse_template_as_go`], and the tree Go would execute.
+pub fn parse_tree_as_go(
+    src: &str,
+    name: &str,
+    is_function: &dyn Fn(&str) -> bool,
+) -> Result<(TemplateInfo, Tree), TemplateError> {
     run_parser(src, Some(name), Some(is_function))
 }
 
@@ -264,11 +282,11 @@ fn run_parser(
     src: &str,
     name: Option<&str>,
     is_function: Option<&dyn Fn(&str) -> bool>,
-) -> Result<TemplateInfo, TemplateError> {
+) -> Result<(TemplateInfo, Tree), TemplateError> {
     let items = lex(src);
     let mut p = Parser::new(src, items);
     p.is_function = is_function;
-    let top_empty = p.parse()?;
+    let (top_empty, root) = p.parse()?;
     if let Some(name) = name {
         // Go adds the top-level tree last, after every {{define}}.
         if let Some((_, def_empty)) = p.defs.iter().find(|(n, _)| n == name)
@@ -277,10 +295,7 @@ fn run_parser(
         {
             let end = src.len();
             let mut e = p.err(
-                format!(
-                    "template: multiple definition of template {}",
-                    go_quote(name)
-                ),
+                format!("template: multiple definition of template {}", quote(name)),
                 end..end,
             );
             e.go_line_at = end;
@@ -290,7 +305,11 @@ fn run_parser(
     let mut info = p.info;
     info.fields.sort_by_key(|f| f.range.start);
     info.functions.sort_by_key(|f| f.1.start);
-    Ok(info)
+    let tree = Tree {
+        root,
+        defines: p.defines,
+    };
+    Ok((info, tree))
 }
 
 // ---------------------------------------------------------------------------
@@ -744,13 +763,13 @@ impl<'a> Lexer<'a> {
             }
             State::Number => {
                 if !self.scan_number() {
-                    let text = go_quote(&self.input[self.start..self.pos]);
+                    let text = quote(&self.input[self.start..self.pos]);
                     return self.errorf(format!("bad number syntax: {text}"), None);
                 }
                 if matches!(self.peek(), Some('+' | '-')) {
                     // Complex: 1+2i, no spaces, must end in 'i'.
                     if !self.scan_number() || !self.input[..self.pos].ends_with('i') {
-                        let text = go_quote(&self.input[self.start..self.pos]);
+                        let text = quote(&self.input[self.start..self.pos]);
                         return self.errorf(format!("bad number syntax: {text}"), None);
                     }
                     self.emit(T::Complex);
@@ -853,304 +872,15 @@ impl<'a> Lexer<'a> {
 
 /// Go's `%#U`: `U+0041 'A'`, or just `U+0000` when not printable.
 fn sharp_u(c: char) -> String {
-    if is_go_printable(c) {
+    if is_print(c) {
         format!("U+{:04X} '{c}'", c as u32)
     } else {
         format!("U+{:04X}", c as u32)
     }
 }
 
-/// An approximation of Go's `strconv.IsPrint`.
-fn is_go_printable(c: char) -> bool {
-    if c.is_ascii() {
-        return (' '..='~').contains(&c);
-    }
-    !c.is_control()
-        && !c.is_whitespace()
-        && !matches!(c as u32, 0xAD | 0x200B..=0x200F | 0x2028..=0x202E | 0x2060..=0x206F | 0xFEFF | 0xFFF9..=0xFFFB)
-}
-
-/// Go's `%q` (`strconv.Quote`), close enough for error messages.
-fn go_quote(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{b}' => out.push_str("\\v"),
-            c if is_go_printable(c) => out.push(c),
-            c if (c as u32) < 0x80 => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c if (c as u32) < 0x10000 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push_str(&format!("\\U{:08x}", c as u32)),
-        }
-    }
-    out.push('"');
-    out
-}
-
 // ---------------------------------------------------------------------------
 // Literal checks the parser delegates to strconv and fmt in Go.
-
-/// `strconv.UnquoteChar`: one (possibly escaped) character at the start of
-/// `s`; returns the rest.
-fn unquote_char(s: &str, quote: char) -> Option<&str> {
-    let mut it = s.chars();
-    let c = it.next()?;
-    if c == quote && (quote == '\'' || quote == '"') {
-        return None;
-    }
-    if c != '\\' {
-        return Some(it.as_str());
-    }
-    let esc = it.next()?;
-    let rest = it.as_str();
-    match esc {
-        'a' | 'b' | 'f' | 'n' | 'r' | 't' | 'v' | '\\' => Some(rest),
-        'x' | 'u' | 'U' => {
-            let n = match esc {
-                'x' => 2,
-                'u' => 4,
-                _ => 8,
-            };
-            let hex = rest.get(..n)?;
-            if !hex.bytes().all(|d| d.is_ascii_hexdigit()) {
-                return None;
-            }
-            let v = u32::from_str_radix(hex, 16).ok()?;
-            if esc != 'x' && char::from_u32(v).is_none() {
-                return None;
-            }
-            Some(&rest[n..])
-        }
-        '0'..='7' => {
-            let digits = rest.get(..2)?;
-            if !digits.bytes().all(|d| (b'0'..=b'7').contains(&d)) {
-                return None;
-            }
-            let v = (esc as u32 - '0' as u32) * 64 + u32::from_str_radix(digits, 8).ok()?;
-            (v <= 255).then_some(&rest[2..])
-        }
-        '\'' | '"' if esc == quote => Some(rest),
-        _ => None,
-    }
-}
-
-/// `strconv.Unquote` for the `"…"` tokens the lexer produces.
-fn valid_quoted(tok: &str) -> bool {
-    let Some(mut s) = tok.strip_prefix('"').and_then(|t| t.strip_suffix('"')) else {
-        return false;
-    };
-    while !s.is_empty() {
-        if s.starts_with('\n') {
-            return false;
-        }
-        match unquote_char(s, '"') {
-            Some(rest) => s = rest,
-            None => return false,
-        }
-    }
-    true
-}
-
-/// Go's `underscoreOK`: `_` only between digits (or after a base prefix).
-fn underscore_ok(s: &str) -> bool {
-    let b = s.as_bytes();
-    let mut i = 0;
-    if matches!(b.first(), Some(b'+' | b'-')) {
-        i = 1;
-    }
-    let mut saw = b'^';
-    let mut hex = false;
-    if b.len() >= i + 2
-        && b[i] == b'0'
-        && matches!(b[i + 1].to_ascii_lowercase(), b'b' | b'o' | b'x')
-    {
-        hex = b[i + 1].eq_ignore_ascii_case(&b'x');
-        i += 2;
-        saw = b'0';
-    }
-    while i < b.len() {
-        let c = b[i];
-        if c.is_ascii_digit() || (hex && c.is_ascii_hexdigit()) {
-            saw = b'0';
-        } else if c == b'_' {
-            if saw != b'0' {
-                return false;
-            }
-            saw = b'_';
-        } else {
-            if saw == b'_' {
-                return false;
-            }
-            saw = b'!';
-        }
-        i += 1;
-    }
-    saw != b'_'
-}
-
-/// `strconv.ParseUint(s, 0, 64)` succeeds; with `signed`, `ParseInt`.
-fn go_parse_int_ok(s: &str, signed: bool) -> bool {
-    let mut body = s;
-    let mut neg = false;
-    if signed && let Some(rest) = s.strip_prefix(['+', '-']) {
-        neg = s.starts_with('-');
-        body = rest;
-    }
-    if body.is_empty() {
-        return false;
-    }
-    let b = body.as_bytes();
-    let (base, digits) = if b[0] == b'0'
-        && b.len() >= 3
-        && matches!(b[1].to_ascii_lowercase(), b'b' | b'o' | b'x')
-    {
-        let base = match b[1].to_ascii_lowercase() {
-            b'b' => 2,
-            b'o' => 8,
-            _ => 16,
-        };
-        (base, &body[2..])
-    } else if b[0] == b'0' {
-        (8, &body[1..])
-    } else {
-        (10, body)
-    };
-    let mut n: u128 = 0;
-    let mut underscores = false;
-    for c in digits.chars() {
-        if c == '_' {
-            underscores = true;
-            continue;
-        }
-        let Some(d) = c.to_digit(base) else {
-            return false;
-        };
-        n = n * u128::from(base) + u128::from(d);
-        if n > u128::from(u64::MAX) {
-            return false;
-        }
-    }
-    if underscores && !underscore_ok(s) {
-        return false;
-    }
-    if signed {
-        let limit = if neg { 1u128 << 63 } else { (1u128 << 63) - 1 };
-        return n <= limit;
-    }
-    true
-}
-
-/// `strconv.ParseFloat(s, 64)` succeeds (syntax, and no overflow).
-fn go_parse_float_ok(s: &str) -> bool {
-    go_parse_float(s).is_ok()
-}
-
-/// `strconv.ParseFloat(s, 64)`: `Err("invalid syntax")` or
-/// `Err("value out of range")` as `NumError` words them.
-fn go_parse_float(s: &str) -> Result<(), &'static str> {
-    if go_float_syntax(s) {
-        if go_float_finite(s) {
-            Ok(())
-        } else {
-            Err("value out of range")
-        }
-    } else {
-        Err("invalid syntax")
-    }
-}
-
-fn go_float_finite(s: &str) -> bool {
-    let body = s.trim_start_matches(['+', '-']);
-    if body.len() > 2
-        && body.as_bytes()[0] == b'0'
-        && body.as_bytes()[1].eq_ignore_ascii_case(&b'x')
-    {
-        let digits = &body[2..];
-        let (mant_part, exp_part) = digits.split_once(['p', 'P']).unwrap_or((digits, "0"));
-        let mut mant = 0.0f64;
-        let mut frac = 0i64;
-        let mut dot = false;
-        for c in mant_part.chars() {
-            match c {
-                '.' => dot = true,
-                '_' => {}
-                c => {
-                    mant = mant * 16.0 + f64::from(c.to_digit(16).unwrap_or(0));
-                    if dot {
-                        frac += 1;
-                    }
-                }
-            }
-        }
-        let exp: i64 = exp_part
-            .replace('_', "")
-            .parse::<i64>()
-            .unwrap_or(0)
-            .clamp(-100_000, 100_000);
-        return mant == 0.0 || mant.log2() + ((exp - 4 * frac) as f64) < 1024.0;
-    }
-    s.replace('_', "").parse::<f64>().is_ok_and(f64::is_finite)
-}
-
-/// Go's `readFloat` syntax, including `_` placement.
-fn go_float_syntax(s: &str) -> bool {
-    let b = s.as_bytes();
-    let mut i = 0;
-    if matches!(b.first(), Some(b'+' | b'-')) {
-        i = 1;
-    }
-    let mut hex = false;
-    if i + 2 < b.len() && b[i] == b'0' && b[i + 1].eq_ignore_ascii_case(&b'x') {
-        hex = true;
-        i += 2;
-    }
-    let mut underscores = false;
-    let mut sawdot = false;
-    let mut sawdigits = false;
-    while i < b.len() {
-        let c = b[i];
-        if c == b'_' {
-            underscores = true;
-        } else if c == b'.' {
-            if sawdot {
-                break;
-            }
-            sawdot = true;
-        } else if c.is_ascii_digit() || (hex && c.is_ascii_hexdigit()) {
-            sawdigits = true;
-        } else {
-            break;
-        }
-        i += 1;
-    }
-    if !sawdigits {
-        return false;
-    }
-    let exp_char = if hex { b'p' } else { b'e' };
-    if i < b.len() && b[i].to_ascii_lowercase() == exp_char {
-        i += 1;
-        if matches!(b.get(i), Some(b'+' | b'-')) {
-            i += 1;
-        }
-        if !b.get(i).is_some_and(u8::is_ascii_digit) {
-            return false;
-        }
-        while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'_') {
-            underscores |= b[i] == b'_';
-            i += 1;
-        }
-    } else if hex {
-        return false;
-    }
-    i == b.len() && (!underscores || underscore_ok(s))
-}
 
 /// `fmt.Sscan` into a `complex128`, as Go's parser does for `1+2i` tokens.
 fn complex_error(text: &str) -> Option<String> {
@@ -1206,10 +936,10 @@ fn complex_error(text: &str) -> Option<String> {
         if let Some(p) = part.find('p')
             && !part.contains(['x', 'X'])
         {
-            if let Err(why) = go_parse_float(&part[..p]) {
+            if let Err(why) = parse_float(&part[..p]) {
                 return Some(format!(
                     "strconv.ParseFloat: parsing {}: {why}",
-                    go_quote(&part)
+                    quote(&part)
                 ));
             }
             let e = part[p + 1..]
@@ -1218,89 +948,117 @@ fn complex_error(text: &str) -> Option<String> {
             if e.is_empty() || !e.bytes().all(|c| c.is_ascii_digit()) {
                 return Some(format!(
                     "strconv.Atoi: parsing {}: invalid syntax",
-                    go_quote(&part)
+                    quote(&part)
                 ));
             }
             continue;
         }
-        if let Err(why) = go_parse_float(&part) {
+        if let Err(why) = parse_float(&part) {
             return Some(format!(
                 "strconv.ParseFloat: parsing {}: {why}",
-                go_quote(&part)
+                quote(&part)
             ));
         }
     }
     None
 }
 
-/// `NumberNode` construction: `None` if valid, else Go's message.
-fn number_error(text: &str, typ: T) -> Option<String> {
+/// Go's `newNumber`: the readings of a number, rune or complex literal
+/// that Go's parser finds valid, or Go's message.
+fn number(text: &str, typ: T) -> Result<Number, String> {
+    let mut n = Number {
+        text: text.to_owned(),
+        int: None,
+        uint: None,
+        float: None,
+        complex: false,
+    };
     match typ {
         T::CharConstant => {
-            let inner = &text[1..];
-            match unquote_char(inner, '\'') {
-                None => Some("invalid syntax".into()),
-                Some("'") => None,
-                Some(_) => Some(format!("malformed character constant: {text}")),
+            let (c, tail) = unquote_char(&text[1..], '\'').ok_or("invalid syntax")?;
+            if tail != "'" {
+                return Err(format!("malformed character constant: {text}"));
             }
+            let v = u32::from(c);
+            (n.int, n.uint, n.float) = (Some(v.into()), Some(v.into()), Some(v.into()));
+            return Ok(n);
         }
-        T::Complex => complex_error(text),
-        _ => {
-            if let Some(im) = text.strip_suffix('i')
-                && go_parse_float_ok(im)
-            {
-                return None;
+        T::Complex => {
+            if let Some(msg) = complex_error(text) {
+                return Err(msg);
             }
-            if go_parse_int_ok(text, false) || go_parse_int_ok(text, true) {
-                return None;
-            }
-            if go_parse_float_ok(text) {
-                if !text.contains(['.', 'e', 'E', 'p', 'P']) {
-                    return Some(format!("integer overflow: {}", go_quote(text)));
-                }
-                return None;
-            }
-            Some(format!("illegal number syntax: {}", go_quote(text)))
+            n.complex = true;
+            return Ok(n);
+        }
+        _ => {}
+    }
+    if let Some(im) = text.strip_suffix('i')
+        && parse_float(im).is_ok()
+    {
+        n.complex = true;
+        return Ok(n);
+    }
+    n.uint = parse_uint(text).ok();
+    if let Ok(i) = parse_int(text) {
+        n.int = Some(i);
+        // "-0": ParseUint fails on the sign but the value is a uint.
+        n.uint = n.uint.or(Some(0).filter(|_| i == 0));
+    }
+    if let Some(i) = n.int {
+        n.float = Some(i as f64);
+    } else if let Some(u) = n.uint {
+        n.float = Some(u as f64);
+    } else if let Ok(f) = parse_float(text) {
+        // Integer-looking but past u64: Go refuses it.
+        if !text.contains(['.', 'e', 'E', 'p', 'P']) {
+            return Err(format!("integer overflow: {}", quote(text)));
+        }
+        n.float = Some(f);
+        // Go's `float64(int64(f)) == f`, without relying on what an
+        // out-of-range conversion gives.
+        const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+        if f.fract() == 0.0 && (-TWO_63..TWO_63).contains(&f) {
+            n.int = Some(f as i64);
+        }
+        if f.fract() == 0.0 && (0.0..2.0 * TWO_63).contains(&f) {
+            n.uint = Some(f as u64);
         }
     }
-}
-
-/// The template name in `define`/`template`/`block`, unquoted.
-fn unquote_name(tok: &str, typ: T) -> Option<String> {
-    match typ {
-        T::RawString => Some(tok.trim_matches('`').replace('\r', "")),
-        _ if valid_quoted(tok) => Some(decode_simple(&tok[1..tok.len() - 1])),
-        _ => None,
+    if n.int.is_none() && n.uint.is_none() && n.float.is_none() {
+        return Err(format!("illegal number syntax: {}", quote(text)));
     }
-}
-
-/// Enough unescaping to compare template names; exotic escapes are kept
-/// verbatim since only equality between names matters.
-fn decode_simple(s: &str) -> String {
-    s.replace("\\\"", "\"").replace("\\\\", "\\")
+    Ok(n)
 }
 
 // ---------------------------------------------------------------------------
-// Parser: a port of text/template/parse/parse.go that records what the
-// linter needs instead of building nodes.
+// Parser: a port of text/template/parse/parse.go that builds Go's tree and
+// records what the linter needs on the way.
 
-/// How a command's first operand behaves, for Go's "non executable command"
-/// check, plus its static value path.
-#[derive(Clone)]
-struct Operand {
+/// What the linter knows of an operand besides its node: whether it is a
+/// literal (Go's "non executable command" check), and its static value path.
+struct Static {
     literal: bool,
     path: Option<Vec<String>>,
 }
 
-struct Pipe {
+/// A pipeline and its static value path.
+struct Piped {
+    pipe: Pipe,
     path: Option<Vec<String>>,
 }
 
+/// What `text_or_action` read.
 enum Listed {
-    Text(bool),
-    Other,
+    /// A node, and whether it is blank text (Go's `IsEmptyTree`).
+    Node(Node, bool),
     End(Range<usize>),
-    Else { range: Range<usize> },
+    Else(Range<usize>),
+}
+
+/// How an item list ended.
+enum Stop {
+    End,
+    Else(Range<usize>),
 }
 
 #[derive(Clone)]
@@ -1323,6 +1081,8 @@ struct Parser<'a> {
     action_start: usize,
     /// Defined template names and whether their body is empty.
     defs: Vec<(String, bool)>,
+    /// The trees of `{{define}}` and `{{block}}`, as each ends.
+    defines: Vec<Define>,
     furthest: std::cell::Cell<usize>,
     /// Go's `actionLine`: the `{{` of the action being read, cleared (not
     /// restored) when an action finishes, exactly as Go does.
@@ -1349,6 +1109,7 @@ impl<'a> Parser<'a> {
             open: Vec::new(),
             action_start: 0,
             defs: Vec::new(),
+            defines: Vec::new(),
             furthest: std::cell::Cell::new(0),
             action_line: None,
             is_function: None,
@@ -1448,9 +1209,9 @@ impl<'a> Parser<'a> {
                 let v = self.text(it);
                 if v.len() > 10 {
                     let short: String = v.chars().take(10).collect();
-                    format!("{}...", go_quote(&short))
+                    format!("{}...", quote(&short))
                 } else {
-                    go_quote(v)
+                    quote(v)
                 }
             }
         }
@@ -1471,29 +1232,33 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    /// Go's top-level `parse`; returns whether the top-level template is
-    /// empty in Go's `IsEmptyTree` sense.
-    fn parse(&mut self) -> PResult<bool> {
+    /// Go's top-level `parse`: the top-level list, and whether it is empty
+    /// in Go's `IsEmptyTree` sense.
+    fn parse(&mut self) -> PResult<(bool, Vec<Node>)> {
         let mut empty = true;
+        let mut root = Vec::new();
         while self.peek().typ != T::Eof {
             if self.peek().typ == T::LeftDelim {
                 let delim_idx = self.idx;
                 let delim = self.next();
-                if self.next_non_space().typ == T::Define {
+                let keyword = self.next_non_space();
+                if keyword.typ == T::Define {
                     self.action_start = delim.start;
-                    self.parse_definition(delim.start)?;
+                    self.parse_definition(delim.start, keyword.start..keyword.end)?;
                     continue;
                 }
                 self.idx = delim_idx;
             }
             match self.text_or_action()? {
                 Listed::End(r) => return Err(self.err("unexpected {{end}}", r)),
-                Listed::Else { range } => return Err(self.err("unexpected {{else}}", range)),
-                Listed::Text(blank) => empty &= blank,
-                Listed::Other => empty = false,
+                Listed::Else(range) => return Err(self.err("unexpected {{else}}", range)),
+                Listed::Node(node, blank) => {
+                    empty &= blank;
+                    root.push(node);
+                }
             }
         }
-        Ok(empty)
+        Ok((empty, root))
     }
 
     /// Runs `body` as a separate template tree (define/block): fresh
@@ -1515,16 +1280,23 @@ impl<'a> Parser<'a> {
         r
     }
 
+    /// The body of a define or block, up to its `{{end}}`, as its own tree.
+    fn definition_body(&mut self, at: Range<usize>) -> PResult<(bool, Vec<Node>, Stop)> {
+        self.in_new_tree(|p| {
+            p.open.push(at);
+            let r = p.item_list();
+            p.open.pop();
+            r
+        })
+    }
+
     fn add_definition(&mut self, name: &str, empty: bool, at: Range<usize>) -> PResult<()> {
         if let Some(existing) = self.defs.iter_mut().find(|(n, _)| n == name) {
             if existing.1 {
                 existing.1 = empty;
             } else if !empty {
                 return Err(self.err(
-                    format!(
-                        "template: multiple definition of template {}",
-                        go_quote(name)
-                    ),
+                    format!("template: multiple definition of template {}", quote(name)),
                     at,
                 ));
             }
@@ -1535,41 +1307,46 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    fn parse_definition(&mut self, open: usize) -> PResult<()> {
+    fn parse_definition(&mut self, open: usize, keyword: Range<usize>) -> PResult<()> {
         const CONTEXT: &str = "define clause";
         let name_tok = self.next_non_space();
         if name_tok.typ != T::String && name_tok.typ != T::RawString {
             return Err(self.unexpected(&name_tok, CONTEXT));
         }
-        let Some(name) = unquote_name(self.text(&name_tok), name_tok.typ) else {
+        let Some(name) = unquote(self.text(&name_tok)) else {
             return Err(self.err("invalid syntax", name_tok.start..name_tok.end));
         };
         let close = self.next_non_space();
         if close.typ != T::RightDelim {
             return Err(self.unexpected(&close, CONTEXT));
         }
-        let at = open..close.end;
-        let (empty, end) = self.in_new_tree(|p| {
-            p.open.push(at.clone());
-            let r = p.item_list();
-            p.open.pop();
-            r
-        })?;
-        if let Listed::Else { range } = end {
+        let (empty, body, end) = self.definition_body(open..close.end)?;
+        if let Stop::Else(range) = end {
             return Err(self.err(format!("unexpected {{{{else}}}} in {CONTEXT}"), range));
         }
-        self.add_definition(&name, empty, name_tok.start..name_tok.end)
+        self.add_definition(&name, empty, name_tok.start..name_tok.end)?;
+        self.defines.push(Define {
+            name,
+            keyword,
+            body,
+        });
+        Ok(())
     }
 
     /// Go's `itemList`: up to `{{end}}` or `{{else}}`. Returns whether the
-    /// list is empty in Go's `IsEmptyTree` sense, and the terminator.
-    fn item_list(&mut self) -> PResult<(bool, Listed)> {
+    /// list is empty in Go's `IsEmptyTree` sense, its nodes, and how it
+    /// ended.
+    fn item_list(&mut self) -> PResult<(bool, Vec<Node>, Stop)> {
         let mut empty = true;
+        let mut nodes = Vec::new();
         while self.peek_non_space().typ != T::Eof {
             match self.text_or_action()? {
-                end @ (Listed::End(_) | Listed::Else { .. }) => return Ok((empty, end)),
-                Listed::Text(blank) => empty &= blank,
-                Listed::Other => empty = false,
+                Listed::End(_) => return Ok((empty, nodes, Stop::End)),
+                Listed::Else(range) => return Ok((empty, nodes, Stop::Else(range))),
+                Listed::Node(node, blank) => {
+                    empty &= blank;
+                    nodes.push(node);
+                }
             }
         }
         let eof = self.peek();
@@ -1581,7 +1358,10 @@ impl<'a> Parser<'a> {
     fn text_or_action(&mut self) -> PResult<Listed> {
         let tok = self.next_non_space();
         match tok.typ {
-            T::Text => Ok(Listed::Text(self.text(&tok).trim().is_empty())),
+            T::Text => Ok(Listed::Node(
+                Node::Text(tok.start..tok.end),
+                self.text(&tok).trim().is_empty(),
+            )),
             T::LeftDelim => {
                 let saved = self.action_start;
                 self.action_start = tok.start;
@@ -1597,8 +1377,9 @@ impl<'a> Parser<'a> {
 
     fn action(&mut self) -> PResult<Listed> {
         let tok = self.next_non_space();
-        match tok.typ {
-            T::Block => return self.block_control().map(|_| Listed::Other),
+        let keyword = tok.start..tok.end;
+        let node = match tok.typ {
+            T::Block => self.block_control(keyword)?,
             T::Break | T::Continue => {
                 let what = if tok.typ == T::Break {
                     "break"
@@ -1615,22 +1396,22 @@ impl<'a> Parser<'a> {
                         self.action_start..close.end,
                     ));
                 }
-                return Ok(Listed::Other);
+                if tok.typ == T::Break {
+                    Node::Break(tok.start)
+                } else {
+                    Node::Continue(tok.start)
+                }
             }
             T::Else => {
                 let peek = self.peek_non_space();
                 if peek.typ == T::If || peek.typ == T::With {
-                    return Ok(Listed::Else {
-                        range: self.action_start..peek.start,
-                    });
+                    return Ok(Listed::Else(self.action_start..peek.start));
                 }
                 let close = self.next_non_space();
                 if close.typ != T::RightDelim {
                     return Err(self.unexpected(&close, "else"));
                 }
-                return Ok(Listed::Else {
-                    range: self.action_start..close.end,
-                });
+                return Ok(Listed::Else(self.action_start..close.end));
             }
             T::End => {
                 let close = self.next_non_space();
@@ -1639,24 +1420,25 @@ impl<'a> Parser<'a> {
                 }
                 return Ok(Listed::End(self.action_start..close.end));
             }
-            T::If => return self.parse_control("if").map(|_| Listed::Other),
-            T::Range => return self.parse_control("range").map(|_| Listed::Other),
-            T::With => return self.parse_control("with").map(|_| Listed::Other),
-            T::Template => return self.template_control().map(|_| Listed::Other),
-            _ => {}
-        }
-        self.backup();
-        let open = self.action_start;
-        self.pipeline("command", T::RightDelim, open)?;
-        Ok(Listed::Other)
+            T::If => Node::If(self.parse_control("if")?),
+            T::Range => Node::Range(self.parse_control("range")?),
+            T::With => Node::With(self.parse_control("with")?),
+            T::Template => self.template_control(keyword)?,
+            _ => {
+                self.backup();
+                let open = self.action_start;
+                Node::Action(self.pipeline("command", T::RightDelim, open)?.pipe)
+            }
+        };
+        Ok(Listed::Node(node, false))
     }
 
     /// Go's `parseControl` for if/range/with, `else if`/`else with` chains
     /// included.
-    fn parse_control(&mut self, context: &str) -> PResult<()> {
+    fn parse_control(&mut self, context: &str) -> PResult<Control> {
         let opened = self.action_start;
         let saved_vars = self.vars.len();
-        let pipe = self.pipeline(context, T::RightDelim, opened)?;
+        let Piped { pipe, path } = self.pipeline(context, T::RightDelim, opened)?;
         let open_range =
             opened..self.items[self.idx.saturating_sub(1).min(self.items.len() - 1)].end;
         self.enter(open_range.clone())?;
@@ -1667,7 +1449,7 @@ impl<'a> Parser<'a> {
                 self.range_depth += 1;
                 self.dot = None;
             }
-            "with" => self.dot = pipe.path,
+            "with" => self.dot = path,
             _ => {}
         }
         let listed = self.item_list();
@@ -1675,39 +1457,45 @@ impl<'a> Parser<'a> {
         if context == "range" {
             self.range_depth -= 1;
         }
-        let (_, next) = listed?;
-        if let Listed::Else { range } = next {
+        let (_, list, next) = listed?;
+        let mut else_list = Vec::new();
+        if let Stop::Else(range) = next {
             let peek = self.peek();
             if context == "if" && peek.typ == T::If {
                 self.next();
                 self.action_start = range.start;
-                self.parse_control("if")?;
+                else_list.push(Node::If(self.parse_control("if")?));
             } else if context == "with" && peek.typ == T::With {
                 self.next();
                 self.action_start = range.start;
-                self.parse_control("with")?;
+                else_list.push(Node::With(self.parse_control("with")?));
             } else {
-                let (_, next) = self.item_list()?;
-                if let Listed::Else { range } = next {
+                let (_, nodes, next) = self.item_list()?;
+                if let Stop::Else(range) = next {
                     return Err(self.err("expected end; found {{else}}", range));
                 }
+                else_list = nodes;
             }
         }
         self.open.pop();
         self.depth -= 1;
         self.vars.truncate(saved_vars);
-        Ok(())
+        Ok(Control {
+            pipe,
+            list,
+            else_list,
+        })
     }
 
     fn template_name(&mut self, tok: &Item, context: &str) -> PResult<String> {
         match tok.typ {
-            T::String | T::RawString => unquote_name(self.text(tok), tok.typ)
+            T::String | T::RawString => unquote(self.text(tok))
                 .ok_or_else(|| self.err("invalid syntax", tok.start..tok.end)),
             _ => Err(self.unexpected(tok, context)),
         }
     }
 
-    fn block_control(&mut self) -> PResult<()> {
+    fn block_control(&mut self, keyword: Range<usize>) -> PResult<Node> {
         const CONTEXT: &str = "block clause";
         let open = self.action_start;
         let tok = self.next_non_space();
@@ -1715,41 +1503,55 @@ impl<'a> Parser<'a> {
         self.info
             .template_calls
             .push((name.clone(), tok.start..tok.end));
-        self.pipeline(CONTEXT, T::RightDelim, open)?;
+        let pipe = self.pipeline(CONTEXT, T::RightDelim, open)?.pipe;
         let at = open..self.items[self.idx.saturating_sub(1).min(self.items.len() - 1)].end;
-        let (empty, end) = self.in_new_tree(|p| {
-            p.open.push(at.clone());
-            let r = p.item_list();
-            p.open.pop();
-            r
-        })?;
-        if let Listed::Else { range } = end {
+        let (empty, body, end) = self.definition_body(at.clone())?;
+        if let Stop::Else(range) = end {
             let mut e = self.err(format!("unexpected {{{{else}}}} in {CONTEXT}"), range);
             // Go raises this on the enclosing tree, whose newest token is
             // still the block action's `}}`.
             e.go_line_at = at.end.saturating_sub(1);
             return Err(e);
         }
-        self.add_definition(&name, empty, tok.start..tok.end)
+        self.add_definition(&name, empty, tok.start..tok.end)?;
+        self.defines.push(Define {
+            name: name.clone(),
+            keyword: keyword.clone(),
+            body,
+        });
+        Ok(Node::Template(TemplateCall {
+            name,
+            keyword,
+            pipe: Some(pipe),
+        }))
     }
 
-    fn template_control(&mut self) -> PResult<()> {
+    fn template_control(&mut self, keyword: Range<usize>) -> PResult<Node> {
         const CONTEXT: &str = "template clause";
         let open = self.action_start;
         let tok = self.next_non_space();
         let name = self.template_name(&tok, CONTEXT)?;
-        self.info.template_calls.push((name, tok.start..tok.end));
+        self.info
+            .template_calls
+            .push((name.clone(), tok.start..tok.end));
+        let mut pipe = None;
         if self.next_non_space().typ != T::RightDelim {
             self.backup();
-            self.pipeline(CONTEXT, T::RightDelim, open)?;
+            pipe = Some(self.pipeline(CONTEXT, T::RightDelim, open)?.pipe);
         }
-        Ok(())
+        Ok(Node::Template(TemplateCall {
+            name,
+            keyword,
+            pipe,
+        }))
     }
 
     /// Go's `pipeline`: declarations, then commands up to `end`. `open` is
     /// where the enclosing action or parenthesis starts (for messages).
-    fn pipeline(&mut self, context: &str, end: T, open: usize) -> PResult<Pipe> {
+    fn pipeline(&mut self, context: &str, end: T, open: usize) -> PResult<Piped> {
         let mut decls: Vec<usize> = Vec::new();
+        let mut decl: Vec<(String, usize)> = Vec::new();
+        let mut is_assign = false;
         loop {
             let v = self.peek_non_space();
             if v.typ != T::Variable {
@@ -1758,23 +1560,21 @@ impl<'a> Parser<'a> {
             let v_idx = self.idx;
             self.next();
             let next = self.peek_non_space();
+            let name = self.text(&v).to_string();
             match next.typ {
                 T::Assign | T::Declare => {
                     self.next_non_space();
+                    is_assign = next.typ == T::Assign;
                     decls.push(self.vars.len());
-                    self.vars.push(Var {
-                        name: self.text(&v).to_string(),
-                        path: None,
-                    });
+                    decl.push((name.clone(), v.start));
+                    self.vars.push(Var { name, path: None });
                     break;
                 }
                 T::Char if self.text(&next) == "," => {
                     self.next_non_space();
                     decls.push(self.vars.len());
-                    self.vars.push(Var {
-                        name: self.text(&v).to_string(),
-                        path: None,
-                    });
+                    decl.push((name.clone(), v.start));
+                    self.vars.push(Var { name, path: None });
                     if context == "range" && decls.len() < 2 {
                         match self.peek_non_space().typ {
                             T::Variable | T::RightDelim | T::RightParen => continue,
@@ -1798,7 +1598,8 @@ impl<'a> Parser<'a> {
                 }
             }
         }
-        let mut cmds: Vec<(Operand, usize, Range<usize>)> = Vec::new();
+        let mut cmds: Vec<(Static, usize, Range<usize>)> = Vec::new();
+        let mut commands = Vec::new();
         loop {
             let tok = self.next_non_space();
             if tok.typ == end {
@@ -1825,7 +1626,12 @@ impl<'a> Parser<'a> {
                 for i in decls {
                     self.vars[i].path = value.clone();
                 }
-                return Ok(Pipe { path });
+                let pipe = Pipe {
+                    decl,
+                    is_assign,
+                    cmds: commands,
+                };
+                return Ok(Piped { pipe, path });
             }
             match tok.typ {
                 T::Bool
@@ -1841,26 +1647,29 @@ impl<'a> Parser<'a> {
                 | T::Variable
                 | T::LeftParen => {
                     self.backup();
-                    cmds.push(self.command()?);
+                    let (first, count, range, command) = self.command()?;
+                    cmds.push((first, count, range));
+                    commands.push(command);
                 }
                 _ => return Err(self.unexpected(&tok, context)),
             }
         }
     }
 
-    /// Go's `command`: operands up to `|`, `}}` or `)`. Returns the first
-    /// operand, the operand count, and the command's range.
-    fn command(&mut self) -> PResult<(Operand, usize, Range<usize>)> {
+    /// Go's `command`: operands up to `|`, `}}` or `)`. Returns what the
+    /// linter needs of the first operand, the operand count, the command's
+    /// range, and the command.
+    fn command(&mut self) -> PResult<(Static, usize, Range<usize>, Command)> {
         let start = self.peek_non_space().start;
-        let mut first: Option<Operand> = None;
-        let mut count = 0;
+        let mut first: Option<Static> = None;
+        let mut args = Vec::new();
         let mut end = start;
         loop {
             self.peek_non_space();
-            if let Some(op) = self.operand()? {
-                count += 1;
+            if let Some((stat, op)) = self.operand()? {
                 end = self.item(self.idx.saturating_sub(1)).end;
-                first.get_or_insert(op);
+                first.get_or_insert(stat);
+                args.push(op);
             }
             let tok = self.next();
             match tok.typ {
@@ -1872,14 +1681,17 @@ impl<'a> Parser<'a> {
             break;
         }
         match first {
-            Some(op) => Ok((op, count, start..end)),
+            Some(stat) => {
+                let count = args.len();
+                Ok((stat, count, start..end, Command { args, at: start }))
+            }
             None => Err(self.err("empty command", start..end)),
         }
     }
 
     /// Go's `operand`: a term and any `.Field` chain glued to it.
-    fn operand(&mut self) -> PResult<Option<Operand>> {
-        let Some((term, term_range)) = self.term()? else {
+    fn operand(&mut self) -> PResult<Option<(Static, Operand)>> {
+        let Some((kind, term_range, term)) = self.term()? else {
             return Ok(None);
         };
         let mut segments: Vec<Range<usize>> = Vec::new();
@@ -1889,154 +1701,139 @@ impl<'a> Parser<'a> {
             chain.push(self.text(&f)[1..].to_string());
             segments.push(f.start..f.end);
         }
+        let end = segments.last().map_or(term_range.end, |s| s.end);
+        let operand = |chain: &[String], segments: &[Range<usize>]| Operand {
+            term,
+            fields: chain
+                .iter()
+                .cloned()
+                .zip(segments.iter().map(|s| s.start))
+                .collect(),
+            range: term_range.start..end,
+        };
         let extend = |base: &Option<Vec<String>>, more: &[String]| {
             base.as_ref()
                 .map(|b| b.iter().chain(more).cloned().collect::<Vec<_>>())
         };
-        match term {
-            Term::Field(first) => {
+        let (root, base, chain, segments) = match kind {
+            Kind::Field(first) => {
                 let mut all = vec![first];
                 all.extend(chain);
                 let mut segs = vec![term_range.clone()];
                 segs.extend(segments);
-                let end = segs.last().map_or(term_range.end, |s| s.end);
-                let resolved = extend(&self.dot, &all);
-                self.info.fields.push(FieldRef {
-                    chain: all,
-                    root: FieldRoot::Dot,
-                    range: term_range.start..end,
-                    segments: segs,
-                    resolved: resolved.clone(),
-                });
-                Ok(Some(Operand {
-                    literal: false,
-                    path: resolved,
-                }))
+                (FieldRoot::Dot, self.dot.clone(), all, segs)
             }
-            Term::Var(name, path) => {
-                if chain.is_empty() {
-                    return Ok(Some(Operand {
-                        literal: false,
-                        path,
-                    }));
-                }
-                let end = segments.last().map_or(term_range.end, |s| s.end);
-                let resolved = extend(&path, &chain);
-                self.info.fields.push(FieldRef {
-                    chain,
-                    root: FieldRoot::Var(name),
-                    range: term_range.start..end,
-                    segments,
-                    resolved: resolved.clone(),
-                });
-                Ok(Some(Operand {
-                    literal: false,
-                    path: resolved,
-                }))
-            }
-            Term::Literal(text) => {
+            Kind::Var(name, path) => (FieldRoot::Var(name), path, chain, segments),
+            Kind::Expr(path) => (FieldRoot::Expr, path, chain, segments),
+            Kind::Literal(text) => {
                 if let Some(first) = segments.first() {
                     return Err(self.err(
-                        format!("unexpected . after term {}", go_quote(&text)),
+                        format!("unexpected . after term {}", quote(&text)),
                         first.clone(),
                     ));
                 }
-                Ok(Some(Operand {
+                let op = operand(&chain, &segments);
+                let stat = Static {
                     literal: true,
                     path: None,
-                }))
+                };
+                return Ok(Some((stat, op)));
             }
-            Term::Dot => {
+            Kind::Dot => {
                 if let Some(first) = segments.first() {
                     return Err(self.err(
-                        format!("unexpected . after term {}", go_quote(".")),
+                        format!("unexpected . after term {}", quote(".")),
                         first.clone(),
                     ));
                 }
-                Ok(Some(Operand {
+                let op = operand(&chain, &segments);
+                let stat = Static {
                     literal: true,
                     path: self.dot.clone(),
-                }))
+                };
+                return Ok(Some((stat, op)));
             }
-            Term::Expr(path) => {
-                if chain.is_empty() {
-                    return Ok(Some(Operand {
-                        literal: false,
-                        path,
-                    }));
-                }
-                let end = segments.last().map_or(term_range.end, |s| s.end);
-                let resolved = extend(&path, &chain);
-                self.info.fields.push(FieldRef {
-                    chain,
-                    root: FieldRoot::Expr,
-                    range: term_range.start..end,
-                    segments,
-                    resolved: resolved.clone(),
-                });
-                Ok(Some(Operand {
-                    literal: false,
-                    path: resolved,
-                }))
-            }
+        };
+        let op = operand(&chain, &segments);
+        if chain.is_empty() {
+            let stat = Static {
+                literal: false,
+                path: base,
+            };
+            return Ok(Some((stat, op)));
         }
+        let resolved = extend(&base, &chain);
+        self.info.fields.push(FieldRef {
+            chain,
+            root,
+            range: term_range.start..end,
+            segments,
+            resolved: resolved.clone(),
+        });
+        let stat = Static {
+            literal: false,
+            path: resolved,
+        };
+        Ok(Some((stat, op)))
     }
 
-    /// Go's `term`.
-    fn term(&mut self) -> PResult<Option<(Term, Range<usize>)>> {
+    /// Go's `term`: what the linter needs of it, its range, and its node.
+    fn term(&mut self) -> PResult<Option<(Kind, Range<usize>, Term)>> {
         let tok = self.next_non_space();
         let range = tok.start..tok.end;
         let text = self.text(&tok);
-        let term = match tok.typ {
+        let (kind, term) = match tok.typ {
             T::Identifier => {
                 if let Some(is_function) = self.is_function
                     && !GO_BUILTIN_FUNCTIONS.contains(&text)
                     && !is_function(text)
                 {
-                    return Err(self.err(format!("function {} not defined", go_quote(text)), range));
+                    return Err(self.err(format!("function {} not defined", quote(text)), range));
                 }
                 self.info.functions.push((text.to_string(), range.clone()));
-                Term::Expr(None)
+                (Kind::Expr(None), Term::Function(text.to_string()))
             }
-            T::Dot => Term::Dot,
-            T::Nil => Term::Literal("nil".into()),
+            T::Dot => (Kind::Dot, Term::Dot),
+            T::Nil => (Kind::Literal("nil".into()), Term::Nil),
             T::Variable => {
                 let Some(var) = self.vars.iter().rev().find(|v| v.name == text) else {
-                    return Err(self.err(format!("undefined variable {}", go_quote(text)), range));
+                    return Err(self.err(format!("undefined variable {}", quote(text)), range));
                 };
-                Term::Var(var.name.clone(), var.path.clone())
+                let kind = Kind::Var(var.name.clone(), var.path.clone());
+                (kind, Term::Variable(text.to_string()))
             }
-            T::Field => Term::Field(text[1..].to_string()),
-            T::Bool => Term::Literal(text.to_string()),
-            T::CharConstant | T::Complex | T::Number => {
-                if let Some(msg) = number_error(text, tok.typ) {
-                    return Err(self.err(msg, range));
-                }
-                Term::Literal(text.to_string())
-            }
+            // The first field of a `.A.B` chain; `operand` adds it.
+            T::Field => (Kind::Field(text[1..].to_string()), Term::Dot),
+            T::Bool => (Kind::Literal(text.to_string()), Term::Bool(text == "true")),
+            T::CharConstant | T::Complex | T::Number => match number(text, tok.typ) {
+                Ok(n) => (Kind::Literal(text.to_string()), Term::Number(n)),
+                Err(msg) => return Err(self.err(msg, range)),
+            },
             T::LeftParen => {
                 self.enter(range.clone())?;
-                let pipe = self.pipeline("parenthesized pipeline", T::RightParen, tok.start)?;
+                let piped = self.pipeline("parenthesized pipeline", T::RightParen, tok.start)?;
                 self.depth -= 1;
                 let close = self.item(self.idx.saturating_sub(1)).end;
-                return Ok(Some((Term::Expr(pipe.path), tok.start..close)));
+                let term = Term::Pipe(Box::new(piped.pipe));
+                return Ok(Some((Kind::Expr(piped.path), tok.start..close, term)));
             }
             T::String | T::RawString => {
-                if tok.typ == T::String && !valid_quoted(text) {
+                let Some(s) = unquote(text) else {
                     return Err(self.err("invalid syntax", range));
-                }
-                Term::Literal(text.to_string())
+                };
+                (Kind::Literal(text.to_string()), Term::String(s))
             }
             _ => {
                 self.backup();
                 return Ok(None);
             }
         };
-        Ok(Some((term, range)))
+        Ok(Some((kind, range, term)))
     }
 }
 
-enum Term {
+/// What the linter needs of a term.
+enum Kind {
     Field(String),
     Var(String, Option<Vec<String>>),
     /// Bool, number, string or nil: non-executable, no fields allowed.
@@ -2047,419 +1844,4 @@ enum Term {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn fields(src: &str) -> Vec<String> {
-        parse_template(src)
-            .unwrap_or_else(|e| panic!("{src}: {e:?}"))
-            .fields
-            .iter()
-            .map(|f| f.to_string())
-            .collect()
-    }
-
-    fn resolved(src: &str) -> Vec<Option<String>> {
-        parse_template(src)
-            .unwrap()
-            .fields
-            .iter()
-            .map(|f| f.resolved.as_ref().map(|p| p.join(".")))
-            .collect()
-    }
-
-    fn err(src: &str) -> (String, Range<usize>) {
-        let e = parse_template(src).expect_err(src);
-        (e.message, e.range)
-    }
-
-    const FLUX_TEMPLATE: &str = r#"Automated image update
-
-Automation name: {{ .AutomationObject }}
-
-Files:
-{{ range $filename, $_ := .Changed.FileChanges -}}
-- {{ $filename }}
-{{ end -}}
-
-Objects:
-{{ range $resource, $changes := .Changed.Objects -}}
-- {{ $resource.Kind | lower }} {{ $resource.Name }}
-  Changes:
-{{- range $_, $change := $changes }}
-    - {{ $change.OldValue }} -> {{ $change.NewValue }}
-{{ end -}}
-{{ end -}}
-"#;
-
-    #[test]
-    fn flux_upstream_style_template() {
-        let info = parse_template(FLUX_TEMPLATE).unwrap();
-        let names: Vec<String> = info.fields.iter().map(|f| f.to_string()).collect();
-        assert_eq!(
-            names,
-            [
-                ".AutomationObject",
-                ".Changed.FileChanges",
-                ".Changed.Objects",
-                "$resource.Kind",
-                "$resource.Name",
-                "$change.OldValue",
-                "$change.NewValue"
-            ]
-        );
-        let top: Vec<String> = info
-            .fields
-            .iter()
-            .filter_map(|f| f.resolved.as_ref())
-            .map(|p| p.join("."))
-            .collect();
-        assert_eq!(
-            top,
-            ["AutomationObject", "Changed.FileChanges", "Changed.Objects"]
-        );
-        assert_eq!(
-            info.functions
-                .iter()
-                .map(|f| f.0.as_str())
-                .collect::<Vec<_>>(),
-            ["lower"]
-        );
-        assert!(info.unknown_functions().is_empty());
-        let auto = &info.fields[0];
-        assert_eq!(&FLUX_TEMPLATE[auto.range.clone()], ".AutomationObject");
-        let kind = &info.fields[3];
-        assert_eq!(&FLUX_TEMPLATE[kind.range.clone()], "$resource.Kind");
-        assert_eq!(kind.root, FieldRoot::Var("$resource".into()));
-        assert_eq!(&FLUX_TEMPLATE[kind.segments[0].clone()], ".Kind");
-    }
-
-    #[test]
-    fn removed_v1beta1_fields_are_listed() {
-        let src = "{{range .Updated.Images}}{{.}}{{end}}";
-        let info = parse_template(src).unwrap();
-        assert_eq!(info.fields.len(), 1);
-        let f = &info.fields[0];
-        assert_eq!(f.chain, ["Updated", "Images"]);
-        assert_eq!(f.root, FieldRoot::Dot);
-        assert!(f.is_dot_rooted());
-        assert_eq!(f.range, 8..23);
-        assert_eq!(
-            f.top_level_path(),
-            Some(&["Updated".to_string(), "Images".to_string()][..])
-        );
-        assert_eq!(
-            f.resolved.as_deref(),
-            Some(&["Updated".to_string(), "Images".to_string()][..])
-        );
-        assert_eq!(
-            resolved("{{with .Changed}}{{.ImageResult.Files}}{{end}}"),
-            [
-                Some("Changed".into()),
-                Some("Changed.ImageResult.Files".into())
-            ]
-        );
-        assert_eq!(
-            resolved("{{$c := .Changed}}{{$c.ImageResult}}"),
-            [Some("Changed".into()), Some("Changed.ImageResult".into())]
-        );
-        assert_eq!(
-            resolved("{{range .Changed.Changes}}{{$.Updated}}{{.NewValue}}{{end}}"),
-            [Some("Changed.Changes".into()), Some("Updated".into()), None]
-        );
-        assert_eq!(resolved(r#"{{define "x"}}{{.Updated}}{{end}}"#), [None]);
-        assert_eq!(
-            resolved("{{range .A}}{{else}}{{.B}}{{end}}"),
-            [Some("A".into()), Some("B".into())]
-        );
-    }
-
-    #[test]
-    fn functions_and_unknowns() {
-        let info = parse_template(r#"{{ now | date "2006" }} {{ upper .Values.team }} {{ printf "%s" (env "HOME") }} {{ sha512sum "x" }}"#).unwrap();
-        let unknown: Vec<&str> = info
-            .functions
-            .iter()
-            .filter(|f| !is_known_function(&f.0))
-            .map(|f| f.0.as_str())
-            .collect();
-        assert_eq!(unknown, ["now", "date", "env"]);
-        assert_eq!(info.unknown_functions().len(), 3);
-        assert!(SPRIG_NONHERMETIC_FUNCTIONS.contains(&"now"));
-        assert_eq!(fields("{{ upper .Values.team }}"), [".Values.team"]);
-    }
-
-    #[test]
-    fn control_structures_parse() {
-        for src in [
-            "{{if .A}}a{{else if .B}}b{{else}}c{{end}}",
-            "{{with .A}}a{{else with .B}}b{{else}}c{{end}}",
-            "{{range $i, $e := .A}}{{if $e}}{{break}}{{end}}{{continue}}{{end}}",
-            "{{range .A}}{{else}}none{{end}}",
-            "{{- /* a comment */ -}}\n{{ .A -}}  x",
-            "{{/* c */}}",
-            r#"{{define "t"}}{{.}}{{end}}{{template "t" .A}}"#,
-            r#"{{block "b" .}}{{.X}}{{end}}"#,
-            "{{$x := 1}}{{$x = 2}}{{$x}}",
-            "{{ .A | printf \"%v\" | len }}",
-            "{{ (index .A 0).B }}",
-            "{{ .A.B.C }}{{ $.D }}",
-            "{{ 1.5 }}{{ 0x1F }}{{ 1e3 }}{{ 'a' }}{{ '\\n' }}{{ 1+2i }}{{ -3 }}{{ 0b101 }}{{ 1_000 }}",
-            "{{ `raw\nstring` }}",
-            "{{\n.A\n}}",
-            "{{.A | }}",
-            "{{nil}}",
-            "plain text",
-            "",
-        ] {
-            assert!(
-                parse_template(src).is_ok(),
-                "{src}: {:?}",
-                parse_template(src)
-            );
-        }
-        let info =
-            parse_template(r#"{{define "t"}}x{{end}}{{template "t"}}{{template "u"}}"#).unwrap();
-        assert_eq!(
-            info.undefined_template_calls()
-                .iter()
-                .map(|c| c.0.as_str())
-                .collect::<Vec<_>>(),
-            ["u"]
-        );
-    }
-
-    #[test]
-    fn syntax_errors_with_offsets() {
-        // Unclosed action: Go blames the end of input; opened_at is the `{{`.
-        let e = parse_template("ab {{ .A").unwrap_err();
-        assert_eq!(
-            (e.message.as_str(), e.range.clone(), e.opened_at),
-            ("unclosed action", 8..8, Some(3..5))
-        );
-        assert_eq!(err("{{end}}"), ("unexpected {{end}}".into(), 0..7));
-        assert_eq!(err("x{{else}}"), ("unexpected {{else}}".into(), 1..9));
-        let e = parse_template("a{{range .A}}b").unwrap_err();
-        assert_eq!(
-            (e.message.as_str(), e.range.clone(), e.opened_at),
-            ("unexpected EOF", 14..14, Some(1..13))
-        );
-        let e = parse_template("{{if .A}}{{with .B}}x{{end}}").unwrap_err();
-        assert_eq!(
-            (e.message.as_str(), e.opened_at),
-            ("unexpected EOF", Some(0..9))
-        );
-        assert_eq!(err(r#"{{define "x"}}y"#).0, "unexpected EOF");
-        assert_eq!(err(r#"{{block "x" .}}y"#).0, "unexpected EOF");
-        assert_eq!(err("{{}}"), ("missing value for command".into(), 0..4));
-        assert_eq!(err("{{if}}{{end}}"), ("missing value for if".into(), 0..6));
-        assert_eq!(
-            err("{{.A | \"x\"}}"),
-            ("non executable command in pipeline stage 2".into(), 7..10)
-        );
-        assert_eq!(
-            err("{{ \"abc }}"),
-            ("unterminated quoted string".into(), 3..10)
-        );
-        assert_eq!(
-            err("{{ `abc }}"),
-            ("unterminated raw quoted string".into(), 3..10)
-        );
-        assert_eq!(
-            err("{{ 'ab }}"),
-            ("unterminated character constant".into(), 3..9)
-        );
-        assert_eq!(
-            err("{{ 'ab' }}"),
-            ("malformed character constant: 'ab'".into(), 3..7)
-        );
-        assert_eq!(err("{{ \"\\q\" }}"), ("invalid syntax".into(), 3..7));
-        // Go's ParseFloat reads 09 as nine, so Go calls it an overflow.
-        assert_eq!(err("{{ 09 }}"), ("integer overflow: \"09\"".into(), 3..5));
-        assert_eq!(
-            err("{{ 0x }}"),
-            ("illegal number syntax: \"0x\"".into(), 3..5)
-        );
-        assert_eq!(
-            err("{{ 1e400 }}"),
-            ("illegal number syntax: \"1e400\"".into(), 3..8)
-        );
-        assert_eq!(
-            err("{{ 1+i }}"),
-            ("syntax error scanning complex number".into(), 3..6)
-        );
-        assert_eq!(err("{{ '' }}"), ("invalid syntax".into(), 3..5));
-        assert_eq!(
-            err("{{ 99999999999999999999 }}"),
-            ("integer overflow: \"99999999999999999999\"".into(), 3..23)
-        );
-        assert_eq!(err("{{ 3x }}"), ("bad number syntax: \"3x\"".into(), 3..5));
-        assert_eq!(err("{{.A-b}}"), ("bad character U+002D '-'".into(), 2..4));
-        assert_eq!(
-            err("{{ → }}"),
-            ("unrecognized character in action: U+2192 '→'".into(), 3..6)
-        );
-        assert_eq!(err("{{ .A ) }}"), ("unexpected right paren".into(), 6..7));
-        let e = parse_template("{{ (.A }}").unwrap_err();
-        assert_eq!(
-            (e.message.as_str(), e.range.clone(), e.opened_at),
-            ("unclosed left paren", 7..7, Some(3..4))
-        );
-        assert_eq!(err("{{ $x }}"), ("undefined variable \"$x\"".into(), 3..5));
-        assert_eq!(
-            err("{{break}}"),
-            ("{{break}} outside {{range}}".into(), 0..9)
-        );
-        assert!(parse_template("{{range .A}}{{with .B}}{{continue}}{{end}}{{end}}").is_ok());
-        assert_eq!(
-            err("{{if .A}}{{else}}{{else}}{{end}}"),
-            ("expected end; found {{else}}".into(), 17..25)
-        );
-        assert_eq!(
-            err("{{range .A}}{{else if .B}}{{end}}"),
-            ("unexpected <if> in input".into(), 19..21)
-        );
-        assert_eq!(
-            err("{{if .A}}{{else with .B}}{{end}}{{end}}"),
-            ("unexpected <with> in input".into(), 16..20)
-        );
-        assert_eq!(
-            err("{{/* x */ }}"),
-            ("comment ends before closing delimiter".into(), 2..9)
-        );
-        assert_eq!(err("{{/* x"), ("unclosed comment".into(), 2..4));
-        assert_eq!(
-            err("{{ /* x */ }}"),
-            ("unexpected \"/\" in command".into(), 3..4)
-        );
-        assert_eq!(
-            err("{{ .A := 1 }}"),
-            ("unexpected \":=\" in operand".into(), 6..8)
-        );
-        assert_eq!(
-            err("{{ $a, $b := .A }}"),
-            ("too many declarations in command".into(), 3..6)
-        );
-        assert_eq!(
-            err("{{ range $a, 1 }}{{end}}"),
-            ("range can only initialize variables".into(), 9..12)
-        );
-        assert_eq!(
-            err("{{ \"a\".B }}"),
-            ("unexpected . after term \"\\\"a\\\"\"".into(), 6..8)
-        );
-        assert!(parse_template("{{ define \"a\" }}{{end}}").is_ok());
-        assert_eq!(
-            err("{{if .A}}{{define \"a\"}}{{end}}{{end}}"),
-            ("unexpected <define> in command".into(), 11..17)
-        );
-        assert_eq!(
-            err("{{ template .A }}"),
-            ("unexpected \".A\" in template clause".into(), 12..14)
-        );
-        assert_eq!(
-            err("{{ else x }}"),
-            ("unexpected \"x\" in else".into(), 8..9)
-        );
-        assert_eq!(err("{{ end x }}"), ("unexpected \"x\" in end".into(), 7..8));
-        assert_eq!(
-            err("{{ .A .B. }}"),
-            ("unexpected <.> in operand".into(), 8..9)
-        );
-        assert_eq!(
-            err(r#"{{define "a"}}x{{end}}{{define "a"}}y{{end}}"#),
-            (
-                "template: multiple definition of template \"a\"".into(),
-                31..34
-            )
-        );
-        assert!(parse_template(r#"{{define "a"}} {{end}}{{define "a"}}y{{end}}"#).is_ok());
-        assert_eq!(
-            err("{{.A}} {{ .B.C.DDDDDDDDDDDD | }} {{ ) }}").0,
-            "unexpected right paren"
-        );
-        assert_eq!(
-            err("{{ 1 2 | .A | \"longer than ten\" }}").0,
-            "non executable command in pipeline stage 3"
-        );
-        assert_eq!(
-            err("{{ .A \"long string here\" ,}}").0,
-            "unexpected \",\" in operand"
-        );
-        assert_eq!(
-            err("{{ if .A \"x\" }}{{ end } }}").0,
-            "unexpected \"}\" in end"
-        );
-    }
-
-    #[test]
-    fn go_message_has_go_prefix() {
-        let src = "line1\n{{ .A";
-        let e = parse_template(src).unwrap_err();
-        assert_eq!(
-            e.go_message("commit message", src),
-            "template: commit message:2: unclosed action"
-        );
-    }
-
-    #[test]
-    fn deep_nesting_is_unsupported_not_a_crash() {
-        let src = format!("{{{{ {}1{} }}}}", "(".repeat(1000), ")".repeat(1000));
-        let e = parse_template(&src).unwrap_err();
-        assert_eq!(e.kind, TemplateErrorKind::Unsupported);
-        let src = format!("{}x{}", "{{if .A}}".repeat(500), "{{end}}".repeat(500));
-        assert_eq!(
-            parse_template(&src).unwrap_err().kind,
-            TemplateErrorKind::Unsupported
-        );
-        let src = format!(
-            "{}x{}",
-            "{{if .A}}".repeat(MAX_NESTING),
-            "{{end}}".repeat(MAX_NESTING)
-        );
-        assert!(parse_template(&src).is_ok());
-    }
-
-    #[test]
-    fn literal_helpers_follow_strconv() {
-        assert!(go_parse_int_ok("0x1F", false));
-        assert!(go_parse_int_ok("-9223372036854775808", true));
-        assert!(!go_parse_int_ok("9223372036854775808", true));
-        assert!(go_parse_int_ok("18446744073709551615", false));
-        assert!(!go_parse_int_ok("1__0", false));
-        assert!(!go_parse_int_ok("_1", false));
-        assert!(go_parse_int_ok("0_7", false));
-        assert!(go_parse_float_ok("1e308"));
-        assert!(!go_parse_float_ok("1e309"));
-        assert!(go_parse_float_ok("0x1p-2"));
-        assert!(!go_parse_float_ok("0x1"));
-        assert!(go_parse_float_ok(".5"));
-        assert!(go_parse_float_ok("1."));
-        assert!(!go_parse_float_ok("."));
-        assert!(valid_quoted(r#""a\tb\u00e9\x41\101""#));
-        assert!(!valid_quoted(r#""\'""#));
-        assert!(!valid_quoted(r#""\400""#));
-        assert_eq!(unquote_char("\\'", '\''), Some(""));
-        assert_eq!(go_quote("a\"b\n\u{1}é"), "\"a\\\"b\\n\\x01é\"");
-    }
-
-    #[test]
-    fn never_panics_on_random_input() {
-        let mut rng = crate::testutil::Rng::new(0x7E_3A);
-        let toks = [
-            "{{", "}}", "{{-", " -}}", " ", ".", ".A", "$", "$x", ":=", "=", ",", "|", "(", ")",
-            "\"s\"", "`r`", "'c'", "1", "-2", "if", "else", "end", "range", "with", "define",
-            "block", "template", "break", "continue", "nil", "true", "/*", "*/", "lower", "é",
-            "\n", "\\", "0x", "1+2i", "'",
-        ];
-        for _ in 0..4000 {
-            let n = rng.below(14);
-            let src: String = (0..n).map(|_| toks[rng.below(toks.len())]).collect();
-            let _ = parse_template(&src);
-        }
-        for _ in 0..1000 {
-            let src = rng.string_from("{}()$.|:=-/*\"'`aeI1 \n,é", 20);
-            let _ = parse_template(&src);
-        }
-    }
-}
+mod tests;
