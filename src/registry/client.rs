@@ -8,6 +8,7 @@
 //! URL, status and time (URLs never carry credentials: user info is
 //! rejected, and tokens and passwords travel only in headers, which are
 //! never logged). Hands on [`Response`] (any HTTP status) or [`Failure`].
+//! Tests are in `client/tests.rs`.
 
 use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
@@ -18,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
 
+use super::RegistryError;
 use super::credentials::Secret;
 use super::endpoints::check_scheme;
 use super::url::{Url, is_loopback};
@@ -64,16 +66,24 @@ impl Default for HttpOptions {
 }
 
 /// Reads PEM certificates (for `--ca-file` and `ca_file`/`ca_data`).
-pub fn load_pem_certs(pem: &[u8], origin: &str) -> Result<Vec<Certificate<'static>>, String> {
+pub fn load_pem_certs(
+    pem: &[u8],
+    origin: &str,
+) -> Result<Vec<Certificate<'static>>, RegistryError> {
     let certs: Vec<Certificate<'static>> = ureq::tls::parse_pem(pem)
         .filter_map(|item| match item {
             Ok(ureq::tls::PemItem::Certificate(c)) => Some(Ok(c)),
             Ok(_) => None,
-            Err(e) => Some(Err(format!("{origin}: {e}"))),
+            Err(source) => Some(Err(RegistryError::Pem {
+                origin: origin.to_owned(),
+                source,
+            })),
         })
         .collect::<Result<_, _>>()?;
     if certs.is_empty() {
-        return Err(format!("{origin}: no PEM certificate found"));
+        return Err(RegistryError::NoCertificate {
+            origin: origin.to_owned(),
+        });
     }
     Ok(certs)
 }
@@ -179,7 +189,14 @@ fn reason(status: u16) -> &'static str {
 }
 
 /// Why a request failed for good. Messages hold no credentials.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Not a [`RegistryError`] variant: it is what one request ends in (the
+/// retry loop reads `status`), it is memoised per tag and shared between
+/// threads, so it clones, and it is always reported wrapped in the
+/// registry, repository and what was being fetched.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
+#[error("{message}")]
+#[diagnostic(code(imageupdate::registry::request))]
 pub struct Failure {
     /// The HTTP status that made us give up, if any.
     pub status: Option<u16>,
@@ -192,12 +209,6 @@ impl Failure {
             status: None,
             message: message.into(),
         }
-    }
-}
-
-impl std::fmt::Display for Failure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
     }
 }
 
@@ -333,7 +344,8 @@ impl Client {
 
     /// Whether `url` may be fetched under the plain-HTTP rule.
     pub fn check(&self, url: &Url) -> Result<(), Failure> {
-        check_scheme(url, &self.opts.insecure_registries, self.entry_insecure).map_err(Failure::new)
+        check_scheme(url, &self.opts.insecure_registries, self.entry_insecure)
+            .map_err(|e| Failure::new(e.to_string()))
     }
 
     /// Sends with redirects (checked against the plain-HTTP rule; the

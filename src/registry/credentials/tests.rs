@@ -64,7 +64,7 @@ fn auths_base64_and_fields() {
 #[test]
 fn bad_auth_is_an_error_without_content() {
     let cfg = DockerConfig::parse(r#"{"auths": {"h": {"auth": "bm9jb2xvbg=="}}}"#, "c").unwrap();
-    let e = cfg.lookup(&["h"]).unwrap_err();
+    let e = cfg.lookup(&["h"]).unwrap_err().to_string();
     assert!(e.contains("user:password"), "{e}");
     assert!(!e.contains("nocolon"), "{e}");
     assert!(DockerConfig::parse("{", "c").is_err());
@@ -124,7 +124,9 @@ fn secret_manifests() {
 fn helper_names_are_checked() {
     assert!(run_helper("../evil", "h").is_err());
     assert!(run_helper("", "h").is_err());
-    let e = run_helper("kubectl-imageupdate-no-such-helper", "h").unwrap_err();
+    let e = run_helper("kubectl-imageupdate-no-such-helper", "h")
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("cannot run"), "{e}");
 }
 
@@ -198,6 +200,7 @@ fn user_password_splitting() {
         name: "b".into(),
     }
     .resolve()
-    .unwrap_err();
+    .unwrap_err()
+    .to_string();
     assert!(e.contains("--pull-secret"), "{e}");
 }
