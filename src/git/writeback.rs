@@ -242,7 +242,7 @@ pub fn write_back(
     log: &mut dyn FnMut(&str),
 ) -> Result<Outcome, GitError> {
     if let Some(t) = &opts.template {
-        message::check_template(t).map_err(|m| err(ErrorKind::Template, m))?;
+        message::check_template(t)?;
     }
     if opts.max_attempts == 0 {
         return Err(err(ErrorKind::Usage, "--max-attempts must be at least 1"));
@@ -308,7 +308,7 @@ pub fn write_back(
     let cfg = repo::config(&repo)?;
     let (author, committer) =
         repo::identities(&cfg, opts.author.as_deref(), opts.committer.as_deref())?;
-    let signer = sign::signer(&cfg, opts.sign, &committer).map_err(|m| err(ErrorKind::Usage, m))?;
+    let signer = sign::signer(&cfg, opts.sign, &committer)?;
 
     // 2. Branch and starting point.
     let current = repo::head_branch(&repo)?;
