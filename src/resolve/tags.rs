@@ -2,11 +2,11 @@
 //! from image repository (any spelling a manifest may use) to its tags, each
 //! either a plain scalar or a `{tag, created, digest, platforms}` mapping.
 //! Every mistake in the file is a [`TagsFileError`] with the line and column
-//! of the offending node; nothing here panics on any input.
+//! of the offending node; nothing here panics on any input. Tests are in
+//! `tags/tests.rs`.
 
 use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, HashMap};
-use std::fmt;
 use std::path::Path;
 
 use super::{Platform, SourceError, TagInfo, TagSource, Timestamp};
@@ -25,7 +25,14 @@ pub struct TagsFile {
 
 /// Why a tags file was rejected. `line`/`column` are 1-based and point at
 /// the offending node; both are `None` when the file could not be read.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Shown as `file:line:column: message`, as compilers do, so editors and
+/// CI logs link to the place.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
+#[error("{}{}: {}", .file, position(*.line, *.column), .message)]
+#[diagnostic(
+    code(imageupdate::resolve::tags_file),
+    help("a tags file maps each image repository to a list of tags")
+)]
 pub struct TagsFileError {
     /// The path as given to [`TagsFile::load`] / [`TagsFile::parse`].
     pub file: String,
@@ -34,17 +41,47 @@ pub struct TagsFileError {
     pub column: Option<usize>,
 }
 
-impl fmt::Display for TagsFileError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.line, self.column) {
-            (Some(l), Some(c)) => write!(f, "{}:{l}:{c}: {}", self.file, self.message),
-            (Some(l), None) => write!(f, "{}:{l}: {}", self.file, self.message),
-            _ => write!(f, "{}: {}", self.file, self.message),
-        }
+/// `:line:column`, `:line` or nothing.
+fn position(line: Option<usize>, column: Option<usize>) -> String {
+    match (line, column) {
+        (Some(l), Some(c)) => format!(":{l}:{c}"),
+        (Some(l), None) => format!(":{l}"),
+        _ => String::new(),
     }
 }
 
-impl std::error::Error for TagsFileError {}
+/// What is wrong with a tag or digest value: the `message` of its
+/// [`TagsFileError`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum BadValue {
+    /// An empty tag.
+    #[error("tag is empty")]
+    EmptyTag,
+    /// A tag longer than the distribution spec allows (`chars`: its length
+    /// in characters, as a reader counts).
+    #[error("tag is {chars} characters long; at most {MAX_TAG_LEN} are allowed")]
+    LongTag { chars: usize },
+    /// A tag outside `[A-Za-z0-9_][A-Za-z0-9_.-]*`.
+    #[error("invalid tag `{0}`: a tag is [A-Za-z0-9_] followed by [A-Za-z0-9_.-]")]
+    InvalidTag(String),
+    /// A digest without `algorithm:`.
+    #[error("invalid digest `{0}`: expected sha256: followed by 64 lowercase hex digits")]
+    DigestShape(String),
+    /// A digest algorithm other than sha256, sha384 or sha512.
+    #[error("unsupported digest algorithm `{algo}` in `{digest}` (use sha256, sha384 or sha512)")]
+    DigestAlgorithm { algo: String, digest: String },
+    /// A digest whose hex part holds other than lowercase hex digits.
+    #[error("invalid digest `{0}`: the hex part must be lowercase hex digits")]
+    DigestHex(String),
+    /// A digest with the wrong number of hex digits for its algorithm.
+    #[error("digest `{digest}` has {len} hex digits but {algo} needs {want}")]
+    DigestLength {
+        digest: String,
+        len: usize,
+        algo: String,
+        want: usize,
+    },
+}
 
 impl TagsFile {
     /// Reads and parses `path`. An unreadable or non-UTF-8 file is an error
@@ -336,7 +373,7 @@ impl Parser<'_> {
                         );
                     };
                     if let Err(why) = check_digest(d) {
-                        return Err(self.err(v, why));
+                        return Err(self.err(v, why.to_string()));
                     }
                     info.digest = Some(d.to_owned());
                 }
@@ -387,7 +424,7 @@ impl Parser<'_> {
             return Err(self.err(node, message));
         }
         if let Err(why) = check_tag(tag) {
-            return Err(self.err(node, why));
+            return Err(self.err(node, why.to_string()));
         }
         Ok(tag.to_owned())
     }
@@ -417,57 +454,53 @@ fn unknown_field(field: &str) -> String {
 }
 
 /// The distribution tag grammar: `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`.
-fn check_tag(tag: &str) -> Result<(), String> {
+fn check_tag(tag: &str) -> Result<(), BadValue> {
     let ok_first = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
     let ok_rest = |b: u8| ok_first(b) || b == b'.' || b == b'-';
     let bytes = tag.as_bytes();
     if bytes.is_empty() {
-        return Err("tag is empty".to_owned());
+        return Err(BadValue::EmptyTag);
     }
     if bytes.len() > MAX_TAG_LEN {
-        return Err(format!(
-            "tag is {} characters long; at most {MAX_TAG_LEN} are allowed",
-            tag.chars().count()
-        ));
+        return Err(BadValue::LongTag {
+            chars: tag.chars().count(),
+        });
     }
     match bytes.split_first() {
         Some((&first, rest)) if ok_first(first) && rest.iter().all(|&b| ok_rest(b)) => Ok(()),
-        _ => Err(format!(
-            "invalid tag `{tag}`: a tag is [A-Za-z0-9_] followed by [A-Za-z0-9_.-]"
-        )),
+        _ => Err(BadValue::InvalidTag(tag.to_owned())),
     }
 }
 
 /// `sha256:` + 64 lowercase hex digits, or sha384 / sha512 with 96 / 128.
-fn check_digest(d: &str) -> Result<(), String> {
+fn check_digest(d: &str) -> Result<(), BadValue> {
     let Some((algo, hex)) = d.split_once(':') else {
-        return Err(format!(
-            "invalid digest `{d}`: expected sha256: followed by 64 lowercase hex digits"
-        ));
+        return Err(BadValue::DigestShape(d.to_owned()));
     };
     let want = match algo {
         "sha256" => 64,
         "sha384" => 96,
         "sha512" => 128,
         _ => {
-            return Err(format!(
-                "unsupported digest algorithm `{algo}` in `{d}` (use sha256, sha384 or sha512)"
-            ));
+            return Err(BadValue::DigestAlgorithm {
+                algo: algo.to_owned(),
+                digest: d.to_owned(),
+            });
         }
     };
     if !hex
         .bytes()
         .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     {
-        return Err(format!(
-            "invalid digest `{d}`: the hex part must be lowercase hex digits"
-        ));
+        return Err(BadValue::DigestHex(d.to_owned()));
     }
     if hex.len() != want {
-        return Err(format!(
-            "digest `{d}` has {} hex digits but {algo} needs {want}",
-            hex.len()
-        ));
+        return Err(BadValue::DigestLength {
+            digest: d.to_owned(),
+            len: hex.len(),
+            algo: algo.to_owned(),
+            want,
+        });
     }
     Ok(())
 }
