@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use crate::git::message::MessageContext;
 use crate::git::writeback::{self, CloneSpec, Options};
-use crate::git::{ApplyFn, Outcome};
+use crate::git::{ApplyFn, ErrorKind, GitError, Outcome};
 
 #[derive(Debug, Default, Clone, clap::Args)]
 #[command(next_help_heading = "Git")]
@@ -114,23 +114,27 @@ impl GitArgs {
     }
 
     /// The template source, read from the file when given.
-    pub fn template(&self) -> Result<Option<String>, String> {
+    pub fn template(&self) -> Result<Option<String>, GitError> {
         match (&self.message_template, &self.message_template_file) {
             (Some(t), _) => Ok(Some(t.clone())),
-            (None, Some(f)) => std::fs::read_to_string(f)
-                .map(Some)
-                .map_err(|e| format!("--message-template-file {}: {e}", f.display())),
+            (None, Some(f)) => std::fs::read_to_string(f).map(Some).map_err(|e| {
+                GitError::new(
+                    ErrorKind::Usage,
+                    format!("--message-template-file {}: {e}", f.display()),
+                )
+            }),
             (None, None) => Ok(None),
         }
     }
 
     /// Checks flags and the template; call before apply writes anything.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), GitError> {
         self.options().map(|_| ())
     }
 
     /// The write-back options these flags ask for.
-    pub fn options(&self) -> Result<Options, String> {
+    pub fn options(&self) -> Result<Options, GitError> {
+        let usage = |m: String| GitError::new(ErrorKind::Usage, m);
         let template = self.template()?;
         if let Some(t) = &template {
             crate::git::message::check_template(t)?;
@@ -139,7 +143,7 @@ impl GitArgs {
         for kv in &self.template_values {
             let (k, v) = kv
                 .split_once('=')
-                .ok_or_else(|| format!("--template-value {kv:?}: expected KEY=VALUE"))?;
+                .ok_or_else(|| usage(format!("--template-value {kv:?}: expected KEY=VALUE")))?;
             values.insert(k.to_owned(), v.to_owned());
         }
         let automation = match &self.automation {
@@ -147,14 +151,14 @@ impl GitArgs {
             Some(a) => Some(
                 a.split_once('/')
                     .map(|(n, m)| (n.to_owned(), m.to_owned()))
-                    .ok_or_else(|| format!("--automation {a:?}: expected NAMESPACE/NAME"))?,
+                    .ok_or_else(|| usage(format!("--automation {a:?}: expected NAMESPACE/NAME")))?,
             ),
         };
         if let Some(a) = &self.author {
-            crate::git::repo::parse_ident(a).map_err(|e| format!("--author {e}"))?;
+            crate::git::repo::parse_ident(a).map_err(|e| e.prefixed("--author "))?;
         }
         if let Some(c) = &self.committer {
-            crate::git::repo::parse_ident(c).map_err(|e| format!("--committer {e}"))?;
+            crate::git::repo::parse_ident(c).map_err(|e| e.prefixed("--committer "))?;
         }
         Ok(Options {
             push: self.push,
@@ -195,8 +199,8 @@ impl GitArgs {
 pub fn run(args: &GitArgs, root: &Path, apply: &mut ApplyFn) -> u8 {
     let opts = match args.options() {
         Ok(o) => o,
-        Err(m) => {
-            eprintln!("error: {}", crate::git::push::redact(&m));
+        Err(e) => {
+            eprintln!("error: {}", crate::git::push::redact(&e.message));
             return super::EXIT_ERROR;
         }
     };
@@ -295,6 +299,7 @@ mod tests {
             bad.git
                 .check()
                 .unwrap_err()
+                .message
                 .contains("can't evaluate field Nope")
         );
         let t = T::try_parse_from(["x", "--commit", "--sign", "--no-sign"]).unwrap();

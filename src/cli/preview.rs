@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, print};
-use crate::registry::{self, RegistrySource, cache};
+use crate::registry::{self, RegistryError, RegistrySource, cache};
 use crate::report::preview as render;
 use crate::resolve::TagSource;
-use crate::resolve::tags::TagsFile;
+use crate::resolve::tags::{TagsFile, TagsFileError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Output {
@@ -127,6 +127,16 @@ impl RegistryArgs {
     }
 }
 
+/// Why the tag source could not be set up (both print as `error: …`,
+/// exit 2).
+#[derive(Debug, thiserror::Error)]
+pub(super) enum LoadError {
+    #[error(transparent)]
+    TagsFile(#[from] TagsFileError),
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+}
+
 /// The tag source both `preview` and `apply` read.
 pub(super) enum Source {
     File(TagsFile),
@@ -138,13 +148,11 @@ impl Source {
     pub(super) fn load(
         tags_from: Option<&std::path::Path>,
         registry: &RegistryArgs,
-    ) -> Result<Self, String> {
-        match tags_from {
-            Some(path) => TagsFile::load(path)
-                .map(Source::File)
-                .map_err(|e| e.to_string()),
-            None => RegistrySource::new(registry.options()).map(|r| Source::Registry(Box::new(r))),
-        }
+    ) -> Result<Self, LoadError> {
+        Ok(match tags_from {
+            Some(path) => Source::File(TagsFile::load(path)?),
+            None => Source::Registry(Box::new(RegistrySource::new(registry.options())?)),
+        })
     }
 
     pub(super) fn as_dyn(&self) -> &dyn TagSource {

@@ -23,7 +23,7 @@
 use std::collections::BTreeMap;
 
 use super::{Change, ObjectId};
-use crate::gosyntax::exec::{Struct, Template, Value};
+use crate::gosyntax::exec::{ExecError, Struct, Template, Value};
 
 /// What the template data holds beyond the changes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -79,19 +79,21 @@ fn shown<'a>(tag: &'a str, value: &'a str) -> &'a str {
 /// Checks a template before anything is written: Go's parse, fields whose
 /// place in the data is known statically (also in branches a run would not
 /// take), and one run over sample data with a change of every shape.
-pub fn check_template(src: &str) -> Result<(), String> {
-    let t = Template::parse(src).map_err(|e| e.to_string())?;
+/// The error is the template engine's own (it knows line, column and
+/// field); [`super::GitError`] takes it as [`super::ErrorKind::Template`].
+pub fn check_template(src: &str) -> Result<(), ExecError> {
+    let t = Template::parse(src)?;
     let sample = sample_data();
-    t.check_fields(&sample).map_err(|e| e.to_string())?;
-    t.execute(&sample).map(|_| ()).map_err(|e| e.to_string())
+    t.check_fields(&sample)?;
+    t.execute(&sample).map(|_| ())
 }
 
 /// Renders `src` with the data built from `changes`.
-pub fn render(src: &str, changes: &[Change], ctx: &MessageContext) -> Result<String, String> {
-    let t = Template::parse(src).map_err(|e| e.to_string())?;
+pub fn render(src: &str, changes: &[Change], ctx: &MessageContext) -> Result<String, ExecError> {
+    let t = Template::parse(src)?;
     let data = template_data(changes, ctx);
-    t.check_fields(&data).map_err(|e| e.to_string())?;
-    t.execute(&data).map_err(|e| e.to_string())
+    t.check_fields(&data)?;
+    t.execute(&data)
 }
 
 /// Sample data: one Deployment change driven by a Flux setter and one Argo
@@ -419,30 +421,37 @@ Changes:
 
     #[test]
     fn removed_and_unknown_fields_fail_before_writing() {
-        let e = check_template("{{ range .Updated.Images }}{{ . }}{{ end }}").unwrap_err();
+        let e = check_template("{{ range .Updated.Images }}{{ . }}{{ end }}")
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             e,
             "template: commit message:1:9: executing \"commit message\" at <.Updated>: field Updated was removed in Flux image automation v1 (RemovedTemplateField); use .Changed.FileChanges, .Changed.Objects or .Changed.Changes"
         );
-        let e = check_template("x\n{{ .Changed.ImageResult.Files }}").unwrap_err();
+        let e = check_template("x\n{{ .Changed.ImageResult.Files }}")
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("template: commit message:2:11: executing \"commit message\" at <.Changed.ImageResult>: field ImageResult was removed"), "{e}");
-        let e = check_template("{{ .AppNmae }}").unwrap_err();
+        let e = check_template("{{ .AppNmae }}").unwrap_err().to_string();
         assert!(e.contains("at <.AppNmae>: can't evaluate field AppNmae in type TemplateData (fields: AutomationObject, Values, Changed, AppName, AppChanges)"), "{e}");
-        let e = check_template("{{ range .AppChanges }}{{ .Tag }}{{ end }}").unwrap_err();
+        let e = check_template("{{ range .AppChanges }}{{ .Tag }}{{ end }}")
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains("1:26") && e.contains("field Tag in type ChangeEntry"),
             "{e}"
         );
         let e =
             check_template("{{ range $id, $c := .Changed.Objects }}{{ $id.Namespce }}{{ end }}")
-                .unwrap_err();
+                .unwrap_err()
+                .to_string();
         assert!(
             e.contains("at <$id.Namespce>") && e.contains("type ObjectIdentifier"),
             "{e}"
         );
         // Unknown keys of the .Values map print <no value>, as in Go.
         check_template("{{ .Values.anything }}").unwrap();
-        let e = check_template("{{ if .Missing }}").unwrap_err();
+        let e = check_template("{{ if .Missing }}").unwrap_err().to_string();
         assert!(e.contains("unexpected EOF"), "{e}");
     }
 

@@ -17,14 +17,16 @@ pub mod repo;
 pub mod sign;
 pub mod writeback;
 
-use std::fmt;
 use std::path::Path;
 
 pub use crate::edit::record::{Applied, Change, ObjectId};
 
 /// Runs plan + write in the working tree at the given root and reports
 /// what it wrote (nothing written: empty `Applied`). Errors are
-/// user-facing messages.
+/// user-facing messages: apply's errors belong to the layers it runs
+/// (planning, editing, the tag source), each with its own type, and git
+/// only reports them (as [`ErrorKind::Other`]), so a message is all it
+/// needs and all callers can give without this layer knowing theirs.
 pub type ApplyFn<'a> = dyn FnMut(&Path) -> Result<Applied, String> + 'a;
 
 /// How a write-back ended when it did not fail.
@@ -46,7 +48,7 @@ pub enum Outcome {
 }
 
 /// Why a write-back failed. Every kind exits with code 2.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorKind {
     /// Bad flags or repository state found before anything was written.
     Usage,
@@ -67,8 +69,48 @@ pub enum ErrorKind {
     Other,
 }
 
-/// A user-facing failure. Messages never contain credentials.
-#[derive(Debug, Clone, PartialEq, Eq)]
+impl ErrorKind {
+    /// The stable diagnostic code (`imageupdate::git::conflict`).
+    pub fn code(self) -> &'static str {
+        match self {
+            ErrorKind::Usage => "imageupdate::git::usage",
+            ErrorKind::Template => "imageupdate::git::template",
+            ErrorKind::Dirty => "imageupdate::git::dirty",
+            ErrorKind::Conflict => "imageupdate::git::conflict",
+            ErrorKind::GaveUp => "imageupdate::git::gave_up",
+            ErrorKind::Rejected => "imageupdate::git::rejected",
+            ErrorKind::Remote => "imageupdate::git::remote",
+            ErrorKind::Other => "imageupdate::git::other",
+        }
+    }
+
+    /// What to do about it, where one thing is usually right.
+    pub fn help(self) -> Option<&'static str> {
+        match self {
+            ErrorKind::Dirty => Some("commit or stash those files, or pass --allow-dirty"),
+            ErrorKind::Conflict => Some(
+                "someone changed the same value on the remote; its value stays until a later run",
+            ),
+            ErrorKind::GaveUp => Some("run again later, or raise --max-attempts"),
+            ErrorKind::Remote => Some(
+                "check the remote URL and credentials (--token-env, a credential helper, an SSH key)",
+            ),
+            ErrorKind::Usage | ErrorKind::Template | ErrorKind::Rejected | ErrorKind::Other => None,
+        }
+    }
+}
+
+/// A user-facing failure: the git layer's one error type. Messages never
+/// contain credentials.
+///
+/// A kind and a message rather than one variant per message: every
+/// failure is reported the same way (one line, exit 2), callers branch on
+/// the kind only, and the messages are redacted when built. Keeping
+/// libgit2's errors as `#[source]`s would hand renderers that walk the
+/// chain the unredacted text (libgit2 quotes URLs, user info included),
+/// so their text is taken, redacted, instead.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
 pub struct GitError {
     pub kind: ErrorKind,
     pub message: String,
@@ -81,18 +123,38 @@ impl GitError {
             message: message.into(),
         }
     }
-}
 
-impl fmt::Display for GitError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+    /// The same failure with `prefix` in front of its message
+    /// (`--author` + `"x": expected …`).
+    pub fn prefixed(self, prefix: &str) -> Self {
+        GitError {
+            kind: self.kind,
+            message: format!("{prefix}{}", self.message),
+        }
     }
 }
 
-impl std::error::Error for GitError {}
+impl miette::Diagnostic for GitError {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        Some(Box::new(self.kind.code()))
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.kind
+            .help()
+            .map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
+    }
+}
 
 impl From<git2::Error> for GitError {
     fn from(e: git2::Error) -> Self {
         GitError::new(ErrorKind::Other, push::redact(e.message()))
+    }
+}
+
+/// A commit message template that does not parse or run.
+impl From<crate::gosyntax::exec::ExecError> for GitError {
+    fn from(e: crate::gosyntax::exec::ExecError) -> Self {
+        GitError::new(ErrorKind::Template, e.to_string())
     }
 }

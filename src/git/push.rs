@@ -290,14 +290,20 @@ pub fn default_branch(
     Ok(name.strip_prefix("refs/heads/").unwrap_or(&name).to_owned())
 }
 
-/// Why a push did not land.
-#[derive(Debug)]
+/// Why a push did not land. Not a [`GitError`] until the caller knows
+/// which: a rejection is usually the remote having moved, which
+/// [`super::writeback`] answers by fetching and trying again.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum PushError {
     /// The remote refused the update (moved meanwhile, hook, protection);
-    /// the caller fetches to learn which.
+    /// the caller fetches to learn which. The reason is redacted.
+    #[error("{0}")]
+    #[diagnostic(code(imageupdate::git::push_rejected))]
     Rejected(String),
     /// Could not talk to the remote at all.
-    Failed(GitError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Failed(#[from] GitError),
 }
 
 /// The local path of a `file://` URL or a plain path; `None` for network
@@ -371,7 +377,7 @@ pub fn push(
     if let Some(path) = local_path(&target.push_url, &base) {
         return push_local(repo, &path, branch, new, expected);
     }
-    let mut remote = target.remote(repo, true).map_err(PushError::Failed)?;
+    let mut remote = target.remote(repo, true)?;
     let tried = RefCell::new(Tried::default());
     let rejected = RefCell::new(Vec::new());
     let mut po = PushOptions::new();
@@ -489,37 +495,4 @@ fn push_local(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn redaction() {
-        assert_eq!(
-            redact("failed https://alice:s3cret@host:8080/git/x.git and http://tok@h/"),
-            "failed https://host:8080/git/x.git and http://h/"
-        );
-        assert_eq!(redact("no url here"), "no url here");
-        add_secret("hunter2");
-        assert_eq!(redact("password hunter2 leaked"), "password *** leaked");
-    }
-
-    #[test]
-    fn local_paths() {
-        let base = Path::new("/w");
-        assert_eq!(
-            local_path("file:///tmp/a%20b.git", base),
-            Some(PathBuf::from("/tmp/a b.git"))
-        );
-        assert_eq!(
-            local_path("/srv/x.git", base),
-            Some(PathBuf::from("/srv/x.git"))
-        );
-        assert_eq!(
-            local_path("../x.git", base),
-            Some(PathBuf::from("/w/../x.git"))
-        );
-        assert_eq!(local_path("git@github.com:o/r.git", base), None);
-        assert_eq!(local_path("https://h/r.git", base), None);
-        assert_eq!(local_path("ssh://h/r.git", base), None);
-    }
-}
+mod tests;

@@ -105,25 +105,29 @@ pub fn dirty_paths(repo: &Repository) -> Result<BTreeMap<String, Status>, GitErr
     Ok(out)
 }
 
-/// `Name <email>` as `--author` takes it.
-pub fn parse_ident(s: &str) -> Result<(String, String), String> {
+/// `Name <email>` as `--author` takes it; an error is
+/// [`ErrorKind::Usage`].
+pub fn parse_ident(s: &str) -> Result<(String, String), GitError> {
     let s = s.trim();
-    let (name, rest) = s
-        .split_once('<')
-        .ok_or_else(|| format!("{s:?}: expected \"Name <email>\""))?;
-    let email = rest
-        .strip_suffix('>')
-        .ok_or_else(|| format!("{s:?}: expected \"Name <email>\""))?;
+    let bad = || {
+        GitError::new(
+            ErrorKind::Usage,
+            format!("{s:?}: expected \"Name <email>\""),
+        )
+    };
+    let (name, rest) = s.split_once('<').ok_or_else(bad)?;
+    let email = rest.strip_suffix('>').ok_or_else(bad)?;
     let name = name.trim();
     if name.is_empty() || email.contains(['<', '>']) {
-        return Err(format!("{s:?}: expected \"Name <email>\""));
+        return Err(bad());
     }
     Ok((name.to_owned(), email.trim().to_owned()))
 }
 
 /// git's date formats we accept in `GIT_AUTHOR_DATE`/`GIT_COMMITTER_DATE`:
 /// `@<unix> [±hhmm]` and `<unix> [±hhmm]` (git's internal format).
-fn parse_date(s: &str) -> Result<Time, String> {
+fn parse_date(s: &str) -> Result<Time, GitError> {
+    let usage = |m: String| GitError::new(ErrorKind::Usage, m);
     let s = s.trim();
     let (secs, tz) = match s.split_once(' ') {
         Some((a, b)) => (a, Some(b.trim())),
@@ -133,17 +137,17 @@ fn parse_date(s: &str) -> Result<Time, String> {
         .strip_prefix('@')
         .unwrap_or(secs)
         .parse()
-        .map_err(|_| format!("{s:?}: expected \"<unix seconds> <+hhmm>\""))?;
+        .map_err(|_| usage(format!("{s:?}: expected \"<unix seconds> <+hhmm>\"")))?;
     let offset = match tz {
         None => 0,
         Some(tz) => {
             let (sign, digits) = match tz.as_bytes().first() {
                 Some(b'+') => (1, &tz[1..]),
                 Some(b'-') => (-1, &tz[1..]),
-                _ => return Err(format!("{s:?}: bad time zone {tz:?}")),
+                _ => return Err(usage(format!("{s:?}: bad time zone {tz:?}"))),
             };
             if digits.len() != 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(format!("{s:?}: bad time zone {tz:?}"));
+                return Err(usage(format!("{s:?}: bad time zone {tz:?}")));
             }
             let h: i32 = digits[..2].parse().unwrap_or(0);
             let m: i32 = digits[2..].parse().unwrap_or(0);
@@ -171,8 +175,8 @@ pub fn identities(
     committer: Option<&str>,
 ) -> Result<(Signature<'static>, Signature<'static>), GitError> {
     let usage = |m: String| GitError::new(ErrorKind::Usage, m);
-    let flag_author = author.map(parse_ident).transpose().map_err(usage)?;
-    let flag_committer = committer.map(parse_ident).transpose().map_err(usage)?;
+    let flag_author = author.map(parse_ident).transpose()?;
+    let flag_committer = committer.map(parse_ident).transpose()?;
     let pick = |flag: &Option<(String, String)>, who: &str| -> (Option<String>, Option<String>) {
         let up = who.to_ascii_uppercase();
         let name = flag
@@ -206,7 +210,7 @@ pub fn identities(
     let (cn, ce) = (cn.unwrap_or(an.clone()), ce.unwrap_or(ae.clone()));
     let sig = |name: &str, email: &str, date_var: &str| -> Result<Signature<'static>, GitError> {
         let r = match env(date_var) {
-            Some(d) => Signature::new(name, email, &parse_date(&d).map_err(usage)?),
+            Some(d) => Signature::new(name, email, &parse_date(&d)?),
             None => Signature::now(name, email),
         };
         r.map_err(|e| usage(format!("bad identity {name} <{email}>: {}", e.message())))
@@ -357,9 +361,7 @@ pub fn write_commit(
             let content = buf
                 .as_str()
                 .map_err(|_| GitError::new(ErrorKind::Other, "commit buffer is not UTF-8"))?;
-            let signature = s
-                .sign(content)
-                .map_err(|m| GitError::new(ErrorKind::Other, m))?;
+            let signature = s.sign(content)?;
             Ok(repo.commit_signed(content, &signature, Some("gpgsig"))?)
         }
     }

@@ -13,7 +13,9 @@
 //!   expanded).
 //!
 //! Hands on the armored signature for `gpgsig`. Receives nothing secret:
-//! passphrases stay with gpg-agent / ssh-agent.
+//! passphrases stay with gpg-agent / ssh-agent. A signer that cannot be
+//! configured is [`ErrorKind::Usage`] (the flags or git config are wrong);
+//! one that fails to sign is [`ErrorKind::Other`].
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -21,6 +23,16 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use git2::{Config, Signature};
+
+use super::{ErrorKind, GitError};
+
+fn usage(message: impl Into<String>) -> GitError {
+    GitError::new(ErrorKind::Usage, message)
+}
+
+fn failed(message: impl Into<String>) -> GitError {
+    GitError::new(ErrorKind::Other, message)
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -49,7 +61,7 @@ pub fn signer(
     cfg: &Config,
     sign: Option<bool>,
     committer: &Signature,
-) -> Result<Option<Signer>, String> {
+) -> Result<Option<Signer>, GitError> {
     let wanted = match sign {
         Some(s) => s,
         None => cfg.get_bool("commit.gpgsign").unwrap_or(false),
@@ -62,9 +74,9 @@ pub fn signer(
         Some("x509") => Format::X509,
         Some("ssh") => Format::Ssh,
         Some(other) => {
-            return Err(format!(
+            return Err(usage(format!(
                 "unsupported gpg.format {other:?} (openpgp, x509 or ssh)"
-            ));
+            )));
         }
     };
     let program = match format {
@@ -79,11 +91,10 @@ pub fn signer(
         (Format::Ssh, None) => match cfg_str(cfg, "gpg.ssh.defaultKeyCommand") {
             Some(cmd) => default_ssh_key(&cmd)?,
             None => {
-                return Err(
+                return Err(usage(
                     "SSH signing needs a key: set git config user.signingkey (a key file or \
-                     \"key::ssh-ed25519 …\") or gpg.ssh.defaultKeyCommand"
-                        .into(),
-                );
+                     \"key::ssh-ed25519 …\") or gpg.ssh.defaultKeyCommand",
+                ));
             }
         },
         (_, None) => format!(
@@ -99,31 +110,31 @@ pub fn signer(
     }))
 }
 
-fn default_ssh_key(cmd: &str) -> Result<String, String> {
+fn default_ssh_key(cmd: &str) -> Result<String, GitError> {
     let out = Command::new("sh")
         .args(["-c", cmd])
         .stdin(Stdio::null())
         .output()
-        .map_err(|e| format!("gpg.ssh.defaultKeyCommand: {e}"))?;
+        .map_err(|e| usage(format!("gpg.ssh.defaultKeyCommand: {e}")))?;
     let text = String::from_utf8_lossy(&out.stdout);
     match text.lines().next().map(str::trim).filter(|l| !l.is_empty()) {
         Some(k) if out.status.success() => Ok(format!("key::{k}")),
-        _ => Err(format!(
+        _ => Err(usage(format!(
             "gpg.ssh.defaultKeyCommand gave no key: {}",
             String::from_utf8_lossy(&out.stderr).trim()
-        )),
+        ))),
     }
 }
 
 /// Runs `cmd` with `input` on stdin; returns (success, stdout, stderr).
-fn run(mut cmd: Command, input: &[u8]) -> Result<(bool, Vec<u8>, Vec<u8>), String> {
+fn run(mut cmd: Command, input: &[u8]) -> Result<(bool, Vec<u8>, Vec<u8>), GitError> {
     let name = format!("{:?}", cmd.get_program());
     let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| format!("cannot run {name}: {e}"))?;
+        .map_err(|e| failed(format!("cannot run {name}: {e}")))?;
     let mut stdin = child.stdin.take();
     let input = input.to_vec();
     let writer = std::thread::spawn(move || {
@@ -144,7 +155,7 @@ fn run(mut cmd: Command, input: &[u8]) -> Result<(bool, Vec<u8>, Vec<u8>), Strin
     if let Some(o) = child.stdout.as_mut() {
         let _ = o.read_to_end(&mut out);
     }
-    let status = child.wait().map_err(|e| format!("{name}: {e}"))?;
+    let status = child.wait().map_err(|e| failed(format!("{name}: {e}")))?;
     let _ = writer.join();
     let err = err_reader.join().unwrap_or_default();
     Ok((status.success(), out, err))
@@ -154,7 +165,7 @@ fn run(mut cmd: Command, input: &[u8]) -> Result<(bool, Vec<u8>, Vec<u8>), Strin
 struct TempFile(PathBuf);
 
 impl TempFile {
-    fn create(prefix: &str, content: &[u8]) -> Result<TempFile, String> {
+    fn create(prefix: &str, content: &[u8]) -> Result<TempFile, GitError> {
         static COUNTER: AtomicU32 = AtomicU32::new(0);
         let dir = std::env::temp_dir();
         for _ in 0..100 {
@@ -174,14 +185,14 @@ impl TempFile {
             match opts.open(&path) {
                 Ok(mut f) => {
                     f.write_all(content)
-                        .map_err(|e| format!("{}: {e}", path.display()))?;
+                        .map_err(|e| failed(format!("{}: {e}", path.display())))?;
                     return Ok(TempFile(path));
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-                Err(e) => return Err(format!("{}: {e}", path.display())),
+                Err(e) => return Err(failed(format!("{}: {e}", path.display()))),
             }
         }
-        Err("cannot create a temporary file".into())
+        Err(failed("cannot create a temporary file"))
     }
 }
 
@@ -212,14 +223,14 @@ fn diagnostics(stderr: &[u8]) -> String {
 
 impl Signer {
     /// Signs `payload` (a commit buffer); returns the armored signature.
-    pub fn sign(&self, payload: &str) -> Result<String, String> {
+    pub fn sign(&self, payload: &str) -> Result<String, GitError> {
         match self.format {
             Format::OpenPgp | Format::X509 => self.sign_gpg(payload),
             Format::Ssh => self.sign_ssh(payload),
         }
     }
 
-    fn sign_gpg(&self, payload: &str) -> Result<String, String> {
+    fn sign_gpg(&self, payload: &str) -> Result<String, GitError> {
         let mut cmd = Command::new(&self.program);
         cmd.args(["--status-fd=2", "-bsau", &self.key]);
         let (ok, out, err) = run(cmd, payload.as_bytes())?;
@@ -227,17 +238,17 @@ impl Signer {
             .lines()
             .any(|l| l.starts_with("[GNUPG:] SIG_CREATED "));
         if !ok || !created || out.is_empty() {
-            return Err(format!(
+            return Err(failed(format!(
                 "{} failed to sign the commit with key {:?}: {}",
                 self.program,
                 self.key,
                 diagnostics(&err)
-            ));
+            )));
         }
         Ok(String::from_utf8_lossy(&out).replace('\r', ""))
     }
 
-    fn sign_ssh(&self, payload: &str) -> Result<String, String> {
+    fn sign_ssh(&self, payload: &str) -> Result<String, GitError> {
         let literal = self
             .key
             .strip_prefix("key::")
@@ -266,7 +277,7 @@ impl Signer {
             if msg.contains("incorrect passphrase") || msg.contains("load failed") {
                 msg.push_str(" (is the key loaded in ssh-agent?)");
             }
-            return Err(format!(
+            return Err(failed(format!(
                 "{} failed to sign the commit with {}: {msg}",
                 self.program,
                 if literal.is_some() {
@@ -274,7 +285,7 @@ impl Signer {
                 } else {
                     key_file.display().to_string()
                 }
-            ));
+            )));
         }
         Ok(sig.replace('\r', ""))
     }

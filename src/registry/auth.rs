@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
+use super::RegistryError;
 use super::client::{Client, Failure, Method, Request, Response};
 use super::credentials::{Credential, CredentialSources, Secret};
 use super::endpoints::{Endpoint, Origin, plain_http_allowed};
@@ -157,7 +158,7 @@ pub struct Session {
     sources: Arc<CredentialSources>,
     base: OnceLock<Result<Url, Failure>>,
     challenge: Mutex<Option<Challenge>>,
-    credential: OnceLock<Result<Option<Credential>, String>>,
+    credential: OnceLock<Result<Option<Credential>, RegistryError>>,
     tokens: Mutex<HashMap<String, Token>>,
 }
 
@@ -239,16 +240,17 @@ impl Session {
     }
 
     fn credential(&self) -> Result<Option<Credential>, Failure> {
-        self.credential
-            .get_or_init(|| {
-                self.sources.for_registry(
-                    &self.registry,
-                    &self.endpoint.api_url.authority,
-                    self.endpoint.credentials.as_ref(),
-                )
-            })
-            .clone()
-            .map_err(|e| Failure::new(format!("credentials: {e}")))
+        let looked_up = self.credential.get_or_init(|| {
+            self.sources.for_registry(
+                &self.registry,
+                &self.endpoint.api_url.authority,
+                self.endpoint.credentials.as_ref(),
+            )
+        });
+        match looked_up {
+            Ok(c) => Ok(c.clone()),
+            Err(e) => Err(Failure::new(format!("credentials: {e}"))),
+        }
     }
 
     /// Sends an authorized request for `scope`; on a `401` carrying a

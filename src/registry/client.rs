@@ -8,6 +8,7 @@
 //! URL, status and time (URLs never carry credentials: user info is
 //! rejected, and tokens and passwords travel only in headers, which are
 //! never logged). Hands on [`Response`] (any HTTP status) or [`Failure`].
+//! Tests are in `client/tests.rs`.
 
 use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
@@ -18,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
 
+use super::RegistryError;
 use super::credentials::Secret;
 use super::endpoints::check_scheme;
 use super::url::{Url, is_loopback};
@@ -64,16 +66,24 @@ impl Default for HttpOptions {
 }
 
 /// Reads PEM certificates (for `--ca-file` and `ca_file`/`ca_data`).
-pub fn load_pem_certs(pem: &[u8], origin: &str) -> Result<Vec<Certificate<'static>>, String> {
+pub fn load_pem_certs(
+    pem: &[u8],
+    origin: &str,
+) -> Result<Vec<Certificate<'static>>, RegistryError> {
     let certs: Vec<Certificate<'static>> = ureq::tls::parse_pem(pem)
         .filter_map(|item| match item {
             Ok(ureq::tls::PemItem::Certificate(c)) => Some(Ok(c)),
             Ok(_) => None,
-            Err(e) => Some(Err(format!("{origin}: {e}"))),
+            Err(source) => Some(Err(RegistryError::Pem {
+                origin: origin.to_owned(),
+                source,
+            })),
         })
         .collect::<Result<_, _>>()?;
     if certs.is_empty() {
-        return Err(format!("{origin}: no PEM certificate found"));
+        return Err(RegistryError::NoCertificate {
+            origin: origin.to_owned(),
+        });
     }
     Ok(certs)
 }
@@ -179,7 +189,14 @@ fn reason(status: u16) -> &'static str {
 }
 
 /// Why a request failed for good. Messages hold no credentials.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Not a [`RegistryError`] variant: it is what one request ends in (the
+/// retry loop reads `status`), it is memoised per tag and shared between
+/// threads, so it clones, and it is always reported wrapped in the
+/// registry, repository and what was being fetched.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
+#[error("{message}")]
+#[diagnostic(code(imageupdate::registry::request))]
 pub struct Failure {
     /// The HTTP status that made us give up, if any.
     pub status: Option<u16>,
@@ -192,12 +209,6 @@ impl Failure {
             status: None,
             message: message.into(),
         }
-    }
-}
-
-impl std::fmt::Display for Failure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
     }
 }
 
@@ -333,7 +344,8 @@ impl Client {
 
     /// Whether `url` may be fetched under the plain-HTTP rule.
     pub fn check(&self, url: &Url) -> Result<(), Failure> {
-        check_scheme(url, &self.opts.insecure_registries, self.entry_insecure).map_err(Failure::new)
+        check_scheme(url, &self.opts.insecure_registries, self.entry_insecure)
+            .map_err(|e| Failure::new(e.to_string()))
     }
 
     /// Sends with redirects (checked against the plain-HTTP rule; the
@@ -630,108 +642,4 @@ pub fn stderr_is_terminal() -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn retry_after_seconds_and_dates() {
-        // 2015-10-21T07:28:00Z
-        let at = 1_445_412_480;
-        let secs = |s| Some(Duration::from_secs(s));
-        assert_eq!(parse_retry_after(" 2 ", at), secs(2));
-        let date = "Wed, 21 Oct 2015 07:28:00 GMT";
-        assert_eq!(parse_retry_after(date, at - 30), secs(30));
-        assert_eq!(parse_retry_after(date, at), secs(0));
-        assert_eq!(parse_retry_after(date, at + 5), secs(0), "already past");
-        assert_eq!(
-            parse_retry_after("Thu, 29 Feb 2024 23:59:59 GMT", 1_709_251_199 - 1),
-            secs(1)
-        );
-        for bad in [
-            "Wednesday, 21-Oct-15 07:28:00 GMT",
-            "Wed Oct 21 07:28:00 2015",
-            "Wed, 21 Oct 2015 07:28:00 UTC",
-            "Wed, 21 oct 2015 07:28:00 GMT",
-            "Wed, 1 Oct 2015 07:28:00 GMT",
-            "Wed, 21 Oct 2015 24:00:00 GMT",
-            "Wed, 21 Oct 2015 07:28 GMT",
-            "Xyz, 21 Oct 2015 07:28:00 GMT",
-            "-3",
-            "",
-        ] {
-            assert_eq!(parse_retry_after(bad, at), None, "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn backoff_grows_with_jitter_and_cap() {
-        let c = Client::new(
-            Arc::new(HttpOptions::default()),
-            &Url::parse("http://127.0.0.1:1").unwrap(),
-            None,
-            false,
-            None,
-            Arc::default(),
-        );
-        for attempt in 1..=20 {
-            let d = c.backoff(attempt);
-            let full = Duration::from_millis(200)
-                .saturating_mul(1 << (attempt - 1).min(16))
-                .min(MAX_BACKOFF);
-            assert!(d >= full / 2 && d <= full, "{attempt}: {d:?}");
-        }
-    }
-
-    #[test]
-    fn rate_limit_spaces_requests() {
-        let r = RateLimit {
-            interval: Duration::from_millis(20),
-            next: Mutex::new(Instant::now()),
-        };
-        let t = Instant::now();
-        for _ in 0..4 {
-            r.wait();
-        }
-        assert!(t.elapsed() >= Duration::from_millis(60));
-    }
-
-    #[test]
-    fn status_text_names_registry_codes() {
-        let r = Response {
-            status: 404,
-            url: Url::parse("http://h/v2/").unwrap(),
-            headers: vec![],
-            body: br#"{"errors":[{"code":"NAME_UNKNOWN","message":"repository name not known"}]}"#
-                .to_vec(),
-        };
-        assert_eq!(r.status_text(), "HTTP 404 Not Found (NAME_UNKNOWN)");
-    }
-
-    #[test]
-    fn pem_loading() {
-        assert!(load_pem_certs(b"not pem", "x").is_err());
-    }
-
-    #[test]
-    fn refused_plain_http_is_not_attempted() {
-        let c = Client::new(
-            Arc::new(HttpOptions::default()),
-            &Url::parse("http://registry.example.com").unwrap(),
-            None,
-            false,
-            None,
-            Arc::default(),
-        );
-        let req = Request {
-            method: Method::Get,
-            url: Url::parse("http://registry.example.com/v2/").unwrap(),
-            accept: None,
-            authorization: None,
-            form: None,
-            limit: 1024,
-        };
-        let e = c.send(&req).unwrap_err();
-        assert!(e.message.contains("refusing plain HTTP"), "{e}");
-        assert_eq!(c.stats.requests.load(Ordering::Relaxed), 0);
-    }
-}
+mod tests;

@@ -6,6 +6,9 @@
 //! (`env:VAR`, `ext:/path`; `pullsecret:`/`secret:` need a cluster and are
 //! reported as such). Hands on [`Credential`], whose secret parts are
 //! [`Secret`]s that never print; the auth layer decides how to use them.
+//! Failures are [`RegistryError`]s, which name files, hosts and programs
+//! but never quote a file's content or a helper's output. Tests are in
+//! `credentials/tests.rs`.
 
 use std::fmt;
 use std::io::{Read, Write};
@@ -15,6 +18,8 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
+
+use super::RegistryError;
 
 /// How long a credential helper or `ext:` program may run (Argo: 10 s).
 pub const HELPER_TIMEOUT: Duration = Duration::from_secs(10);
@@ -159,26 +164,30 @@ impl DockerConfig {
     }
 
     /// Reads a config file. Errors never quote the file's content.
-    pub fn load(path: &Path) -> Result<DockerConfig, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read docker config {}: {e}", path.display()))?;
+    pub fn load(path: &Path) -> Result<DockerConfig, RegistryError> {
+        let text =
+            std::fs::read_to_string(path).map_err(RegistryError::read("docker config", path))?;
         DockerConfig::parse(&text, &path.display().to_string())
     }
 
-    pub fn parse(text: &str, origin: &str) -> Result<DockerConfig, String> {
+    pub fn parse(text: &str, origin: &str) -> Result<DockerConfig, RegistryError> {
+        let shape = |problem| RegistryError::DockerConfigShape {
+            origin: origin.to_owned(),
+            problem,
+        };
         // serde_json's messages name line/column and the expected shape,
         // never the content.
-        let value: serde_json::Value = serde_json::from_str(text)
-            .map_err(|e| format!("{origin}: not a docker config file: {e}"))?;
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|source| RegistryError::DockerConfigJson {
+                origin: origin.to_owned(),
+                source,
+            })?;
         if !value.is_object() {
-            return Err(format!(
-                "{origin}: not a docker config file: not a JSON object"
-            ));
+            return Err(shape("not a JSON object"));
         }
         // Type errors would quote values, which may be secrets: not shown.
-        let raw: RawConfig = serde_json::from_value(value).map_err(|_| {
-            format!("{origin}: not a docker config file: a field has the wrong type")
-        })?;
+        let raw: RawConfig =
+            serde_json::from_value(value).map_err(|_| shape("a field has the wrong type"))?;
         Ok(DockerConfig {
             origin: origin.to_owned(),
             auths: raw.auths.unwrap_or_default().into_iter().collect(),
@@ -192,20 +201,20 @@ impl DockerConfig {
     /// under `data`, base64, or `stringData`) or the legacy
     /// `kubernetes.io/dockercfg` (`.dockercfg`). Helpers named in a Secret
     /// are ignored: a Secret carries credentials, not programs to run.
-    pub fn from_secret_file(path: &Path) -> Result<DockerConfig, String> {
-        let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read pull secret {shown}: {e}"))?;
-        DockerConfig::from_secret(&text, &shown)
+    pub fn from_secret_file(path: &Path) -> Result<DockerConfig, RegistryError> {
+        let text =
+            std::fs::read_to_string(path).map_err(RegistryError::read("pull secret", path))?;
+        DockerConfig::from_secret(&text, &path.display().to_string())
     }
 
-    pub fn from_secret(text: &str, origin: &str) -> Result<DockerConfig, String> {
+    pub fn from_secret(text: &str, origin: &str) -> Result<DockerConfig, RegistryError> {
+        let bad = |at: String, problem: String| RegistryError::PullSecret { at, problem };
         let y = crate::yaml::parse(text);
         if let Some(e) = &y.error {
             let lc = y.lines.line_col(text, e.span.start);
-            return Err(format!(
-                "{origin}:{}: not YAML or JSON: {}",
-                lc.line, e.message
+            return Err(bad(
+                format!("{origin}:{}", lc.line),
+                format!("not YAML or JSON: {}", e.message),
             ));
         }
         let mut out = DockerConfig {
@@ -223,17 +232,24 @@ impl DockerConfig {
                 let json = match (plain, encoded) {
                     (Some(p), _) => p.to_owned(),
                     (None, Some(b64)) => {
-                        let bytes = decode_base64(b64)
-                            .ok_or_else(|| format!("{origin}: data.{key} is not valid base64"))?;
-                        String::from_utf8(bytes)
-                            .map_err(|_| format!("{origin}: data.{key} is not UTF-8"))?
+                        let bytes = decode_base64(b64).ok_or_else(|| {
+                            bad(origin.to_owned(), format!("data.{key} is not valid base64"))
+                        })?;
+                        String::from_utf8(bytes).map_err(|_| {
+                            bad(origin.to_owned(), format!("data.{key} is not UTF-8"))
+                        })?
                     }
                     (None, None) => continue,
                 };
                 let json = if legacy {
                     // `.dockercfg` is the `auths` map itself.
-                    let v: serde_json::Value = serde_json::from_str(&json)
-                        .map_err(|e| format!("{origin}: {key} is not JSON: {e}"))?;
+                    let v: serde_json::Value = serde_json::from_str(&json).map_err(|source| {
+                        RegistryError::PullSecretJson {
+                            origin: origin.to_owned(),
+                            key,
+                            source,
+                        }
+                    })?;
                     serde_json::json!({ "auths": v }).to_string()
                 } else {
                     json
@@ -248,8 +264,9 @@ impl DockerConfig {
             }
         }
         if !found {
-            return Err(format!(
-                "{origin}: no Secret with data or stringData .dockerconfigjson (or .dockercfg)"
+            return Err(bad(
+                origin.to_owned(),
+                "no Secret with data or stringData .dockerconfigjson (or .dockercfg)".to_owned(),
             ));
         }
         Ok(out)
@@ -259,7 +276,7 @@ impl DockerConfig {
     /// spelling) this configuration knows. Docker's order: a `credHelpers`
     /// entry, then `credsStore`, then `auths`. A helper that reports "not
     /// found" is no answer; a helper that fails is an error.
-    pub fn lookup(&self, hosts: &[&str]) -> Result<Option<Credential>, String> {
+    pub fn lookup(&self, hosts: &[&str]) -> Result<Option<Credential>, RegistryError> {
         for host in hosts {
             let host = normalize_host(host);
             if let Some((key, helper)) = self
@@ -278,8 +295,12 @@ impl DockerConfig {
                 return Ok(Some(c));
             }
             if let Some((_, entry)) = self.auths.iter().find(|(k, _)| normalize_host(k) == host)
-                && let Some(c) = entry_credential(entry)
-                    .map_err(|e| format!("{}: auths entry for {host}: {e}", self.origin))?
+                && let Some(c) =
+                    entry_credential(entry).map_err(|problem| RegistryError::AuthsEntry {
+                        origin: self.origin.clone(),
+                        host: host.clone(),
+                        problem,
+                    })?
             {
                 return Ok(Some(c));
             }
@@ -296,7 +317,9 @@ fn decode_base64(s: &str) -> Option<Vec<u8>> {
         .ok()
 }
 
-fn entry_credential(e: &AuthEntry) -> Result<Option<Credential>, String> {
+/// The credential an `auths` entry holds; the error says what is wrong
+/// with it without quoting it ([`RegistryError::AuthsEntry`] adds where).
+fn entry_credential(e: &AuthEntry) -> Result<Option<Credential>, &'static str> {
     let nonempty = |s: &Option<String>| s.as_deref().filter(|v| !v.is_empty()).map(str::to_owned);
     if let Some(t) = nonempty(&e.registrytoken) {
         return Ok(Some(Credential::RegistryToken(Secret::new(t))));
@@ -326,17 +349,24 @@ fn entry_credential(e: &AuthEntry) -> Result<Option<Credential>, String> {
 
 /// Runs `docker-credential-<helper> get` with `server` on stdin (Docker's
 /// credential helper protocol).
-fn run_helper(helper: &str, server: &str) -> Result<Option<Credential>, String> {
+fn run_helper(helper: &str, server: &str) -> Result<Option<Credential>, RegistryError> {
     if helper.is_empty()
         || !helper
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
     {
-        return Err(format!("invalid credential helper name {helper:?}"));
+        return Err(RegistryError::HelperName {
+            helper: helper.to_owned(),
+        });
     }
     let program = format!("docker-credential-{helper}");
-    let out = run_bounded(Command::new(&program).arg("get"), Some(server.as_bytes()))
-        .map_err(|e| format!("credential helper {program}: {e}"))?;
+    let out =
+        run_bounded(Command::new(&program).arg("get"), Some(server.as_bytes())).map_err(|e| {
+            RegistryError::Helper {
+                program: program.clone(),
+                source: Box::new(e),
+            }
+        })?;
     if !out.success {
         let said = String::from_utf8_lossy(&out.stdout).to_ascii_lowercase()
             + &String::from_utf8_lossy(&out.stderr).to_ascii_lowercase();
@@ -344,10 +374,11 @@ fn run_helper(helper: &str, server: &str) -> Result<Option<Credential>, String> 
             return Ok(None);
         }
         // The helper's output is not quoted: it may hold anything.
-        return Err(format!(
-            "credential helper {program} failed for {server} ({})",
-            out.status
-        ));
+        return Err(RegistryError::HelperFailed {
+            program,
+            server: server.to_owned(),
+            status: out.status,
+        });
     }
     #[derive(serde::Deserialize)]
     struct HelperAnswer {
@@ -356,9 +387,8 @@ fn run_helper(helper: &str, server: &str) -> Result<Option<Credential>, String> 
         #[serde(rename = "Secret", default)]
         secret: String,
     }
-    let a: HelperAnswer = serde_json::from_slice(&out.stdout).map_err(|_| {
-        format!("credential helper {program} printed no JSON with Username and Secret")
-    })?;
+    let a: HelperAnswer =
+        serde_json::from_slice(&out.stdout).map_err(|_| RegistryError::HelperOutput { program })?;
     if a.secret.is_empty() {
         return Ok(None);
     }
@@ -381,7 +411,7 @@ struct ProgramOutput {
 
 /// Runs a program with a time limit and bounded output; kills it on
 /// timeout.
-fn run_bounded(cmd: &mut Command, stdin: Option<&[u8]>) -> Result<ProgramOutput, String> {
+fn run_bounded(cmd: &mut Command, stdin: Option<&[u8]>) -> Result<ProgramOutput, RegistryError> {
     let mut child = cmd
         .stdin(if stdin.is_some() {
             Stdio::piped()
@@ -391,7 +421,7 @@ fn run_bounded(cmd: &mut Command, stdin: Option<&[u8]>) -> Result<ProgramOutput,
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| format!("cannot run: {e}"))?;
+        .map_err(|source| RegistryError::Spawn { source })?;
     if let (Some(input), Some(mut pipe)) = (stdin, child.stdin.take()) {
         // A helper that exits without reading gives EPIPE: not our error.
         let _ = pipe.write_all(input);
@@ -427,9 +457,11 @@ fn run_bounded(cmd: &mut Command, stdin: Option<&[u8]>) -> Result<ProgramOutput,
             Ok(None) => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(format!("timed out after {}s", HELPER_TIMEOUT.as_secs()));
+                return Err(RegistryError::Timeout {
+                    secs: HELPER_TIMEOUT.as_secs(),
+                });
             }
-            Err(e) => return Err(format!("cannot wait: {e}")),
+            Err(source) => return Err(RegistryError::Wait { source }),
         }
     };
     let mut outputs = readers.into_iter().map(|h| h.join().unwrap_or_default());
@@ -460,7 +492,7 @@ impl CredentialSources {
         registry: &str,
         api_authority: &str,
         endpoint_ref: Option<&CredentialRef>,
-    ) -> Result<Option<Credential>, String> {
+    ) -> Result<Option<Credential>, RegistryError> {
         let hosts = [registry, api_authority];
         if let Some(secret) = &self.pull_secret
             && let Some(c) = secret.lookup(&hosts)?
@@ -500,8 +532,8 @@ pub enum CredentialRef {
 pub fn parse_credential_ref(
     s: &str,
     require_registry: bool,
-) -> Result<(Option<String>, CredentialRef), String> {
-    let invalid = || format!("invalid credential spec: {s}");
+) -> Result<(Option<String>, CredentialRef), RegistryError> {
+    let invalid = || RegistryError::CredentialSpec { spec: s.to_owned() };
     let (registry, def) = match s.split_once('=') {
         Some((r, d)) if !r.is_empty() && !d.is_empty() => (Some(r.to_owned()), d),
         _ if require_registry => return Err(invalid()),
@@ -520,7 +552,7 @@ pub fn parse_credential_ref(
         "env" => CredentialRef::Env(body.to_owned()),
         "ext" => {
             if !body.starts_with('/') {
-                return Err(format!("{}: ext: needs an absolute path", invalid()));
+                return Err(RegistryError::CredentialSpecExt { spec: s.to_owned() });
             }
             CredentialRef::Ext(PathBuf::from(body))
         }
@@ -537,7 +569,11 @@ pub fn parse_credential_ref(
                 field,
             }
         }
-        other => return Err(format!("unknown credential source: {other}")),
+        other => {
+            return Err(RegistryError::CredentialSource {
+                kind: other.to_owned(),
+            });
+        }
     };
     Ok((registry, r))
 }
@@ -545,240 +581,46 @@ pub fn parse_credential_ref(
 impl CredentialRef {
     /// Reads the credential. Cluster references cannot be read offline and
     /// say so (use `--pull-secret FILE` with the Secret's manifest).
-    pub fn resolve(&self) -> Result<Credential, String> {
+    pub fn resolve(&self) -> Result<Credential, RegistryError> {
         match self {
             CredentialRef::Env(var) => {
-                let v = std::env::var(var)
-                    .map_err(|_| format!("environment variable {var} is not set"))?;
-                Credential::from_user_password(&v).ok_or_else(|| {
-                    format!("environment variable {var} does not hold user:password")
-                })
+                let v =
+                    std::env::var(var).map_err(|_| RegistryError::EnvUnset { var: var.clone() })?;
+                Credential::from_user_password(&v)
+                    .ok_or_else(|| RegistryError::EnvNotUserPassword { var: var.clone() })
             }
             CredentialRef::Ext(path) => {
-                let out = run_bounded(&mut Command::new(path), None)
-                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                let out =
+                    run_bounded(&mut Command::new(path), None).map_err(|e| RegistryError::Ext {
+                        path: path.clone(),
+                        source: Box::new(e),
+                    })?;
                 if !out.success {
-                    return Err(format!("{} failed ({})", path.display(), out.status));
+                    return Err(RegistryError::ExtFailed {
+                        path: path.clone(),
+                        status: out.status,
+                    });
                 }
                 let text = String::from_utf8_lossy(&out.stdout);
                 let line = text.lines().next().unwrap_or("");
                 Credential::from_user_password(line)
-                    .ok_or_else(|| format!("{} did not print user:password", path.display()))
+                    .ok_or_else(|| RegistryError::ExtOutput { path: path.clone() })
             }
-            CredentialRef::PullSecret { namespace, name } => Err(format!(
-                "pullsecret:{namespace}/{name} needs a Kubernetes cluster; pass the Secret's manifest with --pull-secret FILE"
-            )),
+            CredentialRef::PullSecret { namespace, name } => {
+                Err(RegistryError::ClusterPullSecret {
+                    namespace: namespace.clone(),
+                    name: name.clone(),
+                })
+            }
             CredentialRef::Secret {
                 namespace, name, ..
-            } => Err(format!(
-                "secret:{namespace}/{name} needs a Kubernetes cluster; use env: or ext: credentials, or --pull-secret FILE"
-            )),
+            } => Err(RegistryError::ClusterSecret {
+                namespace: namespace.clone(),
+                name: name.clone(),
+            }),
         }
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn basic(u: &str, p: &str) -> Credential {
-        Credential::Basic {
-            username: u.into(),
-            password: Secret::new(p),
-        }
-    }
-
-    #[test]
-    fn secret_never_prints() {
-        let c = basic("alice", "s3cret");
-        let shown = format!("{c:?} {}", Secret::new("s3cret"));
-        assert!(!shown.contains("s3cret"), "{shown}");
-        assert!(shown.contains("alice"));
-    }
-
-    #[test]
-    fn auths_base64_and_fields() {
-        // alice:s3cret
-        let cfg = DockerConfig::parse(
-            r#"{"auths": {
-                "https://index.docker.io/v1/": {"auth": "YWxpY2U6czNjcmV0"},
-                "registry.example.com": {"username": "bob", "password": "pw"},
-                "http://127.0.0.1:5000/v2/": {"auth": "YWxpY2U6czNjcmV0"},
-                "tok.example": {"identitytoken": "refresh"},
-                "empty.example": {}
-            }}"#,
-            "c.json",
-        )
-        .unwrap();
-        assert_eq!(
-            cfg.lookup(&["docker.io"]).unwrap(),
-            Some(basic("alice", "s3cret"))
-        );
-        assert_eq!(
-            cfg.lookup(&["index.docker.io"]).unwrap(),
-            Some(basic("alice", "s3cret"))
-        );
-        assert_eq!(
-            cfg.lookup(&["Registry.Example.com"]).unwrap(),
-            Some(basic("bob", "pw"))
-        );
-        assert_eq!(
-            cfg.lookup(&["127.0.0.1:5000"]).unwrap(),
-            Some(basic("alice", "s3cret"))
-        );
-        assert_eq!(cfg.lookup(&["127.0.0.1:5001"]).unwrap(), None);
-        assert_eq!(
-            cfg.lookup(&["tok.example"]).unwrap(),
-            Some(Credential::IdentityToken(Secret::new("refresh")))
-        );
-        assert_eq!(cfg.lookup(&["empty.example", "nothing"]).unwrap(), None);
-        // The second host is tried when the first has nothing.
-        assert_eq!(
-            cfg.lookup(&["quay.io", "registry.example.com"]).unwrap(),
-            Some(basic("bob", "pw"))
-        );
-    }
-
-    #[test]
-    fn bad_auth_is_an_error_without_content() {
-        let cfg =
-            DockerConfig::parse(r#"{"auths": {"h": {"auth": "bm9jb2xvbg=="}}}"#, "c").unwrap();
-        let e = cfg.lookup(&["h"]).unwrap_err();
-        assert!(e.contains("user:password"), "{e}");
-        assert!(!e.contains("nocolon"), "{e}");
-        assert!(DockerConfig::parse("{", "c").is_err());
-        assert!(DockerConfig::parse("[]", "c").is_err());
-    }
-
-    #[test]
-    fn secret_manifests() {
-        let json = r#"{"auths":{"reg.example":{"auth":"YWxpY2U6czNjcmV0"}}}"#;
-        let b64 = STANDARD.encode(json);
-        let yaml = format!(
-            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: pull\ntype: kubernetes.io/dockerconfigjson\ndata:\n  .dockerconfigjson: {b64}\n"
-        );
-        let c = DockerConfig::from_secret(&yaml, "s.yaml").unwrap();
-        assert_eq!(
-            c.lookup(&["reg.example"]).unwrap(),
-            Some(basic("alice", "s3cret"))
-        );
-        let as_json = format!(
-            r#"{{"apiVersion":"v1","kind":"Secret","type":"kubernetes.io/dockerconfigjson","data":{{".dockerconfigjson":"{b64}"}}}}"#
-        );
-        assert!(
-            DockerConfig::from_secret(&as_json, "s.json")
-                .unwrap()
-                .lookup(&["reg.example"])
-                .unwrap()
-                .is_some()
-        );
-        let string_data = format!(
-            "kind: Secret\nstringData:\n  .dockerconfigjson: '{json}'\n---\nkind: ConfigMap\n"
-        );
-        assert!(
-            DockerConfig::from_secret(&string_data, "s")
-                .unwrap()
-                .lookup(&["reg.example"])
-                .unwrap()
-                .is_some()
-        );
-        let legacy = format!(
-            "kind: Secret\ntype: kubernetes.io/dockercfg\ndata:\n  .dockercfg: {}\n",
-            STANDARD.encode(r#"{"reg.example":{"auth":"YWxpY2U6czNjcmV0"}}"#)
-        );
-        assert!(
-            DockerConfig::from_secret(&legacy, "s")
-                .unwrap()
-                .lookup(&["reg.example"])
-                .unwrap()
-                .is_some()
-        );
-        assert!(DockerConfig::from_secret("kind: ConfigMap\n", "s").is_err());
-        assert!(
-            DockerConfig::from_secret("kind: Secret\ndata:\n  .dockerconfigjson: '!!!'\n", "s")
-                .is_err()
-        );
-    }
-
-    #[test]
-    fn helper_names_are_checked() {
-        assert!(run_helper("../evil", "h").is_err());
-        assert!(run_helper("", "h").is_err());
-        let e = run_helper("kubectl-imageupdate-no-such-helper", "h").unwrap_err();
-        assert!(e.contains("cannot run"), "{e}");
-    }
-
-    // Argo conformance rows C1-C3 (argocd.md §7.6).
-    #[test]
-    fn c1_registry_prefix() {
-        let (reg, r) = parse_credential_ref("gcr.io=secret:ns/sec#field", true).unwrap();
-        assert_eq!(reg.as_deref(), Some("gcr.io"));
-        assert_eq!(
-            r,
-            CredentialRef::Secret {
-                namespace: "ns".into(),
-                name: "sec".into(),
-                field: "field".into()
-            }
-        );
-        assert!(parse_credential_ref("secret:ns/sec#field", true).is_err());
-    }
-
-    #[test]
-    fn c2_invalid_references() {
-        for s in [
-            "secret:ns/sec#",
-            "secret:/sec#f",
-            "secret:ns/#f",
-            "pullsecret:/sec",
-            "pullsecret:ns",
-            "secrets:ns/sec#f",
-            "env:",
-            "ext:relative/path",
-            "ext:/tmp/a:b.sh",
-            "nothing",
-        ] {
-            assert!(parse_credential_ref(s, false).is_err(), "{s}");
-        }
-    }
-
-    #[test]
-    fn c3_valid_references() {
-        assert_eq!(
-            parse_credential_ref("env:X", false).unwrap(),
-            (None, CredentialRef::Env("X".into()))
-        );
-        assert_eq!(
-            parse_credential_ref("ext:/tmp/a.sh", false).unwrap(),
-            (None, CredentialRef::Ext("/tmp/a.sh".into()))
-        );
-        assert_eq!(
-            parse_credential_ref("pullsecret:ns/name", false).unwrap(),
-            (
-                None,
-                CredentialRef::PullSecret {
-                    namespace: "ns".into(),
-                    name: "name".into()
-                }
-            )
-        );
-    }
-
-    #[test]
-    fn user_password_splitting() {
-        assert_eq!(
-            Credential::from_user_password("alice:s3:cret\n"),
-            Some(basic("alice", "s3:cret"))
-        );
-        assert_eq!(Credential::from_user_password(":pw"), None);
-        assert_eq!(Credential::from_user_password("user:"), None);
-        assert_eq!(Credential::from_user_password("nocolon"), None);
-        let e = CredentialRef::PullSecret {
-            namespace: "a".into(),
-            name: "b".into(),
-        }
-        .resolve()
-        .unwrap_err();
-        assert!(e.contains("--pull-secret"), "{e}");
-    }
-}
+mod tests;

@@ -27,6 +27,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::RegistryError;
 use super::credentials::{CredentialRef, parse_credential_ref};
 use super::url::{Url, is_loopback, split_host_port};
 use crate::yaml::{NodeId, NodeKind, Yaml};
@@ -98,7 +99,7 @@ impl Endpoint {
     }
 
     /// Argo's endpoint inferred from an unknown registry host.
-    pub fn inferred(host: &str) -> Result<Endpoint, String> {
+    pub fn inferred(host: &str) -> Result<Endpoint, RegistryError> {
         Ok(Endpoint {
             name: host.to_owned(),
             prefix: Some(host.to_owned()),
@@ -147,13 +148,9 @@ impl Registries {
         }
     }
 
-    pub fn load(path: &std::path::Path) -> Result<Registries, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            format!(
-                "cannot read registries configuration {}: {e}",
-                path.display()
-            )
-        })?;
+    pub fn load(path: &std::path::Path) -> Result<Registries, RegistryError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(RegistryError::read("registries configuration", path))?;
         Registries::parse(&text, &path.display().to_string())
     }
 
@@ -161,7 +158,7 @@ impl Registries {
     /// unknown key, a missing `name`/`api_url`, two entries without
     /// `prefix`, two `default: true` or an unknown `tagsortmode` is an
     /// error. A user entry with `prefix: docker.io` replaces the built-in.
-    pub fn parse(text: &str, file: &str) -> Result<Registries, String> {
+    pub fn parse(text: &str, file: &str) -> Result<Registries, RegistryError> {
         let y = crate::yaml::parse(text);
         let at = |node: NodeId| {
             let lc = y.lines.line_col(text, y.node(node).span.start);
@@ -169,25 +166,27 @@ impl Registries {
         };
         if let Some(e) = &y.error {
             let lc = y.lines.line_col(text, e.span.start);
-            return Err(format!("{file}:{}: {}", lc.line, e.message));
+            return Err(conf_error(format!("{file}:{}", lc.line), &e.message));
         }
         let mut entries: Vec<Endpoint> = Vec::new();
         let root = y.roots().next();
         if let Some(root) = root {
             if !y.is_mapping(root) {
-                return Err(format!(
-                    "{}: expected a mapping with key registries",
-                    at(root)
+                return Err(conf_error(
+                    at(root),
+                    "expected a mapping with key registries",
                 ));
             }
             for &(k, v) in y.entries(root) {
                 match y.str(k) {
                     Some("registries") => {}
                     other => {
-                        return Err(format!(
-                            "{}: unknown key {:?} (expected registries)",
+                        return Err(conf_error(
                             at(k),
-                            other.unwrap_or("")
+                            format!(
+                                "unknown key {:?} (expected registries)",
+                                other.unwrap_or("")
+                            ),
                         ));
                     }
                 }
@@ -195,7 +194,7 @@ impl Registries {
                     continue; // `registries:` with nothing
                 }
                 if !y.is_sequence(v) {
-                    return Err(format!("{}: registries must be a list", at(v)));
+                    return Err(conf_error(at(v), "registries must be a list"));
                 }
                 for &item in y.items(v) {
                     entries.push(parse_entry(&y, item, &at)?);
@@ -204,13 +203,15 @@ impl Registries {
         }
         let unprefixed = entries.iter().filter(|e| e.prefix.is_none()).count();
         if unprefixed > 1 {
-            return Err(format!(
-                "{file}: only one registry entry may omit prefix ({unprefixed} do)"
+            return Err(conf_error(
+                file,
+                format!("only one registry entry may omit prefix ({unprefixed} do)"),
             ));
         }
         if entries.iter().filter(|e| e.default).count() > 1 {
-            return Err(format!(
-                "{file}: more than one registry entry has default: true"
+            return Err(conf_error(
+                file,
+                "more than one registry entry has default: true",
             ));
         }
         let mut out = Registries::builtin();
@@ -235,11 +236,13 @@ impl Registries {
 
     /// The endpoint and API path for a normalised repository name
     /// (`docker.io/library/nginx`, `registry.example.com/team/app`).
-    pub fn route(&self, repository: &str) -> Result<Route, String> {
+    pub fn route(&self, repository: &str) -> Result<Route, RegistryError> {
         let (host, path) = repository
             .split_once('/')
             .filter(|(h, p)| !h.is_empty() && !p.is_empty())
-            .ok_or_else(|| format!("{repository:?} names no registry host and repository path"))?;
+            .ok_or_else(|| RegistryError::RepositoryName {
+                repository: repository.to_owned(),
+            })?;
         let host_lc = host.to_ascii_lowercase();
         let by_prefix = |p: &str| {
             self.entries.iter().find(|e| {
@@ -303,50 +306,70 @@ const KEYS: [&str; 13] = [
     "ping",
 ];
 
-fn parse_entry(y: &Yaml, item: NodeId, at: &dyn Fn(NodeId) -> String) -> Result<Endpoint, String> {
+/// A `registries.conf` rule broken at `at`.
+fn conf_error(at: impl Into<String>, problem: impl Into<String>) -> RegistryError {
+    RegistryError::RegistriesConf {
+        at: at.into(),
+        problem: problem.into(),
+    }
+}
+
+fn parse_entry(
+    y: &Yaml,
+    item: NodeId,
+    at: &dyn Fn(NodeId) -> String,
+) -> Result<Endpoint, RegistryError> {
     if !y.is_mapping(item) {
-        return Err(format!("{}: a registry entry must be a mapping", at(item)));
+        return Err(conf_error(at(item), "a registry entry must be a mapping"));
     }
     let mut get = std::collections::HashMap::new();
     for &(k, v) in y.entries(item) {
         let key = y.str(k).unwrap_or("");
         if !KEYS.contains(&key) {
-            return Err(format!(
-                "{}: unknown key {key:?} in registry entry (known: {})",
+            return Err(conf_error(
                 at(k),
-                KEYS.join(", ")
+                format!(
+                    "unknown key {key:?} in registry entry (known: {})",
+                    KEYS.join(", ")
+                ),
             ));
         }
         get.insert(key, v);
     }
-    let text = |key: &str| -> Result<Option<String>, String> {
+    let text = |key: &str| -> Result<Option<String>, RegistryError> {
         match get.get(key) {
             None => Ok(None),
             Some(&v) => match &y.node(y.resolve(v)).kind {
                 NodeKind::Scalar { .. } => Ok(y.non_null_str(v).map(str::to_owned)),
-                _ => Err(format!("{}: {key} must be a string", at(v))),
+                _ => Err(conf_error(at(v), format!("{key} must be a string"))),
             },
         }
     };
-    let boolean = |key: &str| -> Result<bool, String> {
+    let boolean = |key: &str| -> Result<bool, RegistryError> {
         match text(key)? {
             None => Ok(false),
             Some(s) => parse_bool(&s)
-                .ok_or_else(|| format!("{}: {key}: {s:?} is not a boolean", at(get[key]))),
+                .ok_or_else(|| conf_error(at(get[key]), format!("{key}: {s:?} is not a boolean"))),
         }
     };
     let name = text("name")?
         .filter(|s| !s.is_empty())
-        .ok_or_else(|| format!("{}: registry entry without name", at(item)))?;
+        .ok_or_else(|| conf_error(at(item), "registry entry without name"))?;
     let api_raw = text("api_url")?
         .filter(|s| !s.is_empty())
-        .ok_or_else(|| format!("{}: registry {name:?} has no api_url", at(item)))?;
-    let api_url = Url::parse(api_raw.trim_end_matches('/'))
-        .map_err(|e| format!("{}: registry {name:?}: api_url {e}", at(get["api_url"])))?;
+        .ok_or_else(|| conf_error(at(item), format!("registry {name:?} has no api_url")))?;
+    let api_url = Url::parse(api_raw.trim_end_matches('/')).map_err(|e| RegistryError::ApiUrl {
+        at: at(get["api_url"]),
+        name: name.clone(),
+        source: Box::new(e),
+    })?;
     let credentials = match text("credentials")? {
         Some(c) if !c.is_empty() => Some(
             parse_credential_ref(&c, false)
-                .map_err(|e| format!("{}: {e}", at(get["credentials"])))?
+                .map_err(|e| RegistryError::EntryCredentials {
+                    at: at(get["credentials"]),
+                    source: Box::new(e),
+                })?
                 .1,
         ),
         _ => None,
@@ -357,9 +380,9 @@ fn parse_entry(y: &Yaml, item: NodeId, at: &dyn Fn(NodeId) -> String) -> Result<
                 .ok()
                 .and_then(|g| g.to_std())
                 .ok_or_else(|| {
-                    format!(
-                        "{}: credsexpire: invalid duration {d:?}",
-                        at(get["credsexpire"])
+                    conf_error(
+                        at(get["credsexpire"]),
+                        format!("credsexpire: invalid duration {d:?}"),
                     )
                 })?,
         ),
@@ -368,10 +391,9 @@ fn parse_entry(y: &Yaml, item: NodeId, at: &dyn Fn(NodeId) -> String) -> Result<
     let limit = match text("limit")? {
         None => None,
         Some(s) => {
-            let n: i64 = s
-                .trim()
-                .parse()
-                .map_err(|_| format!("{}: limit: {s:?} is not an integer", at(get["limit"])))?;
+            let n: i64 = s.trim().parse().map_err(|_| {
+                conf_error(at(get["limit"]), format!("limit: {s:?} is not an integer"))
+            })?;
             u32::try_from(n).ok().filter(|&n| n > 0)
         }
     };
@@ -384,9 +406,9 @@ fn parse_entry(y: &Yaml, item: NodeId, at: &dyn Fn(NodeId) -> String) -> Result<
         "latest-first" => TagSort::LatestFirst,
         "latest-last" => TagSort::LatestLast,
         other => {
-            return Err(format!(
-                "{}: unknown tagsortmode {other:?} (none, latest-first, latest-last)",
-                at(get["tagsortmode"])
+            return Err(conf_error(
+                at(get["tagsortmode"]),
+                format!("unknown tagsortmode {other:?} (none, latest-first, latest-last)"),
             ));
         }
     };
@@ -456,14 +478,13 @@ pub fn check_scheme(
     url: &Url,
     insecure_registries: &[String],
     entry_insecure: bool,
-) -> Result<(), String> {
+) -> Result<(), RegistryError> {
     if url.is_https() || plain_http_allowed(&url.authority, insecure_registries, entry_insecure) {
         Ok(())
     } else {
-        Err(format!(
-            "refusing plain HTTP to {}: only loopback registries are contacted over http by default; pass --insecure-registry {} to allow it",
-            url.authority, url.authority
-        ))
+        Err(RegistryError::PlainHttp {
+            authority: url.authority.clone(),
+        })
     }
 }
 
@@ -476,7 +497,9 @@ mod tests {
     }
 
     fn err(text: &str) -> String {
-        Registries::parse(text, "registries.conf").expect_err("an error")
+        Registries::parse(text, "registries.conf")
+            .expect_err("an error")
+            .to_string()
     }
 
     #[test]
@@ -673,7 +696,7 @@ mod tests {
         assert!(!plain_http_allowed("other.example:5001", &named, false));
         assert!(!plain_http_allowed("third.example", &named, false));
         let u = Url::parse("http://registry.example.com/v2/").unwrap();
-        let e = check_scheme(&u, &none, false).unwrap_err();
+        let e = check_scheme(&u, &none, false).unwrap_err().to_string();
         assert!(
             e.contains("--insecure-registry registry.example.com"),
             "{e}"

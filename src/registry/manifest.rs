@@ -10,6 +10,8 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::RegistryError;
+
 use crate::resolve::tags::parse_rfc3339;
 use crate::resolve::{Platform, Timestamp};
 
@@ -173,9 +175,12 @@ struct RawConfig {
 
 /// Parses a manifest by its `mediaType` field, else the `Content-Type`,
 /// else its shape.
-pub fn parse_manifest(content_type: Option<&str>, body: &[u8]) -> Result<ManifestInfo, String> {
+pub fn parse_manifest(
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<ManifestInfo, RegistryError> {
     let raw: RawManifest =
-        serde_json::from_slice(body).map_err(|e| format!("malformed manifest JSON ({e})"))?;
+        serde_json::from_slice(body).map_err(|source| RegistryError::ManifestJson { source })?;
     let ct = content_type.map(|c| c.split(';').next().unwrap_or(c).trim().to_ascii_lowercase());
     let media = raw.media_type.clone().or(ct).unwrap_or_default();
     let is_index =
@@ -207,25 +212,28 @@ pub fn parse_manifest(content_type: Option<&str>, body: &[u8]) -> Result<Manifes
             .history
             .as_ref()
             .and_then(|h| h.first())
-            .ok_or("schema 1 manifest without history")?;
+            .ok_or(RegistryError::ManifestHistory)?;
         return Ok(ManifestInfo::V1 {
             config: parse_config(first.v1_compatibility.as_bytes())?,
         });
     }
     match raw.config {
         Some(c) if is_sha256_digest(&c.digest) => Ok(ManifestInfo::Image { config: c.digest }),
-        Some(_) => Err("manifest config has no sha256 digest".into()),
-        None => Err(format!(
-            "unsupported manifest (media type {:?})",
-            if media.is_empty() { "none" } else { &media }
-        )),
+        Some(_) => Err(RegistryError::ManifestConfigDigest),
+        None => Err(RegistryError::ManifestMediaType {
+            media_type: if media.is_empty() {
+                "none".to_owned()
+            } else {
+                media
+            },
+        }),
     }
 }
 
 /// Parses an image config (or a schema-1 `v1Compatibility` object).
-pub fn parse_config(body: &[u8]) -> Result<ConfigInfo, String> {
+pub fn parse_config(body: &[u8]) -> Result<ConfigInfo, RegistryError> {
     let raw: RawConfig =
-        serde_json::from_slice(body).map_err(|e| format!("malformed image config JSON ({e})"))?;
+        serde_json::from_slice(body).map_err(|source| RegistryError::ConfigJson { source })?;
     let platform = match (&raw.os, &raw.architecture) {
         (Some(os), Some(arch)) => join_platform(os, arch, raw.variant.as_deref()),
         _ => None,

@@ -22,7 +22,7 @@
 //! Argo references), [`client`] (HTTP, retries, limits), [`auth`] (ping,
 //! challenges, tokens), [`distribution`] (API calls, pagination),
 //! [`manifest`] (media types, index/config parsing), [`cache`] (disk
-//! cache), [`url`].
+//! cache), [`url`], [`error`] (the layer's [`RegistryError`]).
 
 pub mod auth;
 pub mod cache;
@@ -30,8 +30,11 @@ pub mod client;
 pub mod credentials;
 pub mod distribution;
 pub mod endpoints;
+pub mod error;
 pub mod manifest;
 pub mod url;
+
+pub use error::RegistryError;
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -143,7 +146,9 @@ pub struct RegistrySource {
     cache: DiskCache,
     stats: Arc<Stats>,
     progress: bool,
-    clients: Memo<String, Result<Arc<Client>, String>>,
+    /// Errors are shared: every repository on the endpoint reports the
+    /// same one, and [`RegistryError`] holds I/O errors, which do not clone.
+    clients: Memo<String, Result<Arc<Client>, Arc<RegistryError>>>,
     sessions: Memo<(String, String), Arc<Session>>,
     tag_lists: Memo<String, Result<Vec<String>, SourceError>>,
     tag_manifests: Memo<String, Result<Option<TagManifest>, Failure>>,
@@ -155,7 +160,7 @@ pub struct RegistrySource {
 impl RegistrySource {
     /// Reads every file the options name (an unreadable one is an error);
     /// an unreadable *default* Docker config only warns.
-    pub fn new(opts: Options) -> Result<RegistrySource, String> {
+    pub fn new(opts: Options) -> Result<RegistrySource, RegistryError> {
         let registries = match &opts.registries_conf {
             Some(p) => Registries::load(p)?,
             None => Registries::builtin(),
@@ -179,8 +184,7 @@ impl RegistrySource {
             .transpose()?;
         let ca_certs = match &opts.ca_file {
             Some(p) => {
-                let pem = std::fs::read(p)
-                    .map_err(|e| format!("cannot read CA file {}: {e}", p.display()))?;
+                let pem = std::fs::read(p).map_err(RegistryError::read("CA file", p))?;
                 Some(client::load_pem_certs(&pem, &p.display().to_string())?)
             }
             None => None,
@@ -220,14 +224,13 @@ impl RegistrySource {
         )
     }
 
-    fn client(&self, route: &Route) -> Result<Arc<Client>, String> {
+    fn client(&self, route: &Route) -> Result<Arc<Client>, Arc<RegistryError>> {
         let e = &route.endpoint;
         let key = format!("{}|{}", e.name, e.api_url);
         self.clients.get_or(key, || {
             let mut roots = Vec::new();
             if let Some(path) = &e.ca_file {
-                let pem = std::fs::read(path)
-                    .map_err(|err| format!("cannot read ca_file {}: {err}", path.display()))?;
+                let pem = std::fs::read(path).map_err(RegistryError::read("ca_file", path))?;
                 roots.extend(client::load_pem_certs(&pem, &path.display().to_string())?);
             }
             if let Some(data) = &e.ca_data {
@@ -244,7 +247,7 @@ impl RegistrySource {
         })
     }
 
-    fn session(&self, route: &Route) -> Result<Arc<Session>, String> {
+    fn session(&self, route: &Route) -> Result<Arc<Session>, Arc<RegistryError>> {
         let client = self.client(route)?;
         let key = (
             format!("{}|{}", route.endpoint.name, route.endpoint.api_url),

@@ -7,6 +7,8 @@
 use std::fmt;
 use std::net::IpAddr;
 
+use super::RegistryError;
+
 /// An absolute `http`/`https` URL without user info or fragment.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Url {
@@ -19,26 +21,26 @@ pub struct Url {
 }
 
 impl Url {
-    pub fn parse(s: &str) -> Result<Url, String> {
+    pub fn parse(s: &str) -> Result<Url, RegistryError> {
         let s = s.trim();
         let (scheme, rest) = s
             .split_once("://")
-            .ok_or_else(|| format!("{s:?} is not an absolute URL"))?;
+            .ok_or_else(|| RegistryError::UrlNotAbsolute { url: s.to_owned() })?;
         let scheme = scheme.to_ascii_lowercase();
         if scheme != "http" && scheme != "https" {
-            return Err(format!("{s:?}: only http and https URLs are supported"));
+            return Err(RegistryError::UrlScheme { url: s.to_owned() });
         }
         let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
         let authority = &rest[..end];
         if authority.contains('@') {
-            return Err("URLs with user info are not accepted; give credentials separately".into());
+            return Err(RegistryError::UrlUserInfo);
         }
         if authority.is_empty()
             || authority
                 .bytes()
                 .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
         {
-            return Err(format!("{s:?} has no valid host"));
+            return Err(RegistryError::UrlHost { url: s.to_owned() });
         }
         let mut path = rest[end..].split('#').next().unwrap_or("").to_owned();
         if !path.starts_with('/') {
@@ -75,7 +77,7 @@ impl Url {
     /// Resolves `reference` (an absolute URL, `//authority/...`, an
     /// absolute path or a relative path) against `self`, as a browser
     /// would for `Link` and `Location` headers.
-    pub fn join(&self, reference: &str) -> Result<Url, String> {
+    pub fn join(&self, reference: &str) -> Result<Url, RegistryError> {
         let r = reference.trim();
         if r.contains("://") && !r.starts_with('/') && !r.starts_with('?') {
             return Url::parse(r);
