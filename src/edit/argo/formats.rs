@@ -4,6 +4,7 @@
 //! Image Updater builds them (argocd.md §3.1–3.4). Hands a changed
 //! [`Tree`] back to the planner.
 
+use super::error::ArgoError;
 use super::mirror::{Ctx, Tree};
 use super::target::Dest;
 use crate::model::image;
@@ -92,9 +93,11 @@ pub(super) struct KImage {
     pub(super) digest: Option<String>,
 }
 
-pub(super) fn kimage(entry: &str) -> Result<KImage, String> {
-    let img = image::parse_argo_item(entry)
-        .map_err(|e| format!("{entry:?} is not an image reference: {e}"))?;
+pub(super) fn kimage(entry: &str) -> Result<KImage, ArgoError> {
+    let img = image::parse_argo_item(entry).map_err(|e| ArgoError::NotImage {
+        entry: entry.to_owned(),
+        reason: e.to_string(),
+    })?;
     let full = match img.registry() {
         Some(r) => format!("{r}/{}", img.name()),
         None => img.name().to_owned(),
@@ -125,7 +128,7 @@ impl Ctx<'_> {
         img: &KImage,
         marks: [Option<usize>; 3],
         add_only: bool,
-    ) -> Result<(), String> {
+    ) -> Result<(), ArgoError> {
         let images = self.entry(root, "the document", "images", Tree::seq)?;
         self.want(images, "images", true)?;
         let Tree::Seq { old, items } = images else {
@@ -158,10 +161,12 @@ impl Ctx<'_> {
                                 } else {
                                     ""
                                 };
-                                return Err(format!(
-                                    "the images entry {} has {key}: {cur}; Argo CD Image Updater replaces the whole entry and would drop it, and apply never deletes a key: remove it by hand{hint}",
-                                    img.name
-                                ));
+                                return Err(ArgoError::WouldDrop {
+                                    name: img.name.clone(),
+                                    key,
+                                    current: cur.to_owned(),
+                                    hint,
+                                });
                             }
                         }
                         (None, None) => {}
@@ -193,7 +198,7 @@ impl Ctx<'_> {
         entry: &str,
         mark: Option<usize>,
         add_only: bool,
-    ) -> Result<(), String> {
+    ) -> Result<(), ArgoError> {
         let k = self.entry(root, "the document", "kustomize", || Tree::map(vec![]))?;
         let list = self.entry(k, "kustomize", "images", Tree::seq)?;
         self.want(list, "kustomize.images", true)?;
@@ -235,7 +240,7 @@ impl Ctx<'_> {
         value: &str,
         mark: Option<usize>,
         sorted: bool,
-    ) -> Result<(), String> {
+    ) -> Result<(), ArgoError> {
         let h = self.entry(root, "the document", "helm", || Tree::map(vec![]))?;
         let list = self.entry(h, "helm", "parameters", Tree::seq)?;
         self.want(list, "helm.parameters", true)?;
@@ -299,7 +304,7 @@ impl Ctx<'_> {
         key: &str,
         value: &str,
         mark: Option<usize>,
-    ) -> Result<(), String> {
+    ) -> Result<(), ArgoError> {
         if let (Some(i), Tree::Map { entries, .. }) = (root.index(key), &mut *root) {
             return self.set(&mut entries[i].1, key, value, mark);
         }
@@ -317,15 +322,16 @@ impl Ctx<'_> {
         key: &str,
         value: &str,
         mark: Option<usize>,
-    ) -> Result<(), String> {
+    ) -> Result<(), ArgoError> {
         let Some((&(name, index), rest)) = parts.split_first() else {
             return Ok(());
         };
         if t.index(name).is_none() {
             if index.is_some() {
-                return Err(format!(
-                    "key {name} not found; an index ({key}) needs an existing list"
-                ));
+                return Err(ArgoError::IndexWithoutList {
+                    name: name.to_owned(),
+                    key: key.to_owned(),
+                });
             }
             let make = || {
                 if rest.is_empty() {
@@ -347,10 +353,16 @@ impl Ctx<'_> {
                     if let Tree::Alias(n) = child {
                         return Err(self.alias_err(*n, name));
                     }
-                    return Err(format!("key {name} is {}, not a list", self.kind(child)));
+                    return Err(ArgoError::NotList {
+                        name: name.to_owned(),
+                        kind: self.kind(child),
+                    });
                 };
                 if i < 0 || i as usize >= items.len() {
-                    return Err(format!("id {i} is out of range [0, {})", items.len()));
+                    return Err(ArgoError::OutOfRange {
+                        index: i,
+                        len: items.len(),
+                    });
                 }
                 &mut items[i as usize]
             }
@@ -361,9 +373,12 @@ impl Ctx<'_> {
         }
         match child {
             Tree::Map { .. } => self.values_path(child, rest, key, value, mark),
-            Tree::Seq { .. } => Err(format!("key {name} is a list; name an index ({name}[0])")),
+            Tree::Seq { .. } => Err(ArgoError::ListWithoutIndex(name.to_owned())),
             Tree::Alias(n) => Err(self.alias_err(*n, name)),
-            Tree::Scalar(_) => Err(format!("key {name} is {}, not a mapping", self.kind(child))),
+            Tree::Scalar(_) => Err(ArgoError::KeyNotMapping {
+                name: name.to_owned(),
+                kind: self.kind(child),
+            }),
         }
     }
 }
@@ -445,15 +460,18 @@ pub(super) fn values_get(ctx: &Ctx, tree: &Tree, key: &str) -> Option<String> {
     ctx.value_of(at).map(str::to_owned)
 }
 /// `images[0]` → (`images`, Some(0)).
-pub(super) fn parse_part<'k>(part: &'k str, key: &str) -> Result<(&'k str, Option<i64>), String> {
+pub(super) fn parse_part<'k>(
+    part: &'k str,
+    key: &str,
+) -> Result<(&'k str, Option<i64>), ArgoError> {
     if let Some(open) = part.rfind('[')
         && part.ends_with(']')
     {
         let idx = &part[open + 1..part.len() - 1];
-        let n: i64 = idx
-            .trim()
-            .parse()
-            .map_err(|_| format!("index {idx:?} in key {key} is not an integer"))?;
+        let n: i64 = idx.trim().parse().map_err(|_| ArgoError::BadIndex {
+            index: idx.to_owned(),
+            key: key.to_owned(),
+        })?;
         return Ok((&part[..open], Some(n)));
     }
     Ok((part, None))

@@ -7,6 +7,7 @@
 use std::collections::HashSet;
 
 use super::super::{Expect, Seg, scalar};
+use super::error::ArgoError;
 use crate::yaml::{NodeId, NodeKind, ScalarStyle, Yaml};
 
 /// A mirror of one YAML document: old nodes keep their ids, new ones are
@@ -160,14 +161,15 @@ impl<'a> Ctx<'a> {
 
     /// Refuses a change at or inside an anchored node that an alias
     /// repeats elsewhere (the change would move the alias too).
-    pub(super) fn guard(&self, node: Option<NodeId>, what: &str) -> Result<(), String> {
+    pub(super) fn guard(&self, node: Option<NodeId>, what: &str) -> Result<(), ArgoError> {
         let mut at = node;
         while let Some(n) = at {
             if self.shared.contains(&n) {
                 let anchor = self.y.node(n).anchor.clone().unwrap_or_default();
-                return Err(format!(
-                    "{what} lies in a node shared through the anchor &{anchor}; it is left for a person to edit"
-                ));
+                return Err(ArgoError::Shared {
+                    what: what.to_owned(),
+                    anchor,
+                });
             }
             at = self.y.node(n).parent;
         }
@@ -193,11 +195,11 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    pub(super) fn alias_err(&self, n: NodeId, what: &str) -> String {
-        format!(
-            "{what} is an alias (*{}); the anchor it points at is left alone",
-            alias_name(self.y, n)
-        )
+    pub(super) fn alias_err(&self, n: NodeId, what: &str) -> ArgoError {
+        ArgoError::Alias {
+            what: what.to_owned(),
+            anchor: alias_name(self.y, n),
+        }
     }
 
     /// Sets a scalar (keeping an old scalar's style).
@@ -207,12 +209,13 @@ impl<'a> Ctx<'a> {
         what: &str,
         value: &str,
         mark: Option<usize>,
-    ) -> Result<(), String> {
+    ) -> Result<(), ArgoError> {
         match t {
             Tree::Alias(n) => Err(self.alias_err(*n, what)),
-            Tree::Map { .. } | Tree::Seq { .. } => {
-                Err(format!("{what} is {}, not a value", self.kind(t)))
-            }
+            Tree::Map { .. } | Tree::Seq { .. } => Err(ArgoError::NotAValue {
+                what: what.to_owned(),
+                kind: self.kind(t),
+            }),
             Tree::Scalar(s) => {
                 let Some(n) = s.old else {
                     s.value = value.to_owned();
@@ -221,7 +224,7 @@ impl<'a> Ctx<'a> {
                 };
                 let node = self.y.node(n);
                 let NodeKind::Scalar { value: orig, style } = &node.kind else {
-                    return Err(format!("{what} is not a value"));
+                    return Err(ArgoError::NotScalar(what.to_owned()));
                 };
                 if orig == value {
                     s.value = orig.clone();
@@ -230,7 +233,12 @@ impl<'a> Ctx<'a> {
                     return Ok(());
                 }
                 self.guard(Some(n), what)?;
-                scalar::render(*style, value, node.in_flow).map_err(|e| format!("{what}: {e}"))?;
+                scalar::render(*style, value, node.in_flow).map_err(|reason| {
+                    ArgoError::Unrenderable {
+                        what: what.to_owned(),
+                        reason,
+                    }
+                })?;
                 s.value = value.to_owned();
                 s.changed = true;
                 s.mark = mark;
@@ -240,20 +248,21 @@ impl<'a> Ctx<'a> {
     }
 
     /// Checks that `t` is a mapping (or list) that may be navigated.
-    pub(super) fn want(&self, t: &Tree, what: &str, seq: bool) -> Result<(), String> {
+    pub(super) fn want(&self, t: &Tree, what: &str, seq: bool) -> Result<(), ArgoError> {
+        let want = if seq { "a list" } else { "a mapping" };
         match t {
             Tree::Map { .. } if !seq => Ok(()),
             Tree::Seq { .. } if seq => Ok(()),
             Tree::Alias(n) => Err(self.alias_err(*n, what)),
-            Tree::Scalar(s) if s.old.is_some() && self.kind(t) == "null" => Err(format!(
-                "{what} is empty (null); apply does not replace it, fill in {} by hand",
-                if seq { "a list" } else { "a mapping" }
-            )),
-            _ => Err(format!(
-                "{what} is {}, expected {}",
-                self.kind(t),
-                if seq { "a list" } else { "a mapping" }
-            )),
+            Tree::Scalar(s) if s.old.is_some() && self.kind(t) == "null" => Err(ArgoError::Null {
+                what: what.to_owned(),
+                want,
+            }),
+            _ => Err(ArgoError::Unexpected {
+                what: what.to_owned(),
+                kind: self.kind(t),
+                want,
+            }),
         }
     }
 
@@ -265,10 +274,10 @@ impl<'a> Ctx<'a> {
         what: &str,
         key: &str,
         make: impl FnOnce() -> Tree,
-    ) -> Result<&'t mut Tree, String> {
+    ) -> Result<&'t mut Tree, ArgoError> {
         self.want(t, what, false)?;
         let Tree::Map { old, entries } = t else {
-            return Err(format!("{what} is not a mapping"));
+            return Err(ArgoError::NotMapping(what.to_owned()));
         };
         let i = match entries.iter().position(|(k, _)| k == key) {
             Some(i) => i,
@@ -289,7 +298,7 @@ impl<'a> Ctx<'a> {
         key: &str,
         value: &str,
         mark: Option<usize>,
-    ) -> Result<(), String> {
+    ) -> Result<(), ArgoError> {
         let at = format!("{what}.{key}");
         let child = self.entry(t, what, key, || Tree::string(value, mark))?;
         self.set(child, &at, value, mark)

@@ -41,6 +41,7 @@
 //!   must go, an alias, or a node an alias repeats is a [`Skip`].
 
 mod emit;
+mod error;
 mod formats;
 mod mirror;
 mod target;
@@ -55,6 +56,7 @@ use crate::model::target::{Driver, Target};
 use crate::model::{Model, yaml_of};
 use crate::yaml::{LineIndex, NodeId, NodeKind, Yaml};
 use emit::{Out, Style, new_offsets};
+pub use error::ArgoError;
 #[cfg(test)]
 use formats::{KImage, argocd_match};
 use formats::{
@@ -90,7 +92,7 @@ pub fn plan(ws: &Workspace, model: &Model, updates: &[ArgoUpdate]) -> (Vec<FileC
     for u in updates {
         match resolve(ws, u) {
             Ok(job) => jobs.push(job),
-            Err(reason) => skips.push(skip(ws, u, reason)),
+            Err(reason) => skips.push(skip(ws, u, &reason)),
         }
     }
     let mut paths: Vec<&str> = jobs.iter().map(|j| j.path.as_str()).collect();
@@ -102,15 +104,15 @@ pub fn plan(ws: &Workspace, model: &Model, updates: &[ArgoUpdate]) -> (Vec<FileC
         if !group.iter().any(|j| j.changed) {
             continue;
         }
-        let mut skip_all = |reason: &str| {
+        let mut skip_all = |reason: &ArgoError| {
             for j in &group {
-                skips.push(skip(ws, j.update, reason.to_owned()));
+                skips.push(skip(ws, j.update, reason));
             }
         };
         let loaded = match load(ws, path) {
             Ok(l) => l,
             Err(e) => {
-                skip_all(&format!("{path}: {e}"));
+                skip_all(&e.in_file(path));
                 continue;
             }
         };
@@ -119,7 +121,7 @@ pub fn plan(ws: &Workspace, model: &Model, updates: &[ArgoUpdate]) -> (Vec<FileC
             let built = match build(path, &loaded, &group, sorted) {
                 Ok(b) => b,
                 Err(e) => {
-                    outcome = Some(Err(format!("{path}: {e}")));
+                    outcome = Some(Err(e.in_file(path)));
                     break;
                 }
             };
@@ -136,9 +138,10 @@ pub fn plan(ws: &Workspace, model: &Model, updates: &[ArgoUpdate]) -> (Vec<FileC
                     break;
                 }
                 Err(e) if !(sorted && built.middle) => {
-                    outcome = Some(Err(format!(
-                        "{path}: the planned edit failed its check, nothing is written there: {e}"
-                    )));
+                    outcome = Some(Err(ArgoError::CheckFailed {
+                        path: path.to_owned(),
+                        reason: e,
+                    }));
                     break;
                 }
                 // Retry with every new item appended.
@@ -148,7 +151,7 @@ pub fn plan(ws: &Workspace, model: &Model, updates: &[ArgoUpdate]) -> (Vec<FileC
         match outcome {
             Some(Ok(built)) => {
                 for (j, reason) in built.skipped {
-                    skips.push(skip(ws, group[j].update, reason));
+                    skips.push(skip(ws, group[j].update, &reason));
                 }
                 files.extend(built.change);
             }
@@ -159,7 +162,7 @@ pub fn plan(ws: &Workspace, model: &Model, updates: &[ArgoUpdate]) -> (Vec<FileC
     (files, skips)
 }
 
-fn skip(ws: &Workspace, u: &ArgoUpdate, reason: String) -> Skip {
+fn skip(ws: &Workspace, u: &ArgoUpdate, reason: &ArgoError) -> Skip {
     let t = u.target;
     let yaml = yaml_of(ws, t.file);
     let image = match &t.driver {
@@ -173,7 +176,7 @@ fn skip(ws: &Workspace, u: &ArgoUpdate, reason: String) -> Skip {
             .line_col(&ws.files[t.file].text, yaml.node(t.node).span.start)
             .line,
         image,
-        reason,
+        reason: reason.to_string(),
     }
 }
 
@@ -187,7 +190,7 @@ struct Mark {
 struct Built {
     change: Option<FileChange>,
     /// (index in the group, reason).
-    skipped: Vec<(usize, String)>,
+    skipped: Vec<(usize, ArgoError)>,
     /// A new item went before an old one (shifting its index).
     middle: bool,
 }
@@ -203,7 +206,7 @@ enum Mode {
     Append(usize),
 }
 
-fn build(path: &str, loaded: &Loaded, group: &[&Job], sorted: bool) -> Result<Built, String> {
+fn build(path: &str, loaded: &Loaded, group: &[&Job], sorted: bool) -> Result<Built, ArgoError> {
     let y: &Yaml = &loaded.yaml;
     let text = loaded.text.as_deref().unwrap_or("");
     let ctx = Ctx::new(y);
@@ -214,7 +217,7 @@ fn build(path: &str, loaded: &Loaded, group: &[&Job], sorted: bool) -> Result<Bu
         (Mode::Blank, Tree::map(vec![]))
     } else {
         if let Some(e) = &y.error {
-            return Err(format!("the file does not parse: {}", e.message));
+            return Err(ArgoError::DoesNotParse(e.message.clone()));
         }
         let roots: Vec<_> = y.docs.iter().filter(|d| d.root.is_some()).collect();
         match roots.as_slice() {
@@ -225,15 +228,12 @@ fn build(path: &str, loaded: &Loaded, group: &[&Job], sorted: bool) -> Result<Bu
             [doc] => {
                 let root = doc.root.unwrap_or_default();
                 if !matches!(y.node(root).kind, NodeKind::Mapping(_)) {
-                    return Err("the document is not a mapping".into());
+                    return Err(ArgoError::RootNotMapping);
                 }
                 (Mode::Root(doc.index), mirror(y, root))
             }
             many => {
-                return Err(format!(
-                    "the file holds {} YAML documents; Argo CD Image Updater writes back to single-document files only",
-                    many.len()
-                ));
+                return Err(ArgoError::SeveralDocuments(many.len()));
             }
         }
     };
@@ -243,7 +243,7 @@ fn build(path: &str, loaded: &Loaded, group: &[&Job], sorted: bool) -> Result<Bu
         marks.push(Mark { job, prio });
         Some(marks.len() - 1)
     };
-    let mut skipped: Vec<(usize, String)> = Vec::new();
+    let mut skipped: Vec<(usize, ArgoError)> = Vec::new();
 
     // Kustomize lists per Application: its source images with every
     // update merged in (Argo CD's MergeImage), then written in order.
@@ -288,7 +288,7 @@ fn build(path: &str, loaded: &Loaded, group: &[&Job], sorted: bool) -> Result<Bu
                 if let Err(e) = result {
                     tree = backup;
                     if let Some(i) = job {
-                        skipped.push((i, format!("{path}: {e}")));
+                        skipped.push((i, e.in_file(path)));
                     }
                 }
             }
@@ -332,7 +332,7 @@ fn build(path: &str, loaded: &Loaded, group: &[&Job], sorted: bool) -> Result<Bu
         };
         if let Err(e) = result {
             tree = backup;
-            skipped.push((i, format!("{path}: {e}")));
+            skipped.push((i, e.in_file(path)));
         }
     }
 
@@ -364,7 +364,7 @@ fn build(path: &str, loaded: &Loaded, group: &[&Job], sorted: bool) -> Result<Bu
         }
         Mode::New | Mode::Blank | Mode::Append(_) => {
             let Tree::Map { entries, .. } = &tree else {
-                return Err("internal: the new document is not a mapping".into());
+                return Err(ArgoError::Internal("the new document is not a mapping"));
             };
             if !entries.is_empty() {
                 let mut s = String::new();
@@ -405,7 +405,7 @@ fn build(path: &str, loaded: &Loaded, group: &[&Job], sorted: bool) -> Result<Bu
     expects(&ctx, &tree, doc, &mut Vec::new(), false, &mut expect);
 
     // Changes: one per job, at its most telling value.
-    let new_text = apply_edits(text, &out.edits)?;
+    let new_text = apply_edits(text, &out.edits).map_err(ArgoError::Edit)?;
     let offsets = new_offsets(&out.edits);
     let lines = LineIndex::new(&new_text);
     let mut changes = Vec::new();

@@ -6,6 +6,7 @@
 
 use std::borrow::Cow;
 
+use super::error::ArgoError;
 use super::{ArgoUpdate, KUSTOMIZATION_NAMES};
 use crate::diagnostic::FileId;
 use crate::discover::Workspace;
@@ -42,10 +43,10 @@ pub(super) struct Job<'a> {
     pub(super) changed: bool,
 }
 
-pub(super) fn resolve<'a>(ws: &'a Workspace, u: &'a ArgoUpdate<'a>) -> Result<Job<'a>, String> {
+pub(super) fn resolve<'a>(ws: &'a Workspace, u: &'a ArgoUpdate<'a>) -> Result<Job<'a>, ArgoError> {
     let t = u.target;
     let Driver::Argo(cfg) = &t.driver else {
-        return Err("not driven by Argo CD Image Updater".into());
+        return Err(ArgoError::NotArgo);
     };
     let wb = &cfg.write_back;
     check_method(t.source, wb.method.as_deref())?;
@@ -61,21 +62,19 @@ pub(super) fn resolve<'a>(ws: &'a Workspace, u: &'a ArgoUpdate<'a>) -> Result<Jo
     let source = match spec.and_then(|s| y.get(s, "source")) {
         Some(s) if y.is_mapping(s) => s,
         _ if spec.and_then(|s| y.get(s, "sources")).is_some() => {
-            return Err(format!(
-                "Application {name} has several sources (spec.sources); apply writes back for single-source Applications only"
-            ));
+            return Err(ArgoError::SeveralSources(name));
         }
-        _ => return Err(format!("Application {name} has no spec.source")),
+        _ => return Err(ArgoError::NoSource(name)),
     };
     // Argo joins the target to the source path; no path is the root.
     let src_path = match str_at(y, source, &["path"]) {
-        Some(p) => join("", &p.value)
-            .ok_or_else(|| format!("spec.source.path {:?} leads out of the repository", p.value))?,
+        Some(p) => {
+            join("", &p.value).ok_or_else(|| ArgoError::SourcePathOutside(p.value.clone()))?
+        }
         None => String::new(),
     };
-    let rel = |base: &str, r: &str| {
-        join(base, r).ok_or_else(|| format!("write-back target {r:?} leads out of the repository"))
-    };
+    let rel =
+        |base: &str, r: &str| join(base, r).ok_or_else(|| ArgoError::TargetOutside(r.to_owned()));
     let target = wb
         .target
         .as_deref()
@@ -98,19 +97,16 @@ pub(super) fn resolve<'a>(ws: &'a Workspace, u: &'a ArgoUpdate<'a>) -> Result<Jo
             let found = KUSTOMIZATION_NAMES
                 .iter()
                 .filter_map(|n| join(&dir, n))
-                .find(|p| ws.file_id(p).is_some() || ws.root.join(p).is_file());
-            let found = found
-                .ok_or_else(|| format!("could not find kustomization in {}", shown_dir(&dir)))?;
+                .find(|p| ws.file_id(p).is_some() || ws.is_file(p));
+            let found =
+                found.ok_or_else(|| ArgoError::NoKustomization(shown_dir(&dir).to_owned()))?;
             (found, Dest::Kustomization)
         }
         Some(t) if t == "helmvalues" || t.starts_with("helmvalues:") => {
             let file = match t["helmvalues".len()..].strip_prefix(':').map(str::trim) {
                 None => rel(&src_path, "values.yaml")?,
                 Some("") => {
-                    return Err(
-                        "write-back-target \"helmvalues:\" names no file (write helmvalues or helmvalues:<file>)"
-                            .into(),
-                    );
+                    return Err(ArgoError::HelmValuesUnnamed);
                 }
                 Some(f) => rel(&src_path, f)?,
             };
@@ -119,9 +115,7 @@ pub(super) fn resolve<'a>(ws: &'a Workspace, u: &'a ArgoUpdate<'a>) -> Result<Jo
         Some(t) => {
             let base = t.rsplit('/').next().unwrap_or(t);
             if KUSTOMIZATION_NAMES.contains(&base) {
-                return Err(format!(
-                    "write-back-target {t:?}: a bare kustomization file name is rejected (v1.3); write kustomization or kustomization:<dir>"
-                ));
+                return Err(ArgoError::BareKustomization(t.to_owned()));
             }
             let file = rel("", t)?;
             if (t.ends_with(".yaml") || t.ends_with(".yml")) && !base.starts_with(".argocd-source-")
@@ -158,13 +152,13 @@ pub(super) fn resolve<'a>(ws: &'a Workspace, u: &'a ArgoUpdate<'a>) -> Result<Jo
     })
 }
 
-pub(super) fn check_method(source: Source, method: Option<&str>) -> Result<(), String> {
+pub(super) fn check_method(source: Source, method: Option<&str>) -> Result<(), ArgoError> {
     let m = method.map_or("", str::trim);
     if source == Source::KubesphereImageUpdater {
         return match m {
             "git" => Ok(()),
-            "" => Err("KubeSphere write is built-in (the default): the controller patches the live Application; set write: git to write to the repository".into()),
-            other => Err(format!("KubeSphere write is {other:?}: the controller patches the live Application; set write: git to write to the repository")),
+            "" => Err(ArgoError::KubesphereBuiltIn),
+            other => Err(ArgoError::KubesphereWrite(other.to_owned())),
         };
     }
     let (field, fix) = if source == Source::ArgocdImageUpdater {
@@ -173,38 +167,32 @@ pub(super) fn check_method(source: Source, method: Option<&str>) -> Result<(), S
         ("write-back-method", "write-back-method: git")
     };
     match m.split(':').next().unwrap_or("") {
-        "" => Err(format!(
-            "{field} is argocd (the default): Argo CD Image Updater patches the live Application; set {fix} to write to the repository"
-        )),
-        "argocd" => Err(format!(
-            "{field} is argocd: Argo CD Image Updater patches the live Application; set {fix} to write to the repository"
-        )),
+        "" => Err(ArgoError::MethodDefault { field, fix }),
+        "argocd" => Err(ArgoError::MethodArgocd { field, fix }),
         "git"
             if m.strip_prefix("git:secret:")
                 .is_some_and(|s| s.trim().is_empty()) =>
         {
-            Err(format!(
-                "{field} {m:?} names no secret; Argo CD Image Updater refuses it"
-            ))
+            Err(ArgoError::MethodNoSecret {
+                field,
+                method: m.to_owned(),
+            })
         }
         "git" => Ok(()),
-        _ => Err(format!(
-            "{field} {m:?} is not a write-back method (argocd, git, git:repocreds, git:secret:<namespace>/<name>)"
-        )),
+        _ => Err(ArgoError::MethodUnknown {
+            field,
+            method: m.to_owned(),
+        }),
     }
 }
 
-pub(super) fn missing_app(source: Source, name: &str) -> String {
+pub(super) fn missing_app(source: Source, name: &str) -> ArgoError {
     if source == Source::ArgocdImageUpdater && name.contains(['*', '?', '[']) {
-        format!(
-            "namePattern {name:?} is a pattern: apply writes back only for an Application the pattern names exactly and that is in the repository"
-        )
+        ArgoError::AppPattern(name.to_owned())
     } else if name.is_empty() {
-        "no Application is named, so where its source lives is unknown".into()
+        ArgoError::AppUnnamed
     } else {
-        format!(
-            "the Application {name} is not in the repository, so where its source lives is unknown"
-        )
+        ArgoError::AppMissing(name.to_owned())
     }
 }
 
@@ -214,7 +202,7 @@ pub(super) fn app_kind(
     source: NodeId,
     path: &str,
     name: &str,
-) -> Result<AppKind, String> {
+) -> Result<AppKind, ArgoError> {
     let has = |k: &str| y.get(source, k).is_some();
     // A Plugin app without plugin targets is written as Helm (v1.3).
     if has("helm") || has("chart") || has("plugin") {
@@ -223,19 +211,18 @@ pub(super) fn app_kind(
     if has("kustomize") {
         return Ok(AppKind::Kustomize);
     }
-    let exists = |n: &str| {
-        join(path, n).is_some_and(|p| ws.file_id(&p).is_some() || ws.root.join(&p).is_file())
-    };
+    let exists =
+        |n: &str| join(path, n).is_some_and(|p| ws.file_id(&p).is_some() || ws.is_file(&p));
     if KUSTOMIZATION_NAMES.iter().any(|n| exists(n)) {
         return Ok(AppKind::Kustomize);
     }
     if exists("Chart.yaml") {
         return Ok(AppKind::Helm);
     }
-    Err(format!(
-        "Application {name} is neither Helm nor Kustomize (no helm or kustomize source, no kustomization or Chart.yaml in {}); Argo CD Image Updater skips directory applications",
-        shown_dir(path)
-    ))
+    Err(ArgoError::UnknownAppKind {
+        name: name.to_owned(),
+        dir: shown_dir(path).to_owned(),
+    })
 }
 
 /// `base/rel`, or `rel` from the repository root when it starts with `/`,
@@ -284,7 +271,7 @@ pub(super) struct Loaded<'w> {
     pub(super) yaml: Cow<'w, Yaml>,
 }
 
-pub(super) fn load<'w>(ws: &'w Workspace, path: &str) -> Result<Loaded<'w>, String> {
+pub(super) fn load<'w>(ws: &'w Workspace, path: &str) -> Result<Loaded<'w>, ArgoError> {
     if let Some(id) = ws.file_id(path)
         && let Some(y) = &ws.files[id].yaml
     {
@@ -293,12 +280,13 @@ pub(super) fn load<'w>(ws: &'w Workspace, path: &str) -> Result<Loaded<'w>, Stri
             yaml: Cow::Borrowed(y),
         });
     }
-    let abs = ws.root.join(path);
-    if abs.is_dir() {
-        return Err("is a folder, not a file".into());
+    if ws.is_dir(path) {
+        return Err(ArgoError::IsFolder);
     }
-    if abs.exists() {
-        let text = std::fs::read_to_string(&abs).map_err(|e| format!("cannot read: {e}"))?;
+    if let Some(text) = ws
+        .read_unloaded(path)
+        .map_err(|e| ArgoError::Unreadable(e.to_string()))?
+    {
         let y = yaml::parse(&text);
         return Ok(Loaded {
             text: Some(text),
@@ -307,7 +295,7 @@ pub(super) fn load<'w>(ws: &'w Workspace, path: &str) -> Result<Loaded<'w>, Stri
     }
     let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
     if !dir.is_empty() && !ws.is_dir(dir) {
-        return Err(format!("the folder {dir} does not exist"));
+        return Err(ArgoError::NoFolder(dir.to_owned()));
     }
     Ok(Loaded {
         text: None,
