@@ -93,7 +93,7 @@ use super::spec::{
 };
 use crate::diagnostic::FileId;
 use crate::discover::Workspace;
-use crate::edit::{Expect, FileChange, Seg, TextEdit, apply_edits, scalar, verify};
+use crate::edit::{Expect, FileChange, Seg, TextEdit, apply_edits, verify, yamlwrite};
 use crate::model::argo::{self as model_argo, ANNOTATION_PREFIX, AnnotationKey};
 use crate::model::{Model, Object, image, value_subspan};
 use crate::yaml::{NodeId, NodeKind, ScalarStyle, Span, Yaml};
@@ -1250,6 +1250,8 @@ impl Edit {
     }
 }
 
+/// Writes through [`yamlwrite`], the writer Argo write-back and the
+/// export emitter share.
 struct Editor<'a> {
     y: &'a Yaml,
     text: &'a str,
@@ -1258,11 +1260,11 @@ struct Editor<'a> {
 
 impl<'a> Editor<'a> {
     fn new(y: &'a Yaml, text: &'a str) -> Self {
-        let eol = match text.find('\n') {
-            Some(i) if i > 0 && text.as_bytes()[i - 1] == b'\r' => "\r\n",
-            _ => "\n",
-        };
-        Self { y, text, eol }
+        Self {
+            y,
+            text,
+            eol: yamlwrite::eol(text),
+        }
     }
 
     fn span(&self, n: NodeId) -> Span {
@@ -1271,37 +1273,25 @@ impl<'a> Editor<'a> {
 
     /// Column of `offset`, when only spaces precede it on its line.
     fn indent_of(&self, offset: usize) -> Result<usize, String> {
-        let line = self.y.lines.line_of(offset);
-        let start = self.y.lines.line_start(line).unwrap_or(0);
-        let start = if line == 0 && self.y.bom { 3 } else { start };
-        let lead = self.text.get(start..offset).unwrap_or("x");
-        if lead.bytes().all(|b| b == b' ') {
-            Ok(lead.len())
-        } else {
-            Err(format!(
+        yamlwrite::indent_of(&self.y.lines, self.text, offset).ok_or_else(|| {
+            format!(
                 "line {} does not start with the key; it cannot be edited line by line",
-                line + 1
-            ))
-        }
+                self.y.lines.line_of(offset) + 1
+            )
+        })
     }
 
     /// Start of the line after the one holding byte `end - 1` (the text's
     /// end when there is none), and whether a line break must come first.
     fn after_line(&self, end: usize) -> (usize, bool) {
-        let line = self.y.lines.line_of(end.saturating_sub(1));
-        match self.y.lines.line_start(line + 1) {
-            Some(p) => (p, false),
-            None => (self.text.len(), !self.text.ends_with('\n')),
-        }
+        yamlwrite::after_line(&self.y.lines, self.text, end)
     }
 
     /// Whole lines of one mapping entry, line break included.
     fn entry_lines(&self, k: NodeId, v: NodeId) -> Result<Range<usize>, String> {
         let ks = self.span(k);
         self.indent_of(ks.start)?;
-        let line = self.y.lines.line_of(ks.start);
-        let start = self.y.lines.line_start(line).unwrap_or(0);
-        let start = if line == 0 && self.y.bom { 3 } else { start };
+        let start = yamlwrite::line_start(&self.y.lines, self.text, self.y.lines.line_of(ks.start));
         let vs = self.span(v);
         let end = vs.end.max(ks.end);
         let (end, _) = self.after_line(end);
@@ -1330,18 +1320,16 @@ impl<'a> Editor<'a> {
         Ok(())
     }
 
-    fn value_text(&self, style: ScalarStyle, value: &str) -> String {
-        scalar::render(style, value, false).unwrap_or_else(|_| scalar::double_quoted(value))
-    }
-
     fn lines(&self, indent: usize, pairs: &[&(String, String)], style: ScalarStyle) -> String {
         let mut s = String::new();
         for (k, v) in pairs {
-            s.push_str(&" ".repeat(indent));
-            s.push_str(&self.value_text(ScalarStyle::Plain, k));
-            s.push_str(": ");
-            s.push_str(&self.value_text(style, v));
-            s.push_str(self.eol);
+            yamlwrite::entry_line(
+                &mut s,
+                indent,
+                &yamlwrite::new_value(k, false),
+                &yamlwrite::in_style(style, v, false),
+                self.eol,
+            );
         }
         s
     }
@@ -1365,7 +1353,7 @@ impl<'a> Editor<'a> {
             NodeKind::Scalar { value, style } => {
                 let typed = *style == ScalarStyle::Plain
                     && node.tag.is_none()
-                    && scalar::reads_as_non_string(value);
+                    && yamlwrite::reads_as_non_string(value);
                 Some((value.clone(), typed, *style))
             }
             _ => None,
@@ -1409,7 +1397,7 @@ impl<'a> Editor<'a> {
             if eol_first {
                 s.push_str(self.eol);
             }
-            s.push_str(&" ".repeat(child));
+            yamlwrite::pad(&mut s, child);
             s.push_str("annotations:");
             s.push_str(self.eol);
             s.push_str(&self.lines(child + unit, &all, ScalarStyle::Plain));
@@ -1523,13 +1511,19 @@ impl<'a> Editor<'a> {
                     let edit = match old_style {
                         ScalarStyle::Literal | ScalarStyle::Folded => {
                             let ks = self.span(k);
-                            let mut s = " ".repeat(self.indent_of(ks.start)?);
-                            s.push_str(ks.text(self.text));
-                            s.push_str(": ");
-                            s.push_str(&self.value_text(ScalarStyle::Plain, new));
-                            if lines.end < self.text.len() || self.text.ends_with('\n') {
-                                s.push_str(self.eol);
-                            }
+                            let mut s = String::new();
+                            let eol = if lines.end < self.text.len() || self.text.ends_with('\n') {
+                                self.eol
+                            } else {
+                                ""
+                            };
+                            yamlwrite::entry_line(
+                                &mut s,
+                                self.indent_of(ks.start)?,
+                                ks.text(self.text),
+                                &yamlwrite::new_value(new, false),
+                                eol,
+                            );
                             TextEdit {
                                 range: lines,
                                 text: s,
@@ -1539,7 +1533,7 @@ impl<'a> Editor<'a> {
                             let vs = self.span(v);
                             TextEdit {
                                 range: vs.start..vs.end,
-                                text: self.value_text(style, new),
+                                text: yamlwrite::in_style(style, new, false),
                             }
                         }
                     };

@@ -3,7 +3,8 @@
 //! own indentation, sequence style and line ending. Hands [`TextEdit`]s and
 //! the position of every marked value back to the planner.
 
-use super::super::{TextEdit, scalar};
+use super::super::TextEdit;
+use super::super::yamlwrite::{self, Layout};
 use super::mirror::{Ctx, Scalar, Tree, alias_name};
 use crate::yaml::{NodeId, NodeKind, ScalarStyle, Yaml};
 
@@ -21,83 +22,6 @@ pub(super) fn new_offsets(edits: &[TextEdit]) -> Vec<usize> {
     out
 }
 
-/// How the file lays out new block collections.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Style {
-    /// Indentation of a nested mapping.
-    pub(super) unit: usize,
-    /// Columns between a key and the `-` of its sequence (0: compact).
-    pub(super) seq_indent: usize,
-    /// Columns from `-` to the item.
-    pub(super) item_off: usize,
-}
-
-impl Default for Style {
-    /// Argo's and kyaml's: indent 2, compact sequences.
-    fn default() -> Self {
-        Self {
-            unit: 2,
-            seq_indent: 0,
-            item_off: 2,
-        }
-    }
-}
-
-impl Style {
-    /// The first nested mapping, sequence and item of the document decide.
-    pub(super) fn detect(y: &Yaml, text: &str, root: NodeId) -> Self {
-        let col = |o: usize| y.lines.line_col(text, o).column - 1;
-        let (mut unit, mut seq_indent, mut item_off) = (None, None, None);
-        for n in y.descendants(root) {
-            let node = y.node(n);
-            if node.in_flow {
-                continue;
-            }
-            match &node.kind {
-                NodeKind::Mapping(entries) => {
-                    for &(k, v) in entries {
-                        let kc = col(y.node(k).span.start);
-                        let vn = y.node(v);
-                        if vn.in_flow {
-                            continue;
-                        }
-                        match &vn.kind {
-                            NodeKind::Mapping(ce) if unit.is_none() && !ce.is_empty() => {
-                                let c = col(y.node(ce[0].0).span.start);
-                                if c > kc {
-                                    unit = Some(c - kc);
-                                }
-                            }
-                            NodeKind::Sequence(items)
-                                if seq_indent.is_none() && !items.is_empty() =>
-                            {
-                                seq_indent = Some(col(vn.span.start).saturating_sub(kc));
-                            }
-                            _ => {}
-                        }
-                    }
-                }
-                NodeKind::Sequence(items) if item_off.is_none() && !items.is_empty() => {
-                    let first = y.node(items[0]).span.start;
-                    if y.lines.line_of(first) == y.lines.line_of(node.span.start) {
-                        let off = col(first).saturating_sub(col(node.span.start));
-                        if off >= 2 {
-                            item_off = Some(off);
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-        let d = Style::default();
-        Style {
-            unit: unit.unwrap_or(d.unit),
-            seq_indent: seq_indent.unwrap_or(d.seq_indent),
-            item_off: item_off.unwrap_or(d.item_off),
-        }
-    }
-}
-
 pub(super) struct MarkPos {
     pub(super) mark: usize,
     pub(super) edit: usize,
@@ -113,7 +37,7 @@ pub(super) struct Out<'a> {
     pub(super) ctx: &'a Ctx<'a>,
     pub(super) text: &'a str,
     pub(super) eol: &'static str,
-    pub(super) st: Style,
+    pub(super) st: Layout,
     pub(super) edits: Vec<TextEdit>,
     pub(super) marks: Vec<MarkPos>,
     pub(super) middle: bool,
@@ -125,7 +49,7 @@ impl<'a> Out<'a> {
     }
 
     pub(super) fn col(&self, offset: usize) -> usize {
-        self.y().lines.line_col(self.text, offset).column - 1
+        yamlwrite::column(&self.y().lines, self.text, offset)
     }
 
     pub(super) fn push(&mut self, range: std::ops::Range<usize>, text: String, local: Local) {
@@ -145,12 +69,7 @@ impl<'a> Out<'a> {
     /// Start of the line after the one holding byte `end - 1`, and whether
     /// a line break must come first (the file ends without one).
     pub(super) fn after_line(&self, end: usize) -> (usize, bool) {
-        let lines = &self.y().lines;
-        let line = lines.line_of(end.saturating_sub(1));
-        match lines.line_start(line + 1) {
-            Some(p) => (p, false),
-            None => (self.text.len(), true),
-        }
+        yamlwrite::after_line(&self.y().lines, self.text, end)
     }
 
     pub(super) fn walk(&mut self, t: &Tree) {
@@ -162,8 +81,7 @@ impl<'a> Out<'a> {
                     NodeKind::Scalar { style, .. } => style,
                     _ => ScalarStyle::Plain,
                 };
-                let text = scalar::render(style, &s.value, node.in_flow)
-                    .unwrap_or_else(|_| scalar::double_quoted(&s.value));
+                let text = yamlwrite::in_style(style, &s.value, node.in_flow);
                 let old = self.y().str(n).unwrap_or_default().to_owned();
                 let local = s
                     .mark
@@ -233,7 +151,7 @@ impl<'a> Out<'a> {
                     s.push_str(", ");
                 }
                 sep = true;
-                s.push_str(&key_text(k, true));
+                s.push_str(&yamlwrite::new_value(k, true));
                 s.push_str(": ");
                 self.flow(&mut s, v, &mut local);
             }
@@ -297,11 +215,7 @@ impl<'a> Out<'a> {
         // Before an old item: at the start of its `-` line.
         let at_line = before.and_then(|k| {
             let start = self.y().node(old[k]).span.start;
-            let line = self.y().lines.line_of(start);
-            let ls = self.y().lines.line_start(line)?;
-            let lead = &self.text[ls..start];
-            let trimmed = lead.trim_start_matches(' ');
-            (trimmed.starts_with('-') && lead.len() - trimmed.len() == dash).then_some(ls)
+            yamlwrite::item_line(&self.y().lines, self.text, start, dash)
         });
         let (pos, need_eol) = match at_line {
             Some(ls) => {
@@ -324,7 +238,7 @@ impl<'a> Out<'a> {
         if s.non_string {
             out.push_str(&s.value);
         } else {
-            out.push_str(&value_text(&s.value, in_flow));
+            out.push_str(&yamlwrite::new_value(&s.value, in_flow));
         }
     }
 
@@ -336,8 +250,8 @@ impl<'a> Out<'a> {
         local: &mut Local,
     ) {
         for (k, v) in entries {
-            out.push_str(&" ".repeat(indent));
-            out.push_str(&key_text(k, false));
+            yamlwrite::pad(out, indent);
+            out.push_str(&yamlwrite::new_value(k, false));
             out.push(':');
             self.block_value(out, v, indent, local);
         }
@@ -383,9 +297,7 @@ impl<'a> Out<'a> {
         local: &mut Local,
     ) {
         for it in items {
-            out.push_str(&" ".repeat(dash));
-            out.push('-');
-            out.push_str(&" ".repeat(off.saturating_sub(1).max(1)));
+            yamlwrite::dash(out, dash, off);
             match it {
                 Tree::Scalar(s) => {
                     self.scalar(out, s, false, local);
@@ -393,7 +305,7 @@ impl<'a> Out<'a> {
                 }
                 Tree::Map { entries, .. } if !entries.is_empty() => {
                     let (k, v) = &entries[0];
-                    out.push_str(&key_text(k, false));
+                    out.push_str(&yamlwrite::new_value(k, false));
                     out.push(':');
                     self.block_value(out, v, dash + off, local);
                     let rest: Vec<&(String, Tree)> = entries[1..].iter().collect();
@@ -416,7 +328,7 @@ impl<'a> Out<'a> {
                     if i > 0 {
                         out.push_str(", ");
                     }
-                    out.push_str(&key_text(k, true));
+                    out.push_str(&yamlwrite::new_value(k, true));
                     out.push_str(": ");
                     self.flow(out, v, local);
                 }
@@ -438,15 +350,4 @@ impl<'a> Out<'a> {
             }
         }
     }
-}
-
-/// A new string value as Argo's encoder writes it: plain, double-quoted
-/// when plain would read as another type (`"1.20"`) or not parse back.
-pub(super) fn value_text(value: &str, in_flow: bool) -> String {
-    scalar::render(ScalarStyle::Plain, value, in_flow)
-        .unwrap_or_else(|_| scalar::double_quoted(value))
-}
-
-pub(super) fn key_text(key: &str, in_flow: bool) -> String {
-    value_text(key, in_flow)
 }

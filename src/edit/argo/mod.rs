@@ -48,6 +48,7 @@ mod target;
 #[cfg(test)]
 mod tests;
 
+use super::yamlwrite::{self, Layout};
 use super::{FileChange, Skip, apply_edits, verify};
 use crate::diagnostic::FileId;
 use crate::discover::Workspace;
@@ -55,7 +56,7 @@ use crate::git::Change;
 use crate::model::target::{Driver, Target};
 use crate::model::{Model, yaml_of};
 use crate::yaml::{LineIndex, NodeId, NodeKind, Yaml};
-use emit::{Out, Style, new_offsets};
+use emit::{Out, new_offsets};
 pub use error::ArgoError;
 #[cfg(test)]
 use formats::{KImage, argocd_match};
@@ -64,7 +65,6 @@ use formats::{
 };
 use mirror::{Ctx, Tree, expects, mirror};
 #[cfg(test)]
-use target::join;
 use target::{AppKind, Dest, Job, Loaded, load, resolve, tag_of};
 
 /// One Argo-driven image and the value it moves to: the tag, or
@@ -210,7 +210,7 @@ fn build(path: &str, loaded: &Loaded, group: &[&Job], sorted: bool) -> Result<Bu
     let y: &Yaml = &loaded.yaml;
     let text = loaded.text.as_deref().unwrap_or("");
     let ctx = Ctx::new(y);
-    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let body = yamlwrite::without_bom(text);
     let (mode, mut tree) = if loaded.text.is_none() {
         (Mode::New, Tree::map(vec![]))
     } else if body.trim().is_empty() {
@@ -337,20 +337,13 @@ fn build(path: &str, loaded: &Loaded, group: &[&Job], sorted: bool) -> Result<Bu
     }
 
     // Edits.
-    let eol = if text
-        .find('\n')
-        .is_some_and(|i| i > 0 && text.as_bytes()[i - 1] == b'\r')
-    {
-        "\r\n"
-    } else {
-        "\n"
-    };
+    let eol = yamlwrite::eol(text);
     let is_values = group.iter().all(|j| j.dest == Dest::Values);
     let mut out = Out {
         ctx: &ctx,
         text,
         eol,
-        st: Style::default(),
+        st: Layout::GO,
         edits: Vec::new(),
         marks: Vec::new(),
         middle: false,
@@ -358,7 +351,7 @@ fn build(path: &str, loaded: &Loaded, group: &[&Job], sorted: bool) -> Result<Bu
     let doc = match mode {
         Mode::Root(doc) => {
             let root = tree.old().unwrap_or_default();
-            out.st = Style::detect(y, text, root);
+            out.st = Layout::detect(y, text, root);
             out.walk(&tree);
             doc
         }
