@@ -64,7 +64,6 @@ use formats::{
     fold, full_name, helm_keys, kimage, kustomize_entry, merge_image, values_name, values_spec,
 };
 use mirror::{Ctx, Tree, expects, mirror};
-#[cfg(test)]
 use target::{AppKind, Dest, Job, Loaded, load, resolve, tag_of};
 
 /// One Argo-driven image and the value it moves to: the tag, or
