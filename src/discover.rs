@@ -75,6 +75,24 @@ impl Workspace {
         let rel = rel.trim_start_matches("./").trim_start_matches('/');
         self.root.join(rel).is_dir()
     }
+
+    pub fn is_file(&self, rel: &str) -> bool {
+        let rel = rel.trim_start_matches("./").trim_start_matches('/');
+        self.root.join(rel).is_file()
+    }
+
+    /// The text of `rel` read now, for a file the walk skipped or did not
+    /// parse (a write-back target is often hidden or ignored); `None` when
+    /// nothing is there. Planners get file text only through here and
+    /// [`Workspace::files`], so the edit layer never touches the disk.
+    pub fn read_unloaded(&self, rel: &str) -> std::io::Result<Option<String>> {
+        let rel = rel.trim_start_matches("./").trim_start_matches('/');
+        let abs = self.root.join(rel);
+        if !abs.exists() {
+            return Ok(None);
+        }
+        std::fs::read_to_string(abs).map(Some)
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -4,6 +4,8 @@
 //! of the scalar it replaces, `verify` re-parses every new text and proves
 //! that only the planned values moved, `write` commits all files or none,
 //! and `lock` keeps two applies on one repository from interleaving.
+//! `yamlwrite` is the one writer of new YAML text (layout and quoting in a
+//! file's own conventions), shared with export.
 //! Rules and dialects hand in [`TextEdit`]s; only this module applies them.
 
 pub mod argo;
@@ -15,6 +17,7 @@ pub mod record;
 pub mod scalar;
 pub mod verify;
 pub mod write;
+pub mod yamlwrite;
 
 use std::ops::Range;
 use std::thread;

@@ -206,7 +206,7 @@ pub fn plan(
             }
         }
     }
-    let (argo_files, argo_skips) = argo::plan(ws, model, &argo_updates);
+    let (argo_files, argo_skips) = argo::plan(ws, &argo_updates);
     out.skipped.extend(argo_skips);
     out.skipped.extend(unread_files(ws));
     // Files Argo CD creates, or that the workspace did not load, meet no

@@ -53,7 +53,7 @@ use std::ops::Range;
 use serde_json::{Map, Value};
 
 use crate::discover::Workspace;
-use crate::edit::{Expect, FileChange, Seg, TextEdit, apply_edits, scalar, verify};
+use crate::edit::{Expect, FileChange, Seg, TextEdit, apply_edits, verify, yamlwrite};
 use crate::export::{WriteOptions, Written};
 use crate::model::argo::{self as model_argo, ANNOTATION_PREFIX};
 use crate::model::read::argo::{is_app, is_glob};
@@ -814,6 +814,8 @@ impl Edit {
     }
 }
 
+/// Writes through [`yamlwrite`], the writer Argo write-back and the
+/// export emitter share.
 struct Editor<'a> {
     y: &'a Yaml,
     text: &'a str,
@@ -822,11 +824,11 @@ struct Editor<'a> {
 
 impl<'a> Editor<'a> {
     fn new(y: &'a Yaml, text: &'a str) -> Self {
-        let eol = match text.find('\n') {
-            Some(i) if i > 0 && text.as_bytes()[i - 1] == b'\r' => "\r\n",
-            _ => "\n",
-        };
-        Self { y, text, eol }
+        Self {
+            y,
+            text,
+            eol: yamlwrite::eol(text),
+        }
     }
 
     fn span(&self, n: NodeId) -> Span {
@@ -835,37 +837,25 @@ impl<'a> Editor<'a> {
 
     /// Column of `offset`, when only spaces precede it on its line.
     fn indent_of(&self, offset: usize) -> Result<usize, String> {
-        let line = self.y.lines.line_of(offset);
-        let start = self.y.lines.line_start(line).unwrap_or(0);
-        let start = if line == 0 && self.y.bom { 3 } else { start };
-        let lead = self.text.get(start..offset).unwrap_or("x");
-        if lead.bytes().all(|b| b == b' ') {
-            Ok(lead.len())
-        } else {
-            Err(format!(
+        yamlwrite::indent_of(&self.y.lines, self.text, offset).ok_or_else(|| {
+            format!(
                 "line {} does not start with the key; it cannot be edited line by line",
-                line + 1
-            ))
-        }
+                self.y.lines.line_of(offset) + 1
+            )
+        })
     }
 
     /// Start of the line after the one holding byte `end - 1` (the text's
     /// end when there is none), and whether a line break must come first.
     fn after_line(&self, end: usize) -> (usize, bool) {
-        let line = self.y.lines.line_of(end.saturating_sub(1));
-        match self.y.lines.line_start(line + 1) {
-            Some(p) => (p, false),
-            None => (self.text.len(), !self.text.ends_with('\n')),
-        }
+        yamlwrite::after_line(&self.y.lines, self.text, end)
     }
 
     /// Whole lines of one mapping entry, line break included.
     fn entry_lines(&self, k: NodeId, v: NodeId) -> Result<Range<usize>, String> {
         let ks = self.span(k);
         self.indent_of(ks.start)?;
-        let line = self.y.lines.line_of(ks.start);
-        let start = self.y.lines.line_start(line).unwrap_or(0);
-        let start = if line == 0 && self.y.bom { 3 } else { start };
+        let start = yamlwrite::line_start(&self.y.lines, self.text, self.y.lines.line_of(ks.start));
         let vs = self.span(v);
         let end = vs.end.max(ks.end);
         let (end, _) = self.after_line(end);
@@ -894,18 +884,16 @@ impl<'a> Editor<'a> {
         Ok(())
     }
 
-    fn value_text(&self, style: ScalarStyle, value: &str) -> String {
-        scalar::render(style, value, false).unwrap_or_else(|_| scalar::double_quoted(value))
-    }
-
     fn lines(&self, indent: usize, pairs: &[&(String, String)], style: ScalarStyle) -> String {
         let mut s = String::new();
         for (k, v) in pairs {
-            s.push_str(&" ".repeat(indent));
-            s.push_str(&self.value_text(ScalarStyle::Plain, k));
-            s.push_str(": ");
-            s.push_str(&self.value_text(style, v));
-            s.push_str(self.eol);
+            yamlwrite::entry_line(
+                &mut s,
+                indent,
+                &yamlwrite::new_value(k, false),
+                &yamlwrite::in_style(style, v, false),
+                self.eol,
+            );
         }
         s
     }
@@ -929,7 +917,7 @@ impl<'a> Editor<'a> {
             NodeKind::Scalar { value, style } => {
                 let typed = *style == ScalarStyle::Plain
                     && node.tag.is_none()
-                    && scalar::reads_as_non_string(value);
+                    && yamlwrite::reads_as_non_string(value);
                 Some((value.clone(), typed, *style))
             }
             _ => None,
@@ -973,7 +961,7 @@ impl<'a> Editor<'a> {
             if eol_first {
                 s.push_str(self.eol);
             }
-            s.push_str(&" ".repeat(child));
+            yamlwrite::pad(&mut s, child);
             s.push_str("annotations:");
             s.push_str(self.eol);
             s.push_str(&self.lines(child + unit, &all, ScalarStyle::Plain));
@@ -1087,13 +1075,19 @@ impl<'a> Editor<'a> {
                     let edit = match old_style {
                         ScalarStyle::Literal | ScalarStyle::Folded => {
                             let ks = self.span(k);
-                            let mut s = " ".repeat(self.indent_of(ks.start)?);
-                            s.push_str(ks.text(self.text));
-                            s.push_str(": ");
-                            s.push_str(&self.value_text(ScalarStyle::Plain, new));
-                            if lines.end < self.text.len() || self.text.ends_with('\n') {
-                                s.push_str(self.eol);
-                            }
+                            let mut s = String::new();
+                            let eol = if lines.end < self.text.len() || self.text.ends_with('\n') {
+                                self.eol
+                            } else {
+                                ""
+                            };
+                            yamlwrite::entry_line(
+                                &mut s,
+                                self.indent_of(ks.start)?,
+                                ks.text(self.text),
+                                &yamlwrite::new_value(new, false),
+                                eol,
+                            );
                             TextEdit {
                                 range: lines,
                                 text: s,
@@ -1103,7 +1097,7 @@ impl<'a> Editor<'a> {
                             let vs = self.span(v);
                             TextEdit {
                                 range: vs.start..vs.end,
-                                text: self.value_text(style, new),
+                                text: yamlwrite::in_style(style, new, false),
                             }
                         }
                     };
@@ -1144,35 +1138,16 @@ impl<'a> Editor<'a> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::discover::SourceFile;
     use crate::export::emit;
     use crate::model::read::argo::read;
     use crate::model::spec::{Dialect, Engine, Git, Image, SigningKey, SourceRef};
 
     const P: &str = ANNOTATION_PREFIX;
 
-    /// A repository held in memory, every file reported.
-    pub(crate) fn ws_of(files: &[(&str, &str)]) -> Workspace {
-        let mut files: Vec<SourceFile> = files
-            .iter()
-            .map(|(path, text)| SourceFile {
-                path: (*path).to_owned(),
-                abs: std::path::PathBuf::from(path),
-                text: (*text).to_owned(),
-                yaml: Some(crate::yaml::parse(text)),
-                report: true,
-            })
-            .collect();
-        files.sort_by(|a, b| a.path.cmp(&b.path));
-        Workspace {
-            root: std::path::PathBuf::from("."),
-            files,
-            diagnostics: Vec::new(),
-        }
-    }
+    use crate::testutil::workspace;
 
     pub(crate) fn read_text(text: &str) -> Vec<Updater> {
-        let ws = ws_of(&[("app.yaml", text)]);
+        let ws = workspace(&[("app.yaml", text)]);
         read(&ws, &Model::build(&ws))
     }
 
@@ -1235,7 +1210,7 @@ pub(crate) mod tests {
     /// Written documents read back through the readers.
     pub(crate) fn reread(w: &Written) -> Vec<Updater> {
         let text = emit::yaml(&w.documents);
-        let ws = ws_of(&[("out.yaml", &text)]);
+        let ws = workspace(&[("out.yaml", &text)]);
         let model = Model::build(&ws);
         let mut out = read(&ws, &model);
         out.extend(crate::model::read::argo_crd::read(&ws, &model));
@@ -1796,7 +1771,7 @@ pub(crate) mod tests {
             kinds(&w.remarks),
             [(RemarkKind::Skipped, "app.name".to_owned())]
         );
-        let ws = ws_of(&[("a.yaml", &app("a", &[("image-list", "x")]))]);
+        let ws = workspace(&[("a.yaml", &app("a", &[("image-list", "x")]))]);
         let m = merge_in_place(&ws, &Model::build(&ws), &u, &WriteOptions::default())
             .expect("a remark, not an error");
         assert!(m.change.is_none());
@@ -1859,7 +1834,7 @@ pub(crate) mod tests {
     // ---- in place ----
 
     fn merged(files: &[(&str, &str)], u: &Updater) -> Result<Merged, String> {
-        let ws = ws_of(files);
+        let ws = workspace(files);
         merge_in_place(&ws, &Model::build(&ws), u, &WriteOptions::default())
     }
 
@@ -2082,7 +2057,7 @@ spec:
         };
         for _ in 0..300 {
             let text = rng.mutate(OLD, &m);
-            let ws = ws_of(&[("a.yaml", &text)]);
+            let ws = workspace(&[("a.yaml", &text)]);
             let model = Model::build(&ws);
             for r in read(&ws, &model) {
                 let _ = write(&r, &WriteOptions::default());

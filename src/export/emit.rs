@@ -2,11 +2,16 @@
 //! (keys sorted, two-space indent, sequences at their key's column,
 //! strings single-quoted only when a YAML 1.1 or 1.2 reader would not read
 //! them back as the same string), or JSON. Keys come out sorted because
-//! `serde_json::Map` keeps them sorted; nothing here reorders.
+//! `serde_json::Map` keeps them sorted; nothing here reorders. Layout and
+//! quoting are [`yamlwrite`]'s, the writer edits share; this module only
+//! walks the documents.
 
 use serde_json::Value;
 
-use crate::edit::scalar;
+use crate::edit::yamlwrite::{self, Layout, pad};
+
+/// go-yaml's layout.
+const LAYOUT: Layout = Layout::GO;
 
 /// Every document after a `---` line.
 pub fn yaml(documents: &[Value]) -> String {
@@ -17,7 +22,7 @@ pub fn yaml(documents: &[Value]) -> String {
             Value::Object(map) if !map.is_empty() => mapping(&mut out, map, 0),
             Value::Array(items) if !items.is_empty() => sequence(&mut out, items, 0),
             other => {
-                out.push_str(&inline(other).unwrap_or_else(|| scalar::double_quoted("")));
+                out.push_str(&inline(other).unwrap_or_else(|| yamlwrite::double_quoted("")));
                 out.push('\n');
             }
         }
@@ -49,7 +54,7 @@ fn mapping(out: &mut String, map: &serde_json::Map<String, Value>, indent: usize
             pad(out, indent);
         }
         first = false;
-        out.push_str(&string(key, indent));
+        out.push_str(&yamlwrite::go_string(key));
         out.push(':');
         value_after_key(out, value, indent);
     }
@@ -59,16 +64,16 @@ fn value_after_key(out: &mut String, value: &Value, indent: usize) {
     match value {
         Value::Object(map) if !map.is_empty() => {
             out.push('\n');
-            mapping(out, map, indent + 2);
+            mapping(out, map, indent + LAYOUT.unit);
         }
         // Sequences sit at their key's column, as go-yaml writes them.
         Value::Array(items) if !items.is_empty() => {
             out.push('\n');
-            sequence(out, items, indent);
+            sequence(out, items, indent + LAYOUT.seq_indent);
         }
-        Value::String(s) if block_literal(s) => {
+        Value::String(s) if yamlwrite::literal_fits(s) => {
             out.push(' ');
-            literal(out, s, indent + 2);
+            yamlwrite::literal(out, s, indent + LAYOUT.unit);
         }
         other => {
             out.push(' ');
@@ -84,11 +89,12 @@ fn sequence(out: &mut String, items: &[Value], indent: usize) {
         if n > 0 || !out.ends_with("- ") {
             pad(out, indent);
         }
-        out.push_str("- ");
+        yamlwrite::dash(out, 0, LAYOUT.item_off);
+        let inner = indent + LAYOUT.item_off;
         match item {
-            Value::Object(map) if !map.is_empty() => mapping(out, map, indent + 2),
-            Value::Array(inner) if !inner.is_empty() => sequence(out, inner, indent + 2),
-            Value::String(s) if block_literal(s) => literal(out, s, indent + 2),
+            Value::Object(map) if !map.is_empty() => mapping(out, map, inner),
+            Value::Array(items) if !items.is_empty() => sequence(out, items, inner),
+            Value::String(s) if yamlwrite::literal_fits(s) => yamlwrite::literal(out, s, inner),
             other => {
                 out.push_str(&inline(other).unwrap_or_default());
                 out.push('\n');
@@ -103,58 +109,11 @@ fn inline(value: &Value) -> Option<String> {
         Value::Null => "null".to_owned(),
         Value::Bool(b) => b.to_string(),
         Value::Number(n) => n.to_string(),
-        Value::String(s) => string(s, 0),
+        Value::String(s) => yamlwrite::go_string(s),
         Value::Array(items) if items.is_empty() => "[]".to_owned(),
         Value::Object(map) if map.is_empty() => "{}".to_owned(),
         _ => return None,
     })
-}
-
-fn string(s: &str, _indent: usize) -> String {
-    if scalar::plain_is_safe(s, false) {
-        s.to_owned()
-    } else if s.chars().any(|c| c.is_control() || c == '\u{feff}') {
-        scalar::double_quoted(s)
-    } else {
-        format!("'{}'", s.replace('\'', "''"))
-    }
-}
-
-/// Multi-line text (commit message templates) reads best as a literal
-/// block; text a block would not carry exactly is double-quoted instead.
-fn block_literal(s: &str) -> bool {
-    s.contains('\n')
-        && !s.starts_with([' ', '\n'])
-        && !s
-            .chars()
-            .any(|c| (c.is_control() && c != '\n') || c == '\u{feff}')
-        && s.lines().all(|l| l.trim_end() == l)
-}
-
-fn literal(out: &mut String, s: &str, indent: usize) {
-    let body = s.trim_end_matches('\n');
-    let trailing = s.len() - body.len();
-    out.push_str(match trailing {
-        0 => "|-",
-        1 => "|",
-        _ => "|+",
-    });
-    out.push('\n');
-    for line in body.split('\n') {
-        if !line.is_empty() {
-            pad(out, indent);
-            out.push_str(line);
-        }
-        out.push('\n');
-    }
-    // Keep (`+`) chomping reproduces the extra newlines as empty lines.
-    for _ in 1..trailing {
-        out.push('\n');
-    }
-}
-
-fn pad(out: &mut String, indent: usize) {
-    out.extend(std::iter::repeat_n(' ', indent));
 }
 
 #[cfg(test)]

@@ -1,12 +1,13 @@
 use super::*;
-use crate::export::argo::tests::{app, assert_same, reread, ws_of};
+use crate::export::argo::tests::{app, assert_same, reread};
 use crate::model::Model;
 use crate::model::read::argo_crd::read;
 use crate::model::spec::*;
+use crate::testutil::workspace;
 use std::collections::HashSet;
 
 fn read_text(text: &str) -> Vec<Updater> {
-    let ws = ws_of(&[("cr.yaml", text)]);
+    let ws = workspace(&[("cr.yaml", text)]);
     read(&ws, &Model::build(&ws))
 }
 
@@ -280,7 +281,7 @@ fn one_exported_ref_keeps_the_cr_name_and_use_annotations_alone_is_carried() {
 
     let only = "apiVersion: argocd-image-updater.argoproj.io/v1alpha1\nkind: ImageUpdater\nmetadata:\n  name: legacy\n  namespace: argocd\nspec:\n  applicationRefs:\n    - namePattern: shop\n      useAnnotations: true\n";
     let application = app("shop", &[("image-list", "web=nginx")]);
-    let ws = ws_of(&[("cr.yaml", only), ("app.yaml", &application)]);
+    let ws = workspace(&[("cr.yaml", only), ("app.yaml", &application)]);
     let all = read(&ws, &Model::build(&ws));
     assert_eq!(all.len(), 1);
     assert!(all[0].images.is_empty());
@@ -398,7 +399,7 @@ fn annotations_round_trip_through_the_cr() {
             ("write-back-target", "kustomization:../base"),
         ],
     );
-    let ws = ws_of(&[("app.yaml", &text)]);
+    let ws = workspace(&[("app.yaml", &text)]);
     let a = crate::model::read::argo::read(&ws, &Model::build(&ws)).remove(0);
     let cr = write(&a, &WriteOptions::default());
     // Both targets: the CRD takes one.
@@ -581,7 +582,7 @@ fn assert_valid(doc: &Value) {
 #[test]
 fn written_crs_fit_the_schema() {
     let mut us = read_text(CR);
-    let ws = ws_of(&[(
+    let ws = workspace(&[(
         "app.yaml",
         &app(
             "Shop_App",
