@@ -22,7 +22,7 @@ impl Severity {
     }
 }
 
-/// Index of a file in the [`crate::workspace::Workspace`].
+/// Index of a file in the [`crate::discover::Workspace`].
 pub type FileId = usize;
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,6 +7,8 @@
 //! the repository, and hands on a [`Workspace`]: every file with its text and
 //! span tree, plus the problems met while reading (as diagnostics).
 
+#![allow(clippy::disallowed_methods)] // an I/O module
+
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 

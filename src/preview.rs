@@ -447,6 +447,7 @@ fn kubesphere_flux(
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)] // fixtures on disk
 mod tests {
     use super::*;
 

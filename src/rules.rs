@@ -8,7 +8,7 @@ use crate::diagnostic::Severity;
 #[derive(Debug, PartialEq, Eq)]
 pub struct Rule {
     pub code: &'static str,
-    /// Reads well as "allow <name>": it names the pattern, not the fix.
+    /// Reads well as "allow `<name>`": it names the pattern, not the fix.
     pub name: &'static str,
     pub severity: Severity,
     pub summary: &'static str,

@@ -118,6 +118,77 @@ fn layers_point_one_way() {
     );
 }
 
+/// `crate::<module>::<item>` paths named in code, up to the unit tests.
+fn items_of(text: &str, module: &str) -> Vec<(usize, String)> {
+    let prefix = format!("crate::{module}::");
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let code = line.trim_start();
+        if code.starts_with("#[cfg(test)]") {
+            break;
+        }
+        let code = code.split("//").next().unwrap_or_default();
+        for (at, _) in code.match_indices(&prefix) {
+            let item: String = code[at + prefix.len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '{')
+                .collect();
+            out.push((i + 1, item));
+        }
+    }
+    out
+}
+
+/// Export writes YAML the way apply does, through the one writer
+/// (`edit::yamlwrite`: layout, quoting, verified byte edits), and reaches
+/// nothing else of `edit`.
+#[test]
+fn export_reaches_edit_only_through_the_yaml_writer() {
+    let mut wrong = Vec::new();
+    for path in sources("export") {
+        let text = fs::read_to_string(&path).unwrap();
+        for (line, item) in items_of(&text, "edit") {
+            if item != "yamlwrite" {
+                wrong.push(format!("{}:{line}: crate::edit::{item}", path.display()));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    let probe =
+        "use crate::edit::yamlwrite::{self, pad};\nuse crate::edit::{FileChange, yamlwrite};\n";
+    let items: Vec<_> = items_of(probe, "edit")
+        .into_iter()
+        .map(|(_, i)| i)
+        .collect();
+    assert_eq!(items, ["yamlwrite", "{FileChange"]);
+}
+
+/// Only the I/O modules touch the disk: a file outside them that names
+/// `std::fs` fails here (clippy's disallowed-methods list says which
+/// calls; each I/O module allows them at its top, which is what this
+/// test looks for).
+#[test]
+fn only_io_modules_touch_the_disk() {
+    let mut wrong = Vec::new();
+    for path in sources("") {
+        let text = fs::read_to_string(&path).unwrap();
+        let io = text.contains("#![allow(clippy::disallowed_methods)] // an I/O module");
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        let touches = code
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .any(|l| l.contains("std::fs") || l.contains(" fs::"));
+        if touches && !io {
+            wrong.push(path.display().to_string());
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "std::fs outside the I/O modules:\n{}",
+        wrong.join("\n")
+    );
+}
+
 #[test]
 fn the_checker_sees_imports() {
     let text = "use crate::git::Change;\n// crate::preview in a comment\nfn f() { crate::edit::x(); }\n#[cfg(test)]\nuse crate::cli;\n";

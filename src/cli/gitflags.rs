@@ -10,6 +10,8 @@
 //! Code `1` is not used: it means "findings" for `validate` and "updates
 //! available" for `preview --exit-code`, neither of which applies here.
 
+#![allow(clippy::disallowed_methods)] // an I/O module
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -95,7 +97,7 @@ pub struct GitArgs {
     #[arg(long = "ref", value_name = "BRANCH", requires = "clone")]
     pub git_ref: Option<String>,
     /// Where --clone keeps its working copy (default: the user cache,
-    /// kubectl-imageupdate/clones/<hash of URL>).
+    /// kubectl-imageupdate/clones/`<hash of URL>`).
     #[arg(long, value_name = "DIR", requires = "clone")]
     pub clone_dir: Option<PathBuf>,
     /// Environment variable holding an HTTPS token or password.

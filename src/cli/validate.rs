@@ -1,5 +1,7 @@
 //! `validate`: load, check, render, and map findings to the exit code.
 
+#![allow(clippy::disallowed_methods)] // an I/O module
+
 use std::io::IsTerminal;
 use std::path::PathBuf;
 

@@ -8,6 +8,8 @@
 //! kernel drops the lock with the process. It is advisory: other writers are
 //! still caught by the changed-since-read check in [`super::write`].
 
+#![allow(clippy::disallowed_methods)] // an I/O module
+
 use std::fs::File;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -54,6 +56,7 @@ pub fn lock(root: &Path, wait: Duration, on_wait: impl FnOnce()) -> Result<RepoL
 }
 
 #[cfg(unix)]
+#[allow(unsafe_code)] // flock(2); std's File::try_lock needs Rust 1.89, above our MSRV
 fn try_lock(dir: &File) -> std::io::Result<bool> {
     use std::os::fd::AsRawFd;
     // SAFETY: flock on a descriptor this function borrows; no memory is passed.

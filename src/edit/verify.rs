@@ -393,6 +393,7 @@ pub fn path_of(y: &Yaml, node: NodeId) -> (usize, Vec<Seg>) {
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)] // fixtures on disk
 mod tests {
     use super::*;
 

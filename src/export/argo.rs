@@ -1,5 +1,5 @@
 //! Argo CD Image Updater annotations on an `Application` (argocd.md §1):
-//! [`write`] turns an [`Updater`] into a merge patch that is itself an
+//! [`write`](fn@write) turns an [`Updater`] into a merge patch that is itself an
 //! Application, [`merge_in_place`] merges it byte-exactly into the
 //! repository's own Application (`--in-place`). Reading, with the mapping
 //! table, is [`crate::model::read::argo`].
@@ -36,7 +36,7 @@
 //!   these (`--in-place` removes them from the repository's copy).
 //!
 //! In place ([`merge_in_place`]): the Application named exactly `app.name`
-//! (same namespace when both are known) gets exactly the keys [`write`]
+//! (same namespace when both are known) gets exactly the keys [`write`](fn@write)
 //! produces: changed values are replaced in their own scalar style (a block
 //! scalar is replaced by a one-line entry), missing keys are inserted after
 //! the last image-updater key (else after the last annotation) in the
@@ -44,7 +44,7 @@
 //! keys are removed with their whole lines, and a missing or null
 //! `annotations:` is created. Flow mappings, aliases, anchors, duplicate
 //! keys and non-string values are refused. The new text is checked by
-//! [`crate::edit::verify`] in two steps (old → old-minus-removed-keys, then
+//! [`verify`] in two steps (old → old-minus-removed-keys, then
 //! → new), so no byte outside the annotations moves, and read back.
 
 use std::collections::{BTreeMap, HashSet};
@@ -53,7 +53,7 @@ use std::ops::Range;
 use serde_json::{Map, Value};
 
 use crate::discover::Workspace;
-use crate::edit::{Expect, FileChange, Seg, TextEdit, apply_edits, verify, yamlwrite};
+use crate::edit::yamlwrite::{self, Expect, FileChange, Seg, TextEdit, apply_edits, verify};
 use crate::export::{WriteOptions, Written};
 use crate::model::argo::{self as model_argo, ANNOTATION_PREFIX};
 use crate::model::read::argo::{is_app, is_glob};
@@ -679,7 +679,7 @@ pub fn write(u: &Updater, options: &WriteOptions) -> Written {
 pub struct Merged {
     /// `None` when the Application already carries exactly these
     /// annotations.
-    pub change: Option<crate::edit::FileChange>,
+    pub change: Option<FileChange>,
     pub remarks: Vec<crate::model::spec::Remark>,
 }
 

@@ -1,4 +1,4 @@
-//! Flux image automation (image.toolkit.fluxcd.io/v1): [`write`] turns one
+//! Flux image automation (image.toolkit.fluxcd.io/v1): [`write`](fn@write) turns one
 //! [`Updater`] into ImageRepository, ImagePolicy and ImageUpdateAutomation
 //! documents in the style of `flux create image … --export`, with the
 //! remarks export turns into IU701–IU703. Reading is

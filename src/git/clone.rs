@@ -8,6 +8,8 @@
 //! `remote.origin.url`); network operations use the URL as given, in
 //! memory only. Hands on an open [`Repository`].
 
+#![allow(clippy::disallowed_methods)] // an I/O module
+
 use std::fs;
 use std::path::{Path, PathBuf};
 

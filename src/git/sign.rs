@@ -17,6 +17,8 @@
 //! configured is [`ErrorKind::Usage`] (the flags or git config are wrong);
 //! one that fails to sign is [`ErrorKind::Other`].
 
+#![allow(clippy::disallowed_methods)] // an I/O module
+
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -33,6 +33,8 @@
 //! when it has no change at all we push nothing
 //! ([`Outcome::RemoteHasValues`]).
 
+#![allow(clippy::disallowed_methods)] // an I/O module
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;

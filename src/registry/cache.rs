@@ -10,6 +10,8 @@
 //! ever receives a credential or token: only keys and parsed answers.
 //! Every failure is a miss; the cache never fails a run.
 
+#![allow(clippy::disallowed_methods)] // an I/O module
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

@@ -10,6 +10,8 @@
 //! but never quote a file's content or a helper's output. Tests are in
 //! `credentials/tests.rs`.
 
+#![allow(clippy::disallowed_methods)] // an I/O module
+
 use std::fmt;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};

@@ -23,6 +23,8 @@
 //! entries marked `insecure: true`; an `http://` `api_url` anywhere else is
 //! refused. `insecure` also skips TLS verification, as in Argo.
 
+#![allow(clippy::disallowed_methods)] // an I/O module
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;

@@ -5,6 +5,8 @@
 //! of the offending node; nothing here panics on any input. Tests are in
 //! `tags/tests.rs`.
 
+#![allow(clippy::disallowed_methods)] // an I/O module
+
 use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;

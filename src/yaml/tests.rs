@@ -1,6 +1,8 @@
 //! Span parser tests: one corpus file per case under `testdata/yaml/`, exact
 //! raw-token assertions, corpus-wide properties and a mutation fuzz.
 
+#![allow(clippy::disallowed_methods)] // fixtures on disk
+
 use super::*;
 
 fn corpus_dir() -> std::path::PathBuf {

@@ -9,7 +9,7 @@
 //! keep their ids, new keys and items are owned values. The mirror is
 //! turned into byte edits (scalars replaced in their own style, new keys
 //! and items inserted in the file's own indentation, sequence style and
-//! line ending) and into [`Expect`]s for every value that is new, changed
+//! line ending) and into [`Expect`](super::Expect)s for every value that is new, changed
 //! or moved, and the result is checked by [`verify`] before it is handed
 //! on: an update that cannot be written is a [`Skip`], never a failed plan.
 //!

@@ -1,3 +1,4 @@
+#![allow(clippy::disallowed_methods)] // fixtures on disk
 use super::*;
 use crate::discover;
 use crate::model::{Model, target};

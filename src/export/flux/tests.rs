@@ -1,3 +1,4 @@
+#![allow(clippy::disallowed_methods)] // fixtures on disk
 use super::*;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::discover;

@@ -1,5 +1,5 @@
 //! KubeSphere `ImageUpdater` (gitops.kubesphere.io/v1alpha1), both
-//! spellings: [`write`] turns one [`Updater`](crate::model::spec::Updater) into one
+//! spellings: [`write`](fn@write) turns one [`Updater`](crate::model::spec::Updater) into one
 //! object, and [`types`] holds the Rust types the writer serializes and
 //! `crd` derives the CustomResourceDefinition from. Export hands the
 //! remarks on as IU701–IU703.

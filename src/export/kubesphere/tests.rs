@@ -1,3 +1,4 @@
+#![allow(clippy::disallowed_methods)] // fixtures on disk
 use std::path::{Path, PathBuf};
 
 use super::write;
