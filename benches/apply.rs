@@ -78,7 +78,7 @@ fn apply(root: &Path, tag: &str, files: usize) -> Phases<4> {
     let sets = [SetRequest::parse(&format!("registry.example.com/team/app={tag}")).expect("set")];
     let p = plan::plan(&ws, &model, None, &sets).expect("plan");
     let planned = clock.lap();
-    write::write_changes(root, &p.files).expect("write");
+    write::write_changes(&ws, &p.files).expect("write");
     let written = clock.lap();
     assert_eq!(p.files.len(), files);
     Phases([load, build, planned, written])

@@ -320,11 +320,10 @@ fn a_file_changed_after_planning_is_not_overwritten() {
     assert_eq!(p.files.len(), 1);
     let edited_meanwhile = DEPLOY.replace("name: web\n", "name: web # edited\n");
     std::fs::write(dir.path().join("deploy.yaml"), &edited_meanwhile).unwrap();
-    let new = p.files[0].new_text().unwrap();
     let jobs = [write::Job {
         path: &p.files[0].path,
-        original: p.files[0].original.as_deref(),
-        new_text: &new,
+        original: p.files[0].original(&ws),
+        new_text: &p.files[0].new_text,
     }];
     let err = write::write_all(dir.path(), &jobs).unwrap_err();
     assert!(

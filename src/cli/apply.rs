@@ -54,6 +54,8 @@ pub struct Args {
 
 /// What one apply run did.
 struct Outcome {
+    /// What the plan read: file changes refer to its texts.
+    ws: crate::discover::Workspace,
     plan: Plan,
     written: bool,
 }
@@ -206,6 +208,7 @@ fn apply_in(
     let plan = plan::plan(&ws, &model, resolution.as_ref(), sets).map_err(|e| e.to_string())?;
     if args.dry_run || plan.files.is_empty() {
         return Ok(Outcome {
+            ws,
             plan,
             written: false,
         });
@@ -221,8 +224,9 @@ fn apply_in(
         crate::git::message::render(t, &changes, &opts.context)
             .map_err(|m| format!("{m} (nothing was written)"))?;
     }
-    write::write_changes(root, &plan.files).map_err(|e| format!("{e}; no file was changed"))?;
+    write::write_changes(&ws, &plan.files).map_err(|e| format!("{e}; no file was changed"))?;
     Ok(Outcome {
+        ws,
         plan,
         written: true,
     })
@@ -249,9 +253,7 @@ fn report(args: &Args, o: &Outcome) -> u8 {
         let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
         let mut out = String::new();
         for f in &o.plan.files {
-            if let Ok(new) = f.new_text() {
-                out.push_str(&diff::unified(f, &new, color));
-            }
+            out.push_str(&diff::unified(f, f.original(&o.ws), color));
         }
         print(&out);
     }

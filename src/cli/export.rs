@@ -174,7 +174,7 @@ fn in_place(
         );
         return EXIT_FINDINGS;
     }
-    if let Err(err) = crate::edit::write::write_changes(&ws.root, &changes) {
+    if let Err(err) = crate::edit::write::write_changes(ws, &changes) {
         eprintln!("error: {err}");
         return EXIT_ERROR;
     }

@@ -5,9 +5,10 @@
 use super::FileChange;
 
 /// A `git diff`-style unified diff of one file change (3 lines of context).
-pub fn unified(change: &FileChange, new_text: &str, color: bool) -> String {
-    let old = change.original.as_deref().unwrap_or("");
-    let (from, to) = match change.original {
+pub fn unified(change: &FileChange, original: Option<&str>, color: bool) -> String {
+    let old = original.unwrap_or("");
+    let new_text = change.new_text.as_str();
+    let (from, to) = match original {
         Some(_) => (format!("a/{}", change.path), format!("b/{}", change.path)),
         None => ("/dev/null".to_owned(), format!("b/{}", change.path)),
     };
@@ -46,15 +47,15 @@ mod tests {
     fn diff_names_both_sides_and_shows_the_line() {
         let change = FileChange {
             path: "apps/a.yaml".into(),
-            original: Some("a: 1\nb: 2\n".into()),
+            new_text: "a: 1\nb: 3\n".into(),
             ..FileChange::default()
         };
-        let d = unified(&change, "a: 1\nb: 3\n", false);
+        let d = unified(&change, Some("a: 1\nb: 2\n"), false);
         assert_eq!(
             d,
             "--- a/apps/a.yaml\n+++ b/apps/a.yaml\n@@ -1,2 +1,2 @@\n a: 1\n-b: 2\n+b: 3\n"
         );
-        let colored = unified(&change, "a: 1\nb: 3\n", true);
+        let colored = unified(&change, Some("a: 1\nb: 2\n"), true);
         assert!(colored.contains("\x1b[32m+b: 3\x1b[0m"));
     }
 }

@@ -22,6 +22,8 @@ pub mod yamlwrite;
 use std::ops::Range;
 use std::thread;
 
+use crate::diagnostic::FileId;
+use crate::discover::Workspace;
 use record::Change;
 
 /// Replace `range` of the original text with `text` (an insertion when the
@@ -53,25 +55,67 @@ pub struct Expect {
     pub non_string: bool,
 }
 
-/// Everything that happens to one file.
+/// Where a file change's original text is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Base {
+    /// The workspace's text of that file.
+    Loaded(FileId),
+    /// A file discovery did not load (Argo CD write-back into an ignored
+    /// or unparsed file), read once and kept here.
+    Read(String),
+    /// The file is created.
+    #[default]
+    Created,
+}
+
+/// Everything that happens to one file: the edits against its original
+/// text, applied once into [`FileChange::new_text`], which verify, diff and
+/// write all read.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FileChange {
     /// Relative to the repository root, `/`-separated.
     pub path: String,
-    /// The text as read (`None`: the file is created).
-    pub original: Option<String>,
-    /// Non-overlapping edits against `original` (against "" for a new file).
+    pub base: Base,
+    /// Non-overlapping edits against the original ("" for a new file).
     pub edits: Vec<TextEdit>,
     pub expect: Vec<Expect>,
     /// What each edit means, for output and commit messages.
     pub changes: Vec<Change>,
+    /// The original with every edit applied.
+    pub new_text: String,
 }
 
 impl FileChange {
-    /// The new text: the original with every edit applied.
-    pub fn new_text(&self) -> Result<String, EditError> {
-        apply_edits(self.original.as_deref().unwrap_or(""), &self.edits)
-            .map_err(|e| EditError::new(&self.path, e))
+    /// Applies `edits` to the original `base` names (in `ws`).
+    pub fn new(
+        ws: &Workspace,
+        path: String,
+        base: Base,
+        edits: Vec<TextEdit>,
+        expect: Vec<Expect>,
+        changes: Vec<Change>,
+    ) -> Result<Self, EditError> {
+        let mut change = Self {
+            path,
+            base,
+            edits,
+            expect,
+            changes,
+            new_text: String::new(),
+        };
+        let original = change.original(ws).unwrap_or("");
+        change.new_text =
+            apply_edits(original, &change.edits).map_err(|e| EditError::new(&change.path, e))?;
+        Ok(change)
+    }
+
+    /// The text as read (`None`: the file is created).
+    pub fn original<'a>(&'a self, ws: &'a Workspace) -> Option<&'a str> {
+        match &self.base {
+            Base::Loaded(id) => ws.files.get(*id).map(|f| f.text.as_str()),
+            Base::Read(text) => Some(text),
+            Base::Created => None,
+        }
     }
 }
 

@@ -11,7 +11,7 @@ use std::hash::Hash;
 use std::ops::Range;
 
 use super::record::Change;
-use super::{EditError, Expect, FileChange, Skip, TextEdit};
+use super::{Base, EditError, Expect, FileChange, Skip, TextEdit};
 use crate::diagnostic::FileId;
 use crate::discover::Workspace;
 
@@ -332,24 +332,26 @@ pub fn settle(
             continue;
         }
         let path = ws.files[file].path.clone();
-        let change = FileChange {
-            path: path.clone(),
-            original: Some(ws.files[file].text.clone()),
-            edits: indices
-                .into_iter()
-                .map(|i| {
-                    std::mem::replace(
-                        &mut edits[i],
-                        TextEdit {
-                            range: 0..0,
-                            text: String::new(),
-                        },
-                    )
-                })
-                .collect(),
-            expect: unique(expect.remove(&file).unwrap_or_default()),
-            changes: unique(changes.remove(&file).unwrap_or_default()),
-        };
+        let taken = indices
+            .into_iter()
+            .map(|i| {
+                std::mem::replace(
+                    &mut edits[i],
+                    TextEdit {
+                        range: 0..0,
+                        text: String::new(),
+                    },
+                )
+            })
+            .collect();
+        let change = FileChange::new(
+            ws,
+            path.clone(),
+            Base::Loaded(file),
+            taken,
+            unique(expect.remove(&file).unwrap_or_default()),
+            unique(changes.remove(&file).unwrap_or_default()),
+        )?;
         files.insert(path, change);
     }
     let mut stands = skip_stands.into_iter();

@@ -11,7 +11,7 @@
 use super::argo::{self, ArgoUpdate};
 use super::overlap::{Proposals, Rank};
 use super::record::{Change, ObjectId};
-use super::{EditError, Expect, FileChange, Skip, TextEdit, overlap, scalar, verify};
+use super::{Base, EditError, Expect, FileChange, Skip, TextEdit, overlap, scalar, verify};
 use crate::diagnostic::FileId;
 use crate::discover::Workspace;
 use crate::model::marker::Suffix;
@@ -214,9 +214,11 @@ pub fn plan(
     let mut created = Vec::new();
     for f in argo_files {
         match ws.file_id(&f.path) {
-            Some(id) if f.original.as_deref() == Some(ws.files[id].text.as_str()) => edits
-                .proposals
-                .edit(id, Rank::Configured, f.edits, f.expect, f.changes),
+            Some(id) if f.base == Base::Loaded(id) => {
+                edits
+                    .proposals
+                    .edit(id, Rank::Configured, f.edits, f.expect, f.changes)
+            }
             _ => created.push(f),
         }
     }
@@ -246,16 +248,14 @@ pub fn plan(
 /// over validate.
 fn verify_all(ws: &Workspace, files: Vec<&FileChange>) -> Result<(), EditError> {
     let one = |f: &FileChange| -> Result<(), EditError> {
-        let new = f.new_text()?;
         // The workspace already parsed the text the plan edits.
-        let parsed = ws
-            .file_id(&f.path)
-            .map(|id| &ws.files[id])
-            .filter(|sf| f.original.as_ref() == Some(&sf.text))
-            .and_then(|sf| sf.yaml.as_ref());
+        let parsed = match f.base {
+            Base::Loaded(id) => ws.files[id].yaml.as_ref(),
+            _ => None,
+        };
         let result = match parsed {
-            Some(y) => verify::check_parsed(Some(y), &new, &f.expect),
-            None => verify::check(f.original.as_deref(), &new, &f.expect),
+            Some(y) => verify::check_parsed(Some(y), &f.new_text, &f.expect),
+            None => verify::check(f.original(ws), &f.new_text, &f.expect),
         };
         result.map_err(|e| {
             EditError::new(

@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::EditError;
+use crate::discover::Workspace;
 
 /// One file to write: where (relative to the root), what was read, what
 /// to write.
@@ -49,20 +50,16 @@ pub fn write_all(root: &Path, jobs: &[Job]) -> Result<(), EditError> {
 }
 
 /// Writes the new text of every planned file, or none of them.
-pub fn write_changes(root: &Path, files: &[super::FileChange]) -> Result<(), EditError> {
-    let texts = files
-        .iter()
-        .map(|f| f.new_text())
-        .collect::<Result<Vec<_>, _>>()?;
+pub fn write_changes(ws: &Workspace, files: &[super::FileChange]) -> Result<(), EditError> {
     let jobs: Vec<Job> = files
         .iter()
-        .zip(&texts)
-        .map(|(f, t)| Job {
+        .map(|f| Job {
             path: &f.path,
-            original: f.original.as_deref(),
-            new_text: t,
+            original: f.original(ws),
+            new_text: &f.new_text,
         })
         .collect();
+    let root = &ws.root;
     write_all(root, &jobs)
 }
 

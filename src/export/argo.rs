@@ -53,7 +53,7 @@ use std::ops::Range;
 use serde_json::{Map, Value};
 
 use crate::discover::Workspace;
-use crate::edit::yamlwrite::{self, Expect, FileChange, Seg, TextEdit, apply_edits, verify};
+use crate::edit::yamlwrite::{self, Base, Expect, FileChange, Seg, TextEdit, apply_edits, verify};
 use crate::export::{WriteOptions, Written};
 use crate::model::argo::{self as model_argo, ANNOTATION_PREFIX};
 use crate::model::read::argo::{is_app, is_glob};
@@ -757,13 +757,17 @@ pub fn merge_in_place(
                     file.path
                 )
             })?;
-        Some(FileChange {
-            path: file.path.clone(),
-            original: Some(file.text.clone()),
-            edits: edit.edits,
-            expect: edit.expect,
-            changes: Vec::new(),
-        })
+        Some(
+            FileChange::new(
+                ws,
+                file.path.clone(),
+                Base::Loaded(obj.file),
+                edit.edits,
+                edit.expect,
+                Vec::new(),
+            )
+            .map_err(|e| e.to_string())?,
+        )
     };
     Ok(Merged { change, remarks })
 }
@@ -1844,7 +1848,7 @@ pub(crate) mod tests {
         let m = merged(&[("apps/app.yaml", text)], u).expect("merge");
         let change = m.change.expect("a change");
         assert_eq!(change.path, "apps/app.yaml");
-        let new = change.new_text().expect("edits apply");
+        let new = change.new_text.clone();
         // Bytes outside the edited ranges are identical.
         let mut at_old = 0;
         let mut at_new = 0;
@@ -2067,7 +2071,7 @@ spec:
                 change: Some(c), ..
             }) = merge_in_place(&ws, &model, &u, &WriteOptions::default())
             {
-                let new = c.new_text().expect("edits apply");
+                let new = c.new_text.clone();
                 assert!(crate::yaml::parse(&new).error.is_none(), "{text:?}");
             }
         }

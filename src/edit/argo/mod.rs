@@ -49,7 +49,7 @@ mod target;
 mod tests;
 
 use super::yamlwrite::{self, Layout};
-use super::{FileChange, Skip, apply_edits, verify};
+use super::{Base, FileChange, Skip, apply_edits, verify};
 use crate::diagnostic::FileId;
 use crate::discover::Workspace;
 use crate::edit::record::Change;
@@ -124,10 +124,10 @@ pub fn plan(ws: &Workspace, updates: &[ArgoUpdate]) -> (Vec<FileChange>, Vec<Ski
                 }
             };
             let checked = match &built.change {
-                Some(fc) => fc.new_text().map_err(|e| e.message).and_then(|new| {
-                    let old = fc.original.is_some().then_some(&*loaded.yaml);
-                    verify::check_parsed(old, &new, &fc.expect)
-                }),
+                Some(fc) => {
+                    let old = loaded.text.is_some().then_some(&*loaded.yaml);
+                    verify::check_parsed(old, &fc.new_text, &fc.expect)
+                }
                 None => Ok(()),
             };
             match checked {
@@ -430,7 +430,15 @@ fn build(path: &str, loaded: &Loaded, group: &[&Job], sorted: bool) -> Result<Bu
     Ok(Built {
         change: Some(FileChange {
             path: path.to_owned(),
-            original: loaded.text.clone(),
+            base: match (loaded.id, &loaded.text) {
+                (Some(id), _) => Base::Loaded(id),
+                (None, Some(text)) => Base::Read(text.clone()),
+                (None, None) => Base::Created,
+            },
+            new_text: apply_edits(text, &out.edits).map_err(|e| ArgoError::CheckFailed {
+                path: path.to_owned(),
+                reason: e,
+            })?,
             edits: out.edits,
             expect,
             changes,

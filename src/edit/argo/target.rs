@@ -266,6 +266,8 @@ pub(super) fn same_tag(candidate: &str, current: &str) -> bool {
 }
 
 pub(super) struct Loaded<'w> {
+    /// The workspace's file, when discovery loaded it.
+    pub(super) id: Option<FileId>,
     /// `None`: the file does not exist yet.
     pub(super) text: Option<String>,
     pub(super) yaml: Cow<'w, Yaml>,
@@ -276,6 +278,7 @@ pub(super) fn load<'w>(ws: &'w Workspace, path: &str) -> Result<Loaded<'w>, Argo
         && let Some(y) = &ws.files[id].yaml
     {
         return Ok(Loaded {
+            id: Some(id),
             text: Some(ws.files[id].text.clone()),
             yaml: Cow::Borrowed(y),
         });
@@ -289,6 +292,7 @@ pub(super) fn load<'w>(ws: &'w Workspace, path: &str) -> Result<Loaded<'w>, Argo
     {
         let y = yaml::parse(&text);
         return Ok(Loaded {
+            id: None,
             text: Some(text),
             yaml: Cow::Owned(y),
         });
@@ -298,6 +302,7 @@ pub(super) fn load<'w>(ws: &'w Workspace, path: &str) -> Result<Loaded<'w>, Argo
         return Err(ArgoError::NoFolder(dir.to_owned()));
     }
     Ok(Loaded {
+        id: None,
         text: None,
         yaml: Cow::Owned(yaml::parse("")),
     })
