@@ -46,17 +46,40 @@ fn value_of(y: &Yaml, node: NodeId) -> Option<Value<'_>> {
     }
 }
 
+/// What moved that should not have: the proof that an edit is safe
+/// failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VerifyError {
+    #[error("the file does not parse: {0}")]
+    OldUnparsable(String),
+    #[error("the new text does not parse: {0}")]
+    NewUnparsable(String),
+    /// 1-based.
+    #[error("document {0} would disappear")]
+    DocumentGone(usize),
+    /// A planned value (key path and document) the new text lacks.
+    #[error("{0} would not be written")]
+    NotWritten(String),
+    /// A value (key path and document) that moved unplanned, and how.
+    #[error("{at} {what}")]
+    Moved { at: String, what: String },
+}
+
 /// Checks `new` against `old` (`None`: a new file) and the expectations.
 /// The error says what moved that should not have.
-pub fn check(old: Option<&str>, new: &str, expect: &[Expect]) -> Result<(), String> {
+pub fn check(old: Option<&str>, new: &str, expect: &[Expect]) -> Result<(), VerifyError> {
     let before = old.map(yaml::parse);
     check_parsed(before.as_ref(), new, expect)
 }
 
 /// [`check`] with the old text already parsed (the workspace holds it).
-pub fn check_parsed(before: Option<&Yaml>, new: &str, expect: &[Expect]) -> Result<(), String> {
+pub fn check_parsed(
+    before: Option<&Yaml>,
+    new: &str,
+    expect: &[Expect],
+) -> Result<(), VerifyError> {
     if let Some(e) = before.and_then(|b| b.error.as_ref()) {
-        return Err(format!("the file does not parse: {}", e.message));
+        return Err(VerifyError::OldUnparsable(e.message.clone()));
     }
     if let Some(old) = before
         && in_place(old, new, expect)
@@ -67,10 +90,10 @@ pub fn check_parsed(before: Option<&Yaml>, new: &str, expect: &[Expect]) -> Resu
 }
 
 /// The full comparison: both trees walked side by side.
-fn walk(before: Option<&Yaml>, new: &str, expect: &[Expect]) -> Result<(), String> {
+fn walk(before: Option<&Yaml>, new: &str, expect: &[Expect]) -> Result<(), VerifyError> {
     let after = yaml::parse(new);
     if let Some(e) = &after.error {
-        return Err(format!("the new text does not parse: {}", e.message));
+        return Err(VerifyError::NewUnparsable(e.message.clone()));
     }
     let mut w = Walk {
         old: before,
@@ -95,13 +118,13 @@ fn walk(before: Option<&Yaml>, new: &str, expect: &[Expect]) -> Result<(), Strin
             .iter()
             .any(|d| d.root.is_some())
     {
-        return Err(format!("document {} would disappear", after.docs.len() + 1));
+        return Err(VerifyError::DocumentGone(after.docs.len() + 1));
     }
     if let Some(i) = w.met.iter().position(|m| !m) {
-        return Err(format!(
-            "{} would not be written",
-            describe(expect[i].doc, &expect[i].path)
-        ));
+        return Err(VerifyError::NotWritten(describe(
+            expect[i].doc,
+            &expect[i].path,
+        )));
     }
     Ok(())
 }
@@ -206,13 +229,16 @@ impl<'a> Walk<'a> {
         Some(&self.expect[i])
     }
 
-    fn error(&self, what: &str) -> String {
+    fn error(&self, what: &str) -> VerifyError {
         let path: Vec<Seg> = self.path.iter().map(Step::owned).collect();
-        format!("{} {what}", describe(self.doc, &path))
+        VerifyError::Moved {
+            at: describe(self.doc, &path),
+            what: what.to_owned(),
+        }
     }
 
     /// `got` must read as `want` (content and string-ness).
-    fn compare(&self, got: &Value, want: &str, want_typed: bool) -> Result<(), String> {
+    fn compare(&self, got: &Value, want: &str, want_typed: bool) -> Result<(), VerifyError> {
         if got.text != want {
             return Err(self.error(&format!("would read {:?}, expected {want:?}", got.text)));
         }
@@ -234,7 +260,7 @@ impl<'a> Walk<'a> {
         )))
     }
 
-    fn pair(&mut self, o: NodeId, n: NodeId) -> Result<(), String> {
+    fn pair(&mut self, o: NodeId, n: NodeId) -> Result<(), VerifyError> {
         let (old, new) = (self.old.expect("pair needs an old text"), self.new);
         match (&old.node(o).kind, &new.node(n).kind) {
             (NodeKind::Mapping(oe), NodeKind::Mapping(ne)) => {
@@ -294,7 +320,7 @@ impl<'a> Walk<'a> {
     }
 
     /// A node only the new text has: every scalar in it must be expected.
-    fn added(&mut self, n: NodeId) -> Result<(), String> {
+    fn added(&mut self, n: NodeId) -> Result<(), VerifyError> {
         let new = self.new;
         match &new.node(n).kind {
             NodeKind::Mapping(entries) => {
@@ -411,9 +437,11 @@ mod tests {
         let old = "a:\n  image: x:1 # c\nb: 2\n";
         let new = "a:\n  image: x:2 # c\nb: 2\n";
         check(Some(old), new, &[expect(&["a", "image"], "x:2")]).unwrap();
-        let err = check(Some(old), new, &[]).unwrap_err();
+        let err = check(Some(old), new, &[]).unwrap_err().to_string();
         assert!(err.contains("a.image would read \"x:2\""), "{err}");
-        let err = check(Some(old), "a:\n  image: x:1\nb: 3\n", &[]).unwrap_err();
+        let err = check(Some(old), "a:\n  image: x:1\nb: 3\n", &[])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("b would read"), "{err}");
     }
 
@@ -421,7 +449,7 @@ mod tests {
     fn added_scalars_must_be_expected() {
         let old = "images:\n- name: a\n";
         let new = "images:\n- name: a\n  newTag: \"1.10\"\n";
-        check(Some(old), new, &[]).unwrap_err();
+        check(Some(old), new, &[]).unwrap_err().to_string();
         let e = Expect {
             doc: 0,
             path: vec![
@@ -439,31 +467,43 @@ mod tests {
     fn a_type_change_or_a_broken_text_is_caught() {
         let old = "tag: \"1.10\"\n";
         check(Some(old), "tag: '1.10'\n", &[]).unwrap();
-        let err = check(Some(old), "tag: 1.10\n", &[]).unwrap_err();
+        let err = check(Some(old), "tag: 1.10\n", &[])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("would load as a number"), "{err}");
-        check(Some(old), "tag: [1.10\n", &[]).unwrap_err();
+        check(Some(old), "tag: [1.10\n", &[])
+            .unwrap_err()
+            .to_string();
     }
 
     #[test]
     fn keys_are_matched_by_name_wherever_they_sit() {
         let old = "a: 1\nb: x:1\nc: 3\n";
         check(Some(old), "c: 3\nb: x:2\na: 1\n", &[expect(&["b"], "x:2")]).unwrap();
-        let err = check(Some(old), "c: 3\nb: x:2\nd: 1\n", &[expect(&["b"], "x:2")]).unwrap_err();
+        let err = check(Some(old), "c: 3\nb: x:2\nd: 1\n", &[expect(&["b"], "x:2")])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("a would disappear"), "{err}");
-        let err = check(Some(old), "a: 1\nb: x:1\nc: 3\nd: 4\n", &[]).unwrap_err();
+        let err = check(Some(old), "a: 1\nb: x:1\nc: 3\nd: 4\n", &[])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("d would appear unplanned"), "{err}");
     }
 
     #[test]
     fn unplanned_quoting_changes_are_caught_both_ways() {
         check(Some("v: '1.10'\n"), "v: \"1.10\"\n", &[]).unwrap();
-        let err = check(Some("v: 1.10\n"), "v: '1.10'\n", &[]).unwrap_err();
+        let err = check(Some("v: 1.10\n"), "v: '1.10'\n", &[])
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("would load as a string instead of a number"),
             "{err}"
         );
         check(Some("v: !!str 1.10\n"), "v: '1.10'\n", &[]).unwrap();
-        let err = check(Some("a: &t x\nv: *t\n"), "a: &t x\nv: x\n", &[]).unwrap_err();
+        let err = check(Some("a: &t x\nv: *t\n"), "a: &t x\nv: x\n", &[])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("v would read \"x\", expected \"*t\""), "{err}");
     }
 

@@ -794,11 +794,11 @@ impl Edit {
     ) -> Result<(), String> {
         let new = apply_edits(text, &self.edits)?;
         if self.removals.is_empty() {
-            verify::check_parsed(Some(yaml), &new, &self.expect)?;
+            verify::check_parsed(Some(yaml), &new, &self.expect).map_err(|e| e.to_string())?;
         } else {
             let between = apply_edits(text, &self.removals)?;
-            verify::check(Some(&between), text, &self.removed)?;
-            verify::check(Some(&between), &new, &self.expect)?;
+            verify::check(Some(&between), text, &self.removed).map_err(|e| e.to_string())?;
+            verify::check(Some(&between), &new, &self.expect).map_err(|e| e.to_string())?;
         }
         let y = crate::yaml::parse(&new);
         let root = y

@@ -138,7 +138,7 @@ pub fn plan(ws: &Workspace, updates: &[ArgoUpdate]) -> (Vec<FileChange>, Vec<Ski
                 Err(e) if !(sorted && built.middle) => {
                     outcome = Some(Err(ArgoError::CheckFailed {
                         path: path.to_owned(),
-                        reason: e,
+                        reason: e.to_string(),
                     }));
                     break;
                 }
