@@ -1,12 +1,17 @@
 //! Byte edits: what `apply` changes in a repository, as byte ranges plus
-//! replacement text, never as re-serialized YAML. `plan` turns update
-//! targets into [`FileChange`]s, `scalar` renders a new value in the style
-//! of the scalar it replaces, `verify` re-parses every new text and proves
-//! that only the planned values moved, `write` commits all files or none,
-//! and `lock` keeps two applies on one repository from interleaving.
-//! `yamlwrite` is the one writer of new YAML text (layout and quoting in a
-//! file's own conventions), shared with export.
-//! Rules and dialects hand in [`TextEdit`]s; only this module applies them.
+//! replacement text, never as re-serialized YAML. `plan` turns the model's
+//! update targets, resolution's decisions and `--set` requests into
+//! proposals (markers and plain values here, Argo CD write-back in `argo`);
+//! `overlap` settles them under one policy into [`FileChange`]s, each
+//! naming its original by [`Base`] and carrying its new text once.
+//! `scalar` renders a new value in the style of the scalar it replaces,
+//! `verify` re-parses every new text and proves that only the planned
+//! values moved, `diff` shows it, `write` commits all files or none, and
+//! `lock` keeps two applies on one repository from interleaving. `record`
+//! is what changed, for output and for `git`. `yamlwrite` is the one
+//! writer of new YAML text (layout and quoting in a file's own
+//! conventions), shared with export. Rules and dialects hand in
+//! [`TextEdit`]s; only this module applies them.
 
 pub mod argo;
 pub mod diff;
