@@ -1,6 +1,7 @@
 //! Test support shared by the unit tests: a deterministic pseudo-random
 //! generator for the "never panic on any input" loops, so those tests are
-//! reproducible without a dependency.
+//! reproducible without a dependency, and small repositories on disk
+//! ([`repo`]) or in memory ([`workspace`]).
 
 /// xorshift64*. The seed must not be zero.
 pub(crate) struct Rng(pub u64);
@@ -84,6 +85,18 @@ impl Rng {
         }
         s
     }
+}
+
+/// A repository on disk (a temporary folder) holding `files`.
+#[allow(clippy::disallowed_methods)] // fixtures on disk
+pub(crate) fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    dir
 }
 
 /// A repository held in memory, every file parsed and reported.

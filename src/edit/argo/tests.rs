@@ -1,19 +1,10 @@
 #![allow(clippy::disallowed_methods)] // fixtures on disk
 use super::*;
+use crate::testutil::repo;
 use crate::discover;
 use crate::model::{Model, target};
 
 const PREFIX: &str = "argocd-image-updater.argoproj.io/";
-
-fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (path, text) in files {
-        let p = dir.path().join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-    dir
-}
 
 fn workspace(dir: &std::path::Path) -> Workspace {
     let opts = discover::Options {

@@ -1,5 +1,6 @@
 #![allow(clippy::disallowed_methods)] // fixtures on disk
 use super::*;
+use crate::testutil::repo;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::discover;
 use crate::discover::Workspace;
@@ -8,16 +9,6 @@ use crate::model::Model;
 use crate::model::read::flux::read;
 use crate::model::spec::*;
 use crate::yaml::Span;
-
-fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (path, text) in files {
-        let p = dir.path().join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-    dir
-}
 
 fn load(dir: &std::path::Path) -> (Workspace, Model) {
     let ws = discover::load(dir, &[], &discover::Options::default());
