@@ -1,8 +1,8 @@
 #![allow(clippy::disallowed_methods)] // fixtures on disk
 use super::*;
-use crate::testutil::repo;
 use crate::discover;
 use crate::model::{Model, target};
+use crate::testutil::repo;
 
 const PREFIX: &str = "argocd-image-updater.argoproj.io/";
 

@@ -1,6 +1,5 @@
 #![allow(clippy::disallowed_methods)] // fixtures on disk
 use super::*;
-use crate::testutil::repo;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::discover;
 use crate::discover::Workspace;
@@ -8,6 +7,7 @@ use crate::export::{Request, emit};
 use crate::model::Model;
 use crate::model::read::flux::read;
 use crate::model::spec::*;
+use crate::testutil::repo;
 use crate::yaml::Span;
 
 fn load(dir: &std::path::Path) -> (Workspace, Model) {
