@@ -1,3 +1,4 @@
+
 use super::*;
 use std::collections::BTreeMap;
 
@@ -766,14 +767,14 @@ metadata:
   name: shop
   namespace: argocd
   annotations:
-# image updater settings
-argocd-image-updater.argoproj.io/image-list: \"web=nginx:1.x\"   # the list
-notes.example.com/owner: team-a
-argocd-image-updater.argoproj.io/web.update-strategy: 'digest'
-argocd-image-updater.argoproj.io/web.tag-match: regexp:^1
-argocd-image-updater.argoproj.io/write-back-method: argocd
+    # image updater settings
+    argocd-image-updater.argoproj.io/image-list: \"web=nginx:1.x\"   # the list
+    notes.example.com/owner: team-a
+    argocd-image-updater.argoproj.io/web.update-strategy: 'digest'
+    argocd-image-updater.argoproj.io/web.tag-match: regexp:^1
+    argocd-image-updater.argoproj.io/write-back-method: argocd
   labels:
-app: shop
+    app: shop
 spec:
   project: default
 ";
@@ -782,8 +783,8 @@ spec:
 fn in_place_replaces_removes_and_inserts_only_annotation_lines() {
     let new = merge_ok(OLD, &target());
     assert_eq!(
-        new,
-        "\
+            new,
+            "\
 # leading comment
 apiVersion: argoproj.io/v1alpha1
 kind: Application
@@ -791,18 +792,18 @@ metadata:
   name: shop
   namespace: argocd
   annotations:
-# image updater settings
-argocd-image-updater.argoproj.io/image-list: \"web=nginx:1.x,api=ghcr.io/org/api:~2\"   # the list
-notes.example.com/owner: team-a
-argocd-image-updater.argoproj.io/web.update-strategy: 'digest'
-argocd-image-updater.argoproj.io/write-back-method: git
-argocd-image-updater.argoproj.io/api.allow-tags: \"regexp:^v2\\\\.\"
+    # image updater settings
+    argocd-image-updater.argoproj.io/image-list: \"web=nginx:1.x,api=ghcr.io/org/api:~2\"   # the list
+    notes.example.com/owner: team-a
+    argocd-image-updater.argoproj.io/web.update-strategy: 'digest'
+    argocd-image-updater.argoproj.io/write-back-method: git
+    argocd-image-updater.argoproj.io/api.allow-tags: \"regexp:^v2\\\\.\"
   labels:
-app: shop
+    app: shop
 spec:
   project: default
 "
-    );
+        );
 }
 
 #[test]
@@ -830,9 +831,9 @@ fn in_place_creates_a_missing_or_null_annotations_mapping() {
     let bare = "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n    name: shop   # app\n    labels:\n        a: b\nspec: {}\n";
     let new = merge_ok(bare, &u);
     assert!(
-        new.starts_with("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n    name: shop   # app\n    labels:\n        a: b\n    annotations:\n        argocd-image-updater.argoproj.io/image-list: web=nginx:1.x,api=ghcr.io/org/api:~2\n"),
-        "{new}"
-    );
+            new.starts_with("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n    name: shop   # app\n    labels:\n        a: b\n    annotations:\n        argocd-image-updater.argoproj.io/image-list: web=nginx:1.x,api=ghcr.io/org/api:~2\n"),
+            "{new}"
+        );
     for null in ["", " ~", " null"] {
         let text = format!(
             "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: shop\n  annotations:{null}\n  labels: {{a: b}}\n"
