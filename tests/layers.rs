@@ -171,7 +171,10 @@ fn export_reaches_edit_only_through_the_yaml_writer() {
 fn only_io_modules_touch_the_disk() {
     let mut wrong = Vec::new();
     // testutil.rs is compiled for unit tests only.
-    for path in sources("").into_iter().filter(|p| !p.ends_with("testutil.rs")) {
+    for path in sources("")
+        .into_iter()
+        .filter(|p| !p.ends_with("testutil.rs"))
+    {
         let text = fs::read_to_string(&path).unwrap();
         let io = text.contains("#![allow(clippy::disallowed_methods)] // an I/O module");
         let code = text.split("#[cfg(test)]").next().unwrap_or_default();

@@ -25,12 +25,40 @@ pub struct Merged {
     pub remarks: Vec<crate::model::spec::Remark>,
 }
 
+/// Why an Application could not be merged in place; the other updaters
+/// are still merged.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MergeError {
+    #[error(
+        "no Application named {app:?}{} in the repository",
+        namespace.as_ref().map(|n| format!(" in namespace {n:?}")).unwrap_or_default()
+    )]
+    NoApplication {
+        app: String,
+        namespace: Option<String>,
+    },
+    #[error(
+        "{} Applications are named {app:?} ({}); name the namespace with --namespace",
+        files.len(),
+        files.join(", ")
+    )]
+    Ambiguous { app: String, files: Vec<String> },
+    #[error("{path}: {reason}")]
+    Unparsed { path: String, reason: String },
+    /// The Application's shape cannot be edited line by line (a flow
+    /// mapping, an alias, a duplicate key...).
+    #[error("{path}: {reason}")]
+    Refused { path: String, reason: String },
+    #[error("{path}: the merge failed its check, nothing is written: {reason}")]
+    CheckFailed { path: String, reason: String },
+}
+
 pub fn merge_in_place(
     ws: &Workspace,
     model: &Model,
     u: &Updater,
     options: &WriteOptions,
-) -> Result<Merged, String> {
+) -> Result<Merged, MergeError> {
     let mut remarks = Vec::new();
     let planned = plan(u, options, &mut remarks);
     dedup(&mut remarks);
@@ -55,49 +83,43 @@ pub fn merge_in_place(
     let obj = match found.as_slice() {
         [one] => *one,
         [] => {
-            return Err(format!(
-                "no Application named {:?}{} in the repository",
-                plan.app,
-                ns.map(|n| format!(" in namespace {n:?}"))
-                    .unwrap_or_default()
-            ));
+            return Err(MergeError::NoApplication {
+                app: plan.app,
+                namespace: ns.map(str::to_owned),
+            });
         }
         many => {
-            let files: Vec<&str> = many
-                .iter()
-                .map(|o| ws.files[o.file].path.as_str())
-                .collect();
-            return Err(format!(
-                "{} Applications are named {:?} ({}); name the namespace with --namespace",
-                many.len(),
-                plan.app,
-                files.join(", ")
-            ));
+            let files = many.iter().map(|o| ws.files[o.file].path.clone());
+            return Err(MergeError::Ambiguous {
+                app: plan.app,
+                files: files.collect(),
+            });
         }
     };
     let file = &ws.files[obj.file];
-    let yaml = file
-        .yaml
-        .as_ref()
-        .ok_or_else(|| format!("{}: the file was not parsed", file.path))?;
+    let yaml = file.yaml.as_ref().ok_or_else(|| MergeError::Unparsed {
+        path: file.path.clone(),
+        reason: "the file was not parsed".to_owned(),
+    })?;
     if let Some(e) = &yaml.error {
-        return Err(format!(
-            "{}: the file does not parse: {}",
-            file.path, e.message
-        ));
+        return Err(MergeError::Unparsed {
+            path: file.path.clone(),
+            reason: format!("the file does not parse: {}", e.message),
+        });
     }
     let edit = Editor::new(yaml, &file.text)
         .merge(obj.root, &plan.pairs)
-        .map_err(|e| format!("{}: {e}", file.path))?;
+        .map_err(|reason| MergeError::Refused {
+            path: file.path.clone(),
+            reason,
+        })?;
     let change = if edit.edits.is_empty() {
         None
     } else {
         edit.check(yaml, &file.text, obj.doc, &plan.pairs)
-            .map_err(|e| {
-                format!(
-                    "{}: the merge failed its check, nothing is written: {e}",
-                    file.path
-                )
+            .map_err(|reason| MergeError::CheckFailed {
+                path: file.path.clone(),
+                reason,
             })?;
         Some(
             FileChange::new(
@@ -108,7 +130,10 @@ pub fn merge_in_place(
                 edit.expect,
                 Vec::new(),
             )
-            .map_err(|e| e.to_string())?,
+            .map_err(|e| MergeError::CheckFailed {
+                path: e.file,
+                reason: e.message,
+            })?,
         )
     };
     Ok(Merged { change, remarks })

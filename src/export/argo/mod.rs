@@ -672,4 +672,4 @@ mod merge;
 #[cfg(test)]
 pub(crate) mod tests;
 
-pub use merge::{Merged, merge_in_place};
+pub use merge::{MergeError, Merged, merge_in_place};

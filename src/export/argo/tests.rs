@@ -701,7 +701,7 @@ fn invented_aliases_are_valid_unique_and_deterministic() {
 
 // ---- in place ----
 
-fn merged(files: &[(&str, &str)], u: &Updater) -> Result<Merged, String> {
+fn merged(files: &[(&str, &str)], u: &Updater) -> Result<Merged, MergeError> {
     let ws = workspace(files);
     merge_in_place(&ws, &Model::build(&ws), u, &WriteOptions::default())
 }
@@ -891,16 +891,20 @@ fn in_place_refuses_what_it_cannot_edit_exactly() {
             "no Application",
         ),
     ] {
-        let err = merged(&[("a.yaml", text)], &u).unwrap_err();
+        let err = merged(&[("a.yaml", text)], &u).unwrap_err().to_string();
         assert!(err.contains(why), "{why}: {err}");
     }
     let two = app("shop", &[]).replace("namespace: argocd", "namespace: x");
-    let err = merged(&[("a.yaml", &two), ("b.yaml", &two)], &u).unwrap_err();
+    let err = merged(&[("a.yaml", &two), ("b.yaml", &two)], &u)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("no Application"), "{err}");
     let mut anyns = u.clone();
     anyns.namespace = None;
     anyns.app.namespace = None;
-    let err = merged(&[("a.yaml", &two), ("b.yaml", &two)], &anyns).unwrap_err();
+    let err = merged(&[("a.yaml", &two), ("b.yaml", &two)], &anyns)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("2 Applications"), "{err}");
 }
 
