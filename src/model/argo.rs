@@ -50,6 +50,25 @@ pub fn alias_syntax_ok(a: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
 }
 
+/// `s` reduced to [`alias_syntax_ok`]'s characters: anything else becomes
+/// `-`, and what precedes the first letter or digit is dropped (empty
+/// when there is none). Writers that invent aliases start from this.
+pub fn alias_chars(s: &str) -> String {
+    let mapped: String = s
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    mapped
+        .trim_start_matches(|c: char| !c.is_ascii_alphanumeric())
+        .to_owned()
+}
+
 #[derive(Debug, Clone)]
 pub struct Annotation {
     /// The key without the prefix.

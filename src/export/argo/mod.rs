@@ -118,20 +118,7 @@ pub(crate) fn valid_alias(a: &str) -> bool {
 /// An alias made from the last path segment of `name`, unique in `used`.
 fn invent_alias(name: &str, used: &HashSet<String>) -> String {
     let last = name.rsplit('/').next().unwrap_or(name);
-    let mut base: String = last
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_') {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    let lead = base
-        .find(|c: char| c.is_ascii_alphanumeric())
-        .unwrap_or(base.len());
-    base.drain(..lead);
+    let mut base = crate::model::argo::alias_chars(last);
     base.truncate(MAX_ALIAS - 4);
     if base.is_empty() {
         base = "image".to_owned();

@@ -559,19 +559,8 @@ fn needs_alias(img: &Image) -> bool {
 pub(super) use crate::model::argo::alias_syntax_ok as is_alias;
 
 fn sanitize(s: &str) -> String {
-    let replaced: String = s
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_') {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    let trimmed = replaced
-        .trim_start_matches(|c: char| !c.is_ascii_alphanumeric())
-        .trim_end_matches('-');
+    let chars = crate::model::argo::alias_chars(s);
+    let trimmed = chars.trim_end_matches('-');
     if trimmed.is_empty() {
         "image".to_owned()
     } else {
