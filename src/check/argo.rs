@@ -9,7 +9,8 @@ use crate::diagnostic::{Diagnostic, FileId};
 use crate::gosyntax::{glob, regex as goregex};
 use crate::model::argo::{self, AnnotationKey, CR_GROUP};
 use crate::model::object::str_at;
-use crate::model::{image, value_subspan};
+use crate::model::spec::{self, Dialect, Field, Image, Origin, SettingName, Updater};
+use crate::model::{image, verbatim_start};
 use crate::resolve::constraint::Constraint;
 use crate::rules;
 use crate::yaml::{NodeId, Span, Yaml};
@@ -22,43 +23,92 @@ pub use crate::resolve::argo::Strategy;
 #[derive(Clone, Copy)]
 pub struct At {
     pub file: FileId,
-    pub node: NodeId,
-    /// Offset of the setting's text inside the node's parsed value.
+    /// The value's bytes (a quoted scalar's with its quotes).
+    pub span: Span,
+    /// Where the value's text starts in the file when it is written
+    /// verbatim; only then can a part of it be pointed at.
+    pub text: Option<usize>,
+    /// Offset of the setting's text inside the value.
     pub offset: usize,
 }
 
 impl At {
-    pub fn node(file: FileId, node: NodeId) -> Self {
+    /// The bytes of a value the model kept as `value` (read from `origin`).
+    pub fn of(cx: &Context, origin: Origin, value: &str) -> Self {
         Self {
-            file,
-            node,
+            file: origin.file,
+            span: origin.span,
+            text: verbatim_start(cx.src(origin.file), origin.span, value),
             offset: 0,
         }
     }
 
-    pub fn span(&self, cx: &Context, range: Range<usize>) -> Span {
-        let yaml = cx.yaml(self.file);
-        value_subspan(
-            yaml,
-            cx.src(self.file),
-            self.node,
-            self.offset + range.start..self.offset + range.end,
+    /// A written value; `None` for one a reader made up.
+    pub fn field(cx: &Context, f: &Field<String>) -> Option<Self> {
+        f.origin.map(|o| Self::of(cx, o, &f.value))
+    }
+
+    /// A scalar of the tree, for the checks that still read it.
+    pub fn node(cx: &Context, file: FileId, node: NodeId) -> Self {
+        let yaml = cx.yaml(file);
+        let value = yaml.str_of(yaml.node(node)).unwrap_or_default();
+        Self::of(
+            cx,
+            Origin {
+                file,
+                span: yaml.node(node).span,
+            },
+            value,
         )
     }
 
-    pub fn whole(&self, cx: &Context, len: usize) -> Span {
-        self.span(cx, 0..len)
+    /// The item at `offset` inside the value.
+    pub fn item(self, offset: usize) -> Self {
+        Self {
+            offset: self.offset + offset,
+            ..self
+        }
+    }
+
+    pub fn span(&self, range: Range<usize>) -> Span {
+        match self.text {
+            Some(start) => Span::new(
+                start + self.offset + range.start,
+                start + self.offset + range.end,
+            ),
+            None => self.span,
+        }
+    }
+
+    pub fn whole(&self, len: usize) -> Span {
+        self.span(0..len)
     }
 }
 
+/// Where a value the model kept was written.
+fn span_of<T>(f: &Field<T>) -> Option<(FileId, Span)> {
+    f.origin.map(|o| (o.file, o.span))
+}
+
 pub fn check(cx: &mut Context) {
+    let model = cx.model;
+    for u in &model.updaters {
+        let Some((dialect, from)) = u.from else {
+            continue;
+        };
+        if !cx.ws.files[from.file].report {
+            continue;
+        }
+        match dialect {
+            Dialect::Argocd => annotations(cx, u),
+            Dialect::ArgocdCrd => {}
+            Dialect::Flux | Dialect::Kubesphere => {}
+        }
+    }
     let objects: Vec<_> = cx.reported_objects().map(|(_, o)| o.clone()).collect();
     for obj in objects {
         let yaml = cx.yaml(obj.file);
-        let api = obj.api_version.as_ref().map_or("", |a| a.value.as_str());
-        if argo::is_application(api, obj.kind()) {
-            annotations(cx, obj.file, yaml, obj.root);
-        } else if obj.group() == CR_GROUP
+        if obj.group() == CR_GROUP
             && obj.kind() == "ImageUpdater"
             && let Some(spec) = obj.spec(yaml)
         {
@@ -82,7 +132,7 @@ pub fn image_entry(cx: &mut Context, at: At, text: &str, allow_alias: bool) -> O
             cx.report(Diagnostic::new(
                 &rules::IMAGE_LIST_SYNTAX,
                 at.file,
-                at.span(cx, err.range()),
+                at.span(err.range()),
                 format!("{text:?}: {err}"),
             ));
             return None;
@@ -100,7 +150,7 @@ pub fn image_entry(cx: &mut Context, at: At, text: &str, allow_alias: bool) -> O
             Diagnostic::new(
                 &rules::CONSTRAINT_NEEDS_ALIAS,
                 at.file,
-                at.whole(cx, text.len()),
+                at.whole(text.len()),
                 format!(
                     "{text:?} is read as alias {:?} and image {:?}, not as constraint {meant:?}",
                     parsed.alias().unwrap_or_default(),
@@ -116,14 +166,14 @@ pub fn image_entry(cx: &mut Context, at: At, text: &str, allow_alias: bool) -> O
             cx.report(Diagnostic::new(
                 &rules::IMAGE_LIST_SYNTAX,
                 at.file,
-                at.span(cx, parsed.alias_range().unwrap_or(0..text.len())),
+                at.span(parsed.alias_range().unwrap_or(0..text.len())),
                 format!("imageName {text:?} carries an alias; set images[].alias instead"),
             ));
         } else if !valid_alias(alias) {
             cx.report(Diagnostic::new(
                 &rules::INVALID_ALIAS,
                 at.file,
-                at.span(cx, parsed.alias_range().unwrap_or(0..text.len())),
+                at.span(parsed.alias_range().unwrap_or(0..text.len())),
                 format!("alias {alias:?} must match ^[a-zA-Z0-9][a-zA-Z0-9-._]*$"),
             ));
         }
@@ -132,7 +182,7 @@ pub fn image_entry(cx: &mut Context, at: At, text: &str, allow_alias: bool) -> O
         cx.report(Diagnostic::new(
             &rules::IMAGE_LIST_SYNTAX,
             at.file,
-            at.whole(cx, text.len()),
+            at.whole(text.len()),
             "the entry has no image",
         ));
         return None;
@@ -151,7 +201,7 @@ pub fn image_entry(cx: &mut Context, at: At, text: &str, allow_alias: bool) -> O
 pub use crate::model::argo::alias_syntax_ok as valid_alias;
 
 pub fn strategy(cx: &mut Context, at: At, value: &str) -> Option<Strategy> {
-    let span = at.whole(cx, value.len());
+    let span = at.whole(value.len());
     match Strategy::parse(value) {
         Some((s, false)) => Some(s),
         Some((s, true)) => {
@@ -206,7 +256,7 @@ pub fn constraint(
                     Diagnostic::new(
                         &rules::INVALID_CONSTRAINT,
                         at.file,
-                        At { offset: 0, ..at }.span(cx, range.clone()),
+                        At { offset: 0, ..at }.span(range.clone()),
                         "\"latest\" is not a semver constraint; the image is skipped",
                     )
                     .help("use update strategy digest to follow a mutable tag, or a version range"),
@@ -217,7 +267,7 @@ pub fn constraint(
                 cx.report(Diagnostic::new(
                     &rules::INVALID_CONSTRAINT,
                     at.file,
-                    At { offset: 0, ..at }.span(cx, range.clone()),
+                    At { offset: 0, ..at }.span(range.clone()),
                     format!("constraint {c:?} is not a valid semver constraint: {err}"),
                 ));
             }
@@ -227,7 +277,7 @@ pub fn constraint(
                 cx.report(Diagnostic::new(
                     &rules::DIGEST_WITHOUT_CONSTRAINT,
                     at.file,
-                    at.whole(cx, image_text.len()),
+                    at.whole(image_text.len()),
                     format!("{image_text:?} uses the digest strategy but names no tag to track"),
                 ));
             }
@@ -241,9 +291,9 @@ pub fn allow_tags(cx: &mut Context, at: At, value: &str) {
     if value.is_empty() || value.eq_ignore_ascii_case("any") {
         return;
     }
-    let span = at.whole(cx, value.len());
+    let span = at.whole(value.len());
     match value.split_once(':') {
-        Some((func, expr)) if func.eq_ignore_ascii_case("regexp") => bare_regex(cx, At { offset: at.offset + func.len() + 1, ..at }, expr),
+        Some((func, expr)) if func.eq_ignore_ascii_case("regexp") => bare_regex(cx, at.item(func.len() + 1), expr),
         _ => cx.report(
             Diagnostic::new(
                 &rules::ALLOW_TAGS_NOTHING,
@@ -269,14 +319,14 @@ pub fn bare_regex(cx: &mut Context, at: At, expr: &str) {
         cx.report(Diagnostic::new(
             &rules::ALLOW_TAGS_NOTHING,
             at.file,
-            at.whole(cx, expr.len()),
+            at.whole(expr.len()),
             format!("the regular expression {expr:?} does not compile ({err}); it matches no tag"),
         ));
     }
 }
 
 pub fn ignore_glob(cx: &mut Context, at: At, pattern: &str) {
-    let span = at.whole(cx, pattern.len());
+    let span = at.whole(pattern.len());
     if let Err(err) = glob::validate_glob(pattern) {
         cx.report(Diagnostic::new(
             &rules::INVALID_IGNORE_TAGS,
@@ -317,7 +367,7 @@ pub fn platform(cx: &mut Context, at: At, value: &str) {
             Diagnostic::new(
                 &rules::INVALID_PLATFORM,
                 at.file,
-                at.whole(cx, value.len()),
+                at.whole(value.len()),
                 format!("platform {value:?} is not os/arch[/variant]; it matches no image"),
             )
             .help("e.g. linux/amd64 or linux/arm64/v8"),
@@ -345,7 +395,7 @@ pub fn pull_secret(cx: &mut Context, at: At, value: &str) {
         cx.report(Diagnostic::new(
             &rules::INVALID_PULL_SECRET,
             at.file,
-            at.whole(cx, value.len()),
+            at.whole(value.len()),
             format!("pull secret {value:?} is not a credential reference"),
         ));
     }
@@ -367,7 +417,7 @@ pub fn write_back_method(cx: &mut Context, at: At, value: &str) {
         cx.report(Diagnostic::new(
             &rules::INVALID_WRITE_BACK_METHOD,
             at.file,
-            at.whole(cx, value.len()),
+            at.whole(value.len()),
             format!("write-back method {value:?} is not argocd, git, git:repocreds or git:secret:[<ns>/]<name>"),
         ));
     }
@@ -378,7 +428,7 @@ pub fn git_branch(cx: &mut Context, at: At, value: &str) {
         cx.report(Diagnostic::new(
             &rules::INVALID_GIT_BRANCH,
             at.file,
-            at.whole(cx, value.len()),
+            at.whole(value.len()),
             format!("git-branch {value:?} has more than one ':'"),
         ));
     }
@@ -406,7 +456,7 @@ pub fn write_back_target(cx: &mut Context, at: At, value: &str) {
         cx.report(Diagnostic::new(
             &rules::INVALID_WRITE_BACK_TARGET,
             at.file,
-            at.whole(cx, value.len()),
+            at.whole(value.len()),
             format!("write-back target {value:?}: {why}"),
         ));
     }
@@ -420,144 +470,147 @@ pub fn force_update(cx: &mut Context, at: At, value: &str) {
         cx.report(Diagnostic::new(
             &rules::INVALID_FORCE_UPDATE,
             at.file,
-            at.whole(cx, value.len()),
+            at.whole(value.len()),
             format!("force-update {value:?} is not a boolean"),
         ));
     }
 }
 
-fn annotations(cx: &mut Context, file: FileId, yaml: &Yaml, root: NodeId) {
-    let list = argo::annotations(yaml, root);
-    if list.is_empty() {
+fn annotations(cx: &mut Context, u: &Updater) {
+    let Some(first) = u.written.first() else {
         return;
-    }
+    };
     let mut declared: Vec<String> = Vec::new();
-    let mut entries: Vec<(ImageEntry, String, At)> = Vec::new();
-    let image_list = list.iter().find(|a| a.key == "image-list");
+    let mut entries: Vec<(ImageEntry, String, At, Option<&Image>)> = Vec::new();
+    let image_list = u
+        .written
+        .iter()
+        .find(|w| w.setting == SettingName::ImageList);
     match image_list {
         None => {
-            let first = &list[0];
-            cx.report(Diagnostic::new(
-                &rules::MISSING_FIELD,
-                file,
-                cx.span(file, first.key_node),
-                "image-updater annotations without argocd-image-updater.argoproj.io/image-list do nothing",
-            ));
-        }
-        Some(a) if argo::split_list(&a.value.value).is_empty() => {
-            cx.report(Diagnostic::new(
-                &rules::IMAGE_LIST_SYNTAX,
-                file,
-                cx.span(file, a.value.node),
-                "image-list is empty",
-            ));
-        }
-        Some(a) => {
-            for item in argo::split_list(&a.value.value) {
-                let at = At {
+            if let Some((file, span)) = span_of(&first.key) {
+                cx.report(Diagnostic::new(
+                    &rules::MISSING_FIELD,
                     file,
-                    node: a.value.node,
-                    offset: item.range.start,
-                };
+                    span,
+                    "image-updater annotations without argocd-image-updater.argoproj.io/image-list do nothing",
+                ));
+            }
+        }
+        Some(w) => {
+            let Some(list_at) = At::field(cx, &w.value) else {
+                return;
+            };
+            let items = argo::split_list(&w.value.value);
+            if items.is_empty() {
+                cx.report(Diagnostic::new(
+                    &rules::IMAGE_LIST_SYNTAX,
+                    list_at.file,
+                    list_at.span,
+                    "image-list is empty",
+                ));
+            }
+            // The reader keeps, in order, the items that parse and are not
+            // the alias trap: those are the updater's images.
+            let mut kept = u.images.iter();
+            for item in items {
+                let read = image::parse_argo_item(&item.text)
+                    .is_ok_and(|p| p.eq_constraint_trap().is_none())
+                    .then(|| kept.next())
+                    .flatten();
+                let at = list_at.item(item.range.start);
                 if let Some(entry) = image_entry(cx, at, &item.text, true) {
                     if let Some(alias) = &entry.alias {
                         if declared.contains(alias) {
                             cx.report(Diagnostic::new(
                                 &rules::DUPLICATE_ALIAS,
-                                file,
-                                at.whole(cx, item.text.len()),
+                                at.file,
+                                at.whole(item.text.len()),
                                 format!("alias {alias:?} is declared twice in image-list"),
                             ));
                         }
                         declared.push(alias.clone());
                     }
-                    entries.push((entry, item.text.clone(), at));
+                    entries.push((entry, item.text.clone(), at, read));
                 }
             }
         }
     }
-    let app_setting = |key: &str| list.iter().find(|a| a.key == key);
-    let app_strategy = app_setting("update-strategy").map(|a| a.value.value.clone());
-    let mut targets: Vec<(String, &'static str, NodeId)> = Vec::new();
-    for a in &list {
-        let at = At::node(file, a.value.node);
-        let v = a.value.value.as_str();
-        match argo::classify(&a.key) {
-            AnnotationKey::App("image-list") => {}
-            AnnotationKey::App("update-strategy") => {
+    let mut targets: Vec<(String, &'static str, Span)> = Vec::new();
+    for w in &u.written {
+        let (Some(at), Some((file, key_span))) = (At::field(cx, &w.value), span_of(&w.key)) else {
+            continue;
+        };
+        let v = w.value.value.as_str();
+        let alias = match argo::classify(&w.key.value) {
+            AnnotationKey::Alias { alias, .. } => Some(alias),
+            _ => None,
+        };
+        if let Some(alias) = alias
+            && image_list.is_some()
+            && !declared.iter().any(|d| d == alias)
+        {
+            cx.report(Diagnostic::new(
+                &rules::UNKNOWN_ALIAS,
+                file,
+                key_span,
+                format!("alias {alias:?} is not declared in image-list; this setting is ignored"),
+            ));
+            continue;
+        }
+        match w.setting {
+            SettingName::UpdateStrategy => {
                 strategy(cx, at, v);
             }
-            AnnotationKey::App("allow-tags") => allow_tags(cx, at, v),
-            AnnotationKey::App("ignore-tags") => {
-                each_item(v, |p, off| ignore_glob(cx, At { offset: off, ..at }, p))
-            }
-            AnnotationKey::App("force-update") => {}
-            AnnotationKey::App("pull-secret") => pull_secret(cx, at, v),
-            AnnotationKey::App("write-back-method") => write_back_method(cx, at, v),
-            AnnotationKey::App("git-branch") => git_branch(cx, at, v),
-            AnnotationKey::App("write-back-target") => write_back_target(cx, at, v),
-            AnnotationKey::App(_) => {}
-            AnnotationKey::Alias { alias, key } => {
-                if image_list.is_some() && !declared.iter().any(|d| d == alias) {
-                    cx.report(Diagnostic::new(
-                        &rules::UNKNOWN_ALIAS,
-                        file,
-                        cx.span(file, a.key_node),
-                        format!(
-                            "alias {alias:?} is not declared in image-list; this setting is ignored"
-                        ),
-                    ));
-                    continue;
-                }
-                match key {
-                    "update-strategy" => {
-                        strategy(cx, at, v);
-                    }
-                    "allow-tags" => allow_tags(cx, at, v),
-                    "ignore-tags" => {
-                        each_item(v, |p, off| ignore_glob(cx, At { offset: off, ..at }, p))
-                    }
-                    "force-update" => force_update(cx, at, v),
-                    "pull-secret" => pull_secret(cx, at, v),
-                    "platforms" => each_item(v, |p, off| platform(cx, At { offset: off, ..at }, p)),
-                    "tag-match" => cx.report(
-                        Diagnostic::new(
-                            &rules::UNKNOWN_ANNOTATION,
-                            file,
-                            cx.span(file, a.key_node),
-                            "tag-match is only read by Argo CD Image Updater v0.x",
-                        )
-                        .help(format!("use {alias}.allow-tags")),
-                    ),
-                    k if k.starts_with("helm.") => {
-                        targets.push((alias.to_owned(), "helm", a.key_node))
-                    }
-                    k if k.starts_with("kustomize.") => {
-                        targets.push((alias.to_owned(), "kustomize", a.key_node))
-                    }
-                    _ => {}
+            SettingName::AllowTags => allow_tags(cx, at, v),
+            SettingName::IgnoreTags => each_item(v, |p, off| ignore_glob(cx, at.item(off), p)),
+            // v1 reads an application-wide force-update leniently.
+            SettingName::ForceUpdate if alias.is_some() => force_update(cx, at, v),
+            SettingName::PullSecret => pull_secret(cx, at, v),
+            SettingName::Platforms => each_item(v, |p, off| platform(cx, at.item(off), p)),
+            SettingName::WriteBackMethod => write_back_method(cx, at, v),
+            SettingName::GitBranch => git_branch(cx, at, v),
+            SettingName::WriteBackTarget => write_back_target(cx, at, v),
+            SettingName::TagMatch => cx.report(
+                Diagnostic::new(
+                    &rules::UNKNOWN_ANNOTATION,
+                    file,
+                    key_span,
+                    "tag-match is only read by Argo CD Image Updater v0.x",
+                )
+                .help(format!("use {}.allow-tags", alias.unwrap_or_default())),
+            ),
+            SettingName::HelmTarget | SettingName::KustomizeTarget => {
+                if let Some(alias) = alias {
+                    let kind = if w.setting == SettingName::HelmTarget {
+                        "helm"
+                    } else {
+                        "kustomize"
+                    };
+                    targets.push((alias.to_owned(), kind, key_span));
                 }
             }
-            AnnotationKey::Unknown => {
+            SettingName::Unknown => {
+                let key = &w.key.value;
                 let known = argo::APP_KEYS.iter().copied();
                 let mut d = Diagnostic::new(
                     &rules::UNKNOWN_ANNOTATION,
                     file,
-                    cx.span(file, a.key_node),
+                    key_span,
                     format!(
-                        "{}{} is not an Argo CD Image Updater annotation; it is ignored",
+                        "{}{key} is not an Argo CD Image Updater annotation; it is ignored",
                         argo::ANNOTATION_PREFIX,
-                        a.key
                     ),
                 );
-                let last = a.key.rsplit('.').next().unwrap_or(&a.key);
-                if let Some(close) = super::did_you_mean(&a.key, known)
+                let last = key.rsplit('.').next().unwrap_or(key);
+                if let Some(close) = super::did_you_mean(key, known)
                     .or_else(|| super::did_you_mean(last, argo::ALIAS_KEYS.iter().copied()))
                 {
                     d = d.help(format!("did you mean {close:?}?"));
                 }
                 cx.report(d);
             }
+            _ => {}
         }
     }
     // One finding per alias, on whichever conflicting key comes last.
@@ -574,37 +627,38 @@ fn annotations(cx: &mut Context, file: FileId, yaml: &Yaml, root: NodeId) {
         let last = targets
             .iter()
             .filter(|(a, _, _)| a == alias)
-            .map(|(_, _, n)| *n)
-            .max_by_key(|n| cx.span(file, *n).start);
-        if let Some(node) = last {
+            .map(|(_, _, s)| *s)
+            .max_by_key(|s| s.start);
+        if let Some(span) = last {
             cx.report(Diagnostic::new(
                 &rules::CONFLICTING_TARGETS,
-                file,
-                cx.span(file, node),
+                first.key.origin.map_or(0, |o| o.file),
+                span,
                 format!("alias {alias:?} has both helm.* and kustomize.image-name settings"),
             ));
         }
     }
-    // Constraints are judged with each image's effective strategy, which
-    // the per-alias key overrides.
-    for (entry, text, at) in &entries {
-        let alias_strategy = entry.alias.as_ref().and_then(|alias| {
-            list.iter()
-                .find(|a| {
-                    argo::classify(&a.key)
-                        == AnnotationKey::Alias {
-                            alias,
-                            key: "update-strategy",
-                        }
-                })
-                .map(|a| a.value.value.clone())
-        });
-        let effective = alias_strategy
-            .or_else(|| app_strategy.clone())
-            .map_or(Some(Strategy::Semver), |s| quiet_strategy(&s));
+    // Constraints are judged with each image's effective strategy, as the
+    // reader merged it (the per-alias key overrides the application's).
+    for (entry, text, at, read) in &entries {
+        let effective = read
+            .and_then(|i| i.strategy.as_ref())
+            .map_or(Some(Strategy::Semver), |s| argo_strategy(s.value));
         if let Some(s) = effective {
             constraint(cx, *at, text, entry.constraint.as_ref(), s);
         }
+    }
+}
+
+/// The spec's strategy as Argo CD Image Updater names it; `None` for one
+/// it does not have.
+fn argo_strategy(s: spec::Strategy) -> Option<Strategy> {
+    match s {
+        spec::Strategy::Semver => Some(Strategy::Semver),
+        spec::Strategy::NewestBuild => Some(Strategy::NewestBuild),
+        spec::Strategy::Alphabetical { desc: false } => Some(Strategy::Alphabetical),
+        spec::Strategy::Digest => Some(Strategy::Digest),
+        spec::Strategy::Alphabetical { desc: true } | spec::Strategy::Numerical { .. } => None,
     }
 }
 
@@ -616,40 +670,40 @@ pub fn quiet_strategy(s: &str) -> Option<Strategy> {
 fn settings(cx: &mut Context, file: FileId, yaml: &Yaml, node: NodeId) -> Option<String> {
     let s = str_at(yaml, node, &["updateStrategy"]);
     if let Some(s) = &s {
-        strategy(cx, At::node(file, s.node), &s.value);
+        strategy(cx, At::node(cx, file, s.node), &s.value);
     }
     if let Some(a) = str_at(yaml, node, &["allowTags"]) {
-        allow_tags(cx, At::node(file, a.node), &a.value);
+        allow_tags(cx, At::node(cx, file, a.node), &a.value);
     }
     if let Some(list) = yaml.get(node, "ignoreTags") {
         for &item in yaml.items(list) {
             if let Some(p) = yaml.str(item) {
-                ignore_glob(cx, At::node(file, item), p);
+                ignore_glob(cx, At::node(cx, file, item), p);
             }
         }
     }
     if let Some(list) = yaml.get(node, "platforms") {
         for &item in yaml.items(list) {
             if let Some(p) = yaml.str(item) {
-                platform(cx, At::node(file, item), p);
+                platform(cx, At::node(cx, file, item), p);
             }
         }
     }
     if let Some(p) = str_at(yaml, node, &["pullSecret"]) {
-        pull_secret(cx, At::node(file, p.node), &p.value);
+        pull_secret(cx, At::node(cx, file, p.node), &p.value);
     }
     s.map(|s| s.value)
 }
 
 fn write_back(cx: &mut Context, file: FileId, yaml: &Yaml, node: NodeId) {
     if let Some(m) = str_at(yaml, node, &["method"]) {
-        write_back_method(cx, At::node(file, m.node), &m.value);
+        write_back_method(cx, At::node(cx, file, m.node), &m.value);
     }
     if let Some(b) = str_at(yaml, node, &["gitConfig", "branch"]) {
-        git_branch(cx, At::node(file, b.node), &b.value);
+        git_branch(cx, At::node(cx, file, b.node), &b.value);
     }
     if let Some(t) = str_at(yaml, node, &["gitConfig", "writeBackTarget"]) {
-        write_back_target(cx, At::node(file, t.node), &t.value);
+        write_back_target(cx, At::node(cx, file, t.node), &t.value);
     }
 }
 
@@ -765,7 +819,7 @@ fn image_updater(cx: &mut Context, file: FileId, yaml: &Yaml, spec: NodeId) {
                 ));
                 continue;
             };
-            let at = At::node(file, name.node);
+            let at = At::node(cx, file, name.node);
             if let Some(entry) = image_entry(cx, at, &name.value, false) {
                 let effective = own.or_else(|| app.clone()).or_else(|| global.clone());
                 if let Some(s) = effective.map_or(Some(Strategy::Semver), |s| quiet_strategy(&s)) {

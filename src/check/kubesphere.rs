@@ -108,7 +108,7 @@ fn one(cx: &mut Context, obj: &Object, yaml: &Yaml, spec: NodeId) {
         for &item in yaml.items(images) {
             let Some(text) = yaml.str(item) else { continue };
             let text = text.to_owned();
-            let at = At::node(file, item);
+            let at = At::node(cx, file, item);
             if let Some(entry) = argo_check::image_entry(cx, at, &text, true) {
                 if let Some(a) = &entry.alias {
                     if aliases.contains(a) {
@@ -210,7 +210,7 @@ fn argo_section(
             let Some(value) = yaml.str(v).map(str::to_owned) else {
                 continue;
             };
-            let at = At::node(file, v);
+            let at = At::node(cx, file, v);
             match setting {
                 Setting::UpdateStrategy => {
                     argo_check::strategy(cx, at, &value);
@@ -222,10 +222,10 @@ fn argo_section(
                 }
                 Setting::AllowTags => argo_check::allow_tags(cx, at, &value),
                 Setting::IgnoreTags => argo_check::each_item(&value, |p, off| {
-                    argo_check::ignore_glob(cx, At { offset: off, ..at }, p)
+                    argo_check::ignore_glob(cx, at.item(off), p)
                 }),
                 Setting::Platforms => argo_check::each_item(&value, |p, off| {
-                    argo_check::platform(cx, At { offset: off, ..at }, p)
+                    argo_check::platform(cx, at.item(off), p)
                 }),
                 // The controller prepends "pullsecret:"; the value is [ns/]name.
                 Setting::Secret => {
