@@ -101,7 +101,7 @@ pub fn check(cx: &mut Context) {
         }
         match dialect {
             Dialect::Argocd => annotations(cx, u),
-            Dialect::ArgocdCrd => {}
+            Dialect::ArgocdCrd => cr_settings(cx, u),
             Dialect::Flux | Dialect::Kubesphere => {}
         }
     }
@@ -667,53 +667,58 @@ pub fn quiet_strategy(s: &str) -> Option<Strategy> {
     Some(Strategy::parse(s).map_or(Strategy::Semver, |(s, _)| s))
 }
 
-fn settings(cx: &mut Context, file: FileId, yaml: &Yaml, node: NodeId) -> Option<String> {
-    let s = str_at(yaml, node, &["updateStrategy"]);
-    if let Some(s) = &s {
-        strategy(cx, At::node(cx, file, s.node), &s.value);
-    }
-    if let Some(a) = str_at(yaml, node, &["allowTags"]) {
-        allow_tags(cx, At::node(cx, file, a.node), &a.value);
-    }
-    if let Some(list) = yaml.get(node, "ignoreTags") {
-        for &item in yaml.items(list) {
-            if let Some(p) = yaml.str(item) {
-                ignore_glob(cx, At::node(cx, file, item), p);
+/// The CR's settings at every level, as the reader kept them (on the
+/// CR's first updater). An image's constraint is judged with the strategy
+/// the reader merged down to it.
+fn cr_settings(cx: &mut Context, u: &Updater) {
+    let model = cx.model;
+    for w in &u.written {
+        let Some(at) = At::field(cx, &w.value) else {
+            continue;
+        };
+        let v = w.value.value.as_str();
+        match w.setting {
+            SettingName::UpdateStrategy => {
+                strategy(cx, at, v);
             }
+            SettingName::AllowTags => allow_tags(cx, at, v),
+            SettingName::IgnoreTags => ignore_glob(cx, at, v),
+            SettingName::Platforms => platform(cx, at, v),
+            SettingName::PullSecret => pull_secret(cx, at, v),
+            SettingName::WriteBackMethod => write_back_method(cx, at, v),
+            SettingName::GitBranch => git_branch(cx, at, v),
+            SettingName::WriteBackTarget => write_back_target(cx, at, v),
+            SettingName::ImageName => {
+                let Some(entry) = image_entry(cx, at, v, false) else {
+                    continue;
+                };
+                let read = model
+                    .updaters
+                    .iter()
+                    .filter(|u| u.from.is_some_and(|(d, _)| d == Dialect::ArgocdCrd))
+                    .flat_map(|u| &u.images)
+                    .find(|i| {
+                        i.name
+                            .origin
+                            .is_some_and(|o| o.file == at.file && within(o.span, at.span))
+                    });
+                let effective = read
+                    .and_then(|i| i.strategy.as_ref())
+                    .map_or(Some(Strategy::Semver), |s| argo_strategy(s.value));
+                if let Some(s) = effective {
+                    constraint(cx, at, v, entry.constraint.as_ref(), s);
+                }
+            }
+            _ => {}
         }
     }
-    if let Some(list) = yaml.get(node, "platforms") {
-        for &item in yaml.items(list) {
-            if let Some(p) = yaml.str(item) {
-                platform(cx, At::node(cx, file, item), p);
-            }
-        }
-    }
-    if let Some(p) = str_at(yaml, node, &["pullSecret"]) {
-        pull_secret(cx, At::node(cx, file, p.node), &p.value);
-    }
-    s.map(|s| s.value)
 }
 
-fn write_back(cx: &mut Context, file: FileId, yaml: &Yaml, node: NodeId) {
-    if let Some(m) = str_at(yaml, node, &["method"]) {
-        write_back_method(cx, At::node(cx, file, m.node), &m.value);
-    }
-    if let Some(b) = str_at(yaml, node, &["gitConfig", "branch"]) {
-        git_branch(cx, At::node(cx, file, b.node), &b.value);
-    }
-    if let Some(t) = str_at(yaml, node, &["gitConfig", "writeBackTarget"]) {
-        write_back_target(cx, At::node(cx, file, t.node), &t.value);
-    }
+fn within(inner: Span, outer: Span) -> bool {
+    outer.start <= inner.start && inner.end <= outer.end
 }
 
 fn image_updater(cx: &mut Context, file: FileId, yaml: &Yaml, spec: NodeId) {
-    let global = yaml
-        .get(spec, "commonUpdateSettings")
-        .and_then(|n| settings(cx, file, yaml, n));
-    if let Some(w) = yaml.get(spec, "writeBackConfig") {
-        write_back(cx, file, yaml, w);
-    }
     let refs = argo::application_refs(yaml, spec);
     if refs.is_empty() {
         cx.report(Diagnostic::new(
@@ -731,12 +736,6 @@ fn image_updater(cx: &mut Context, file: FileId, yaml: &Yaml, spec: NodeId) {
                 cx.span(file, r.node),
                 "applicationRefs[] requires namePattern",
             ));
-        }
-        let app = yaml
-            .get(r.node, "commonUpdateSettings")
-            .and_then(|n| settings(cx, file, yaml, n));
-        if let Some(w) = yaml.get(r.node, "writeBackConfig") {
-            write_back(cx, file, yaml, w);
         }
         if r.images.is_empty() && !r.use_annotations {
             cx.report(Diagnostic::new(
@@ -786,9 +785,6 @@ fn image_updater(cx: &mut Context, file: FileId, yaml: &Yaml, spec: NodeId) {
                     seen.push((a.value.clone(), a.node));
                 }
             }
-            let own = yaml
-                .get(img, "commonUpdateSettings")
-                .and_then(|n| settings(cx, file, yaml, n));
             if let Some(targets) = yaml.get(img, "manifestTargets") {
                 let kinds: Vec<&str> = ["helm", "kustomize", "plugin"]
                     .into_iter()
@@ -810,21 +806,13 @@ fn image_updater(cx: &mut Context, file: FileId, yaml: &Yaml, spec: NodeId) {
                     ));
                 }
             }
-            let Some(name) = str_at(yaml, img, &["imageName"]) else {
+            if str_at(yaml, img, &["imageName"]).is_none() {
                 cx.report(Diagnostic::new(
                     &rules::MISSING_FIELD,
                     file,
                     cx.span(file, img),
                     "images[] requires imageName",
                 ));
-                continue;
-            };
-            let at = At::node(cx, file, name.node);
-            if let Some(entry) = image_entry(cx, at, &name.value, false) {
-                let effective = own.or_else(|| app.clone()).or_else(|| global.clone());
-                if let Some(s) = effective.map_or(Some(Strategy::Semver), |s| quiet_strategy(&s)) {
-                    constraint(cx, at, &name.value, entry.constraint.as_ref(), s);
-                }
             }
         }
     }
