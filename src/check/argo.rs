@@ -9,7 +9,7 @@ use crate::diagnostic::{Diagnostic, FileId};
 use crate::gosyntax::{glob, regex as goregex};
 use crate::model::argo::{self, AnnotationKey, CR_GROUP};
 use crate::model::object::str_at;
-use crate::model::spec::{self, Dialect, Field, Image, Origin, SettingName, Updater};
+use crate::model::spec::{self, AsWritten, Dialect, Field, Image, Origin, SettingName, Updater};
 use crate::model::{image, verbatim_start};
 use crate::resolve::constraint::Constraint;
 use crate::rules;
@@ -46,6 +46,12 @@ impl At {
     /// A written value; `None` for one a reader made up.
     pub fn field(cx: &Context, f: &Field<String>) -> Option<Self> {
         f.origin.map(|o| Self::of(cx, o, &f.value))
+    }
+
+    /// A written setting's string value and where it is.
+    pub fn value<'w>(cx: &Context, w: &'w AsWritten) -> Option<(Self, &'w str)> {
+        let v = w.value.as_ref()?;
+        Some((Self::field(cx, v)?, v.value.as_str()))
     }
 
     /// A scalar of the tree, for the checks that still read it.
@@ -498,10 +504,10 @@ fn annotations(cx: &mut Context, u: &Updater) {
             }
         }
         Some(w) => {
-            let Some(list_at) = At::field(cx, &w.value) else {
+            let Some((list_at, list)) = At::value(cx, w) else {
                 return;
             };
-            let items = argo::split_list(&w.value.value);
+            let items = argo::split_list(list);
             if items.is_empty() {
                 cx.report(Diagnostic::new(
                     &rules::IMAGE_LIST_SYNTAX,
@@ -538,10 +544,9 @@ fn annotations(cx: &mut Context, u: &Updater) {
     }
     let mut targets: Vec<(String, &'static str, Span)> = Vec::new();
     for w in &u.written {
-        let (Some(at), Some((file, key_span))) = (At::field(cx, &w.value), span_of(&w.key)) else {
+        let (Some((at, v)), Some((file, key_span))) = (At::value(cx, w), span_of(&w.key)) else {
             continue;
         };
-        let v = w.value.value.as_str();
         let alias = match argo::classify(&w.key.value) {
             AnnotationKey::Alias { alias, .. } => Some(alias),
             _ => None,
@@ -652,7 +657,7 @@ fn annotations(cx: &mut Context, u: &Updater) {
 
 /// The spec's strategy as Argo CD Image Updater names it; `None` for one
 /// it does not have.
-fn argo_strategy(s: spec::Strategy) -> Option<Strategy> {
+pub fn argo_strategy(s: spec::Strategy) -> Option<Strategy> {
     match s {
         spec::Strategy::Semver => Some(Strategy::Semver),
         spec::Strategy::NewestBuild => Some(Strategy::NewestBuild),
@@ -662,21 +667,15 @@ fn argo_strategy(s: spec::Strategy) -> Option<Strategy> {
     }
 }
 
-/// Strategy name without reporting (already reported where it is written).
-pub fn quiet_strategy(s: &str) -> Option<Strategy> {
-    Some(Strategy::parse(s).map_or(Strategy::Semver, |(s, _)| s))
-}
-
 /// The CR's settings at every level, as the reader kept them (on the
 /// CR's first updater). An image's constraint is judged with the strategy
 /// the reader merged down to it.
 fn cr_settings(cx: &mut Context, u: &Updater) {
     let model = cx.model;
     for w in &u.written {
-        let Some(at) = At::field(cx, &w.value) else {
+        let Some((at, v)) = At::value(cx, w) else {
             continue;
         };
-        let v = w.value.value.as_str();
         match w.setting {
             SettingName::UpdateStrategy => {
                 strategy(cx, at, v);

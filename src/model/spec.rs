@@ -149,8 +149,9 @@ pub struct AsWritten {
     /// prefix (`web.update-strategy`), a CR field name (`updateStrategy`),
     /// a KubeSphere alias-map key (the alias).
     pub key: Field<String>,
-    /// The value's text, at the value (empty when it is not a string).
-    pub value: Field<String>,
+    /// The value's text, at the value; `None` when it is not a string
+    /// (annotation values always are, the empty string for a non-string).
+    pub value: Option<Field<String>>,
 }
 
 /// What an [`AsWritten`] setting is, whatever the dialect calls it.
@@ -188,6 +189,16 @@ pub enum SettingName {
     KustomizeTarget,
     /// Argo v0 `tag-match`.
     TagMatch,
+    /// KubeSphere `spec.kind`: `argocd` or `fluxcd`.
+    Engine,
+    /// KubeSphere fluxcd `policy.semver.range`.
+    SemverRange,
+    /// KubeSphere fluxcd `interval`.
+    Interval,
+    /// KubeSphere fluxcd `git.commit.messageTemplate`.
+    MessageTemplate,
+    /// KubeSphere fluxcd `update.strategy` (only `Setters`).
+    SettersStrategy,
     /// A key the dialect does not have.
     Unknown,
 }

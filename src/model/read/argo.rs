@@ -181,7 +181,7 @@ fn read_app(ws: &Workspace, o: &Object) -> Option<Updater> {
             .map(|a| AsWritten {
                 setting: setting_of(&a.key),
                 key: at.field(a.key.clone(), a.key_node),
-                value: at.field(a.value.value.clone(), a.value.node),
+                value: Some(at.field(a.value.value.clone(), a.value.node)),
             })
             .collect(),
         ..Default::default()

@@ -520,7 +520,7 @@ fn written(at: &At, spec: NodeId) -> Vec<AsWritten> {
                     Some(AsWritten {
                         setting,
                         key: at.field(key.to_owned(), k),
-                        value: at.field(y.str(item)?.to_owned(), item),
+                        value: Some(at.field(y.str(item)?.to_owned(), item)),
                     })
                 }));
             }
@@ -551,7 +551,7 @@ fn scalar(at: &At, node: NodeId, keys: &[&str], setting: SettingName) -> Option<
     Some(AsWritten {
         setting,
         key: at.field((*last).to_owned(), k),
-        value: at.field(v.value, v.node),
+        value: Some(at.field(v.value, v.node)),
     })
 }
 

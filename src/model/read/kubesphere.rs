@@ -38,8 +38,8 @@ use crate::model::argo::AllowTags;
 use crate::model::kubesphere::{self as ks, GROUP, Setting, Spelling};
 use crate::model::object::str_at;
 use crate::model::spec::{
-    App, Dialect, Engine, Field, Image, Origin, PullSecret, Remark, RemarkKind, SourceRef,
-    Strategy, Updater, WriteMethod,
+    App, AsWritten, Dialect, Engine, Field, Image, Origin, PullSecret, Remark, RemarkKind,
+    SettingName, SourceRef, Strategy, Updater, WriteMethod,
 };
 use crate::model::{Model, Object, Str, argo, image, schema, value_subspan};
 use crate::yaml::{NodeId, Yaml};
@@ -160,8 +160,83 @@ impl Cx<'_> {
             }
         }
         u.images = images;
+        u.written = self.written(spec);
         u.dropped = self.dropped;
         Some(u)
+    }
+
+    /// Every setting as written, for validate: the kind, each image
+    /// entry, the argo section the reader reads (shipped, else design)
+    /// and the flux section (fluxcd, else flux), whatever the kind.
+    fn written(&self, spec: NodeId) -> Vec<AsWritten> {
+        let yaml = self.yaml;
+        let mut out = Vec::new();
+        let entry = |map: NodeId, keys: &[&str], setting: SettingName| {
+            let (last, parents) = keys.split_last()?;
+            let parent = yaml.path(map, parents)?;
+            let (k, _) = yaml.entry(parent, last)?;
+            let v = str_at(yaml, parent, &[last])?;
+            Some(AsWritten {
+                setting,
+                key: Field::new((*last).to_owned(), Some(self.origin(k))),
+                value: Some(self.field(v)),
+            })
+        };
+        out.extend(entry(spec, &["kind"], SettingName::Engine));
+        if let Some((k, list)) = yaml.entry(spec, "images") {
+            for &item in yaml.items(list) {
+                out.push(AsWritten {
+                    setting: SettingName::Image,
+                    key: Field::new("images".to_owned(), Some(self.origin(k))),
+                    value: yaml
+                        .str(item)
+                        .map(|v| Field::new(v.to_owned(), Some(self.origin(item)))),
+                });
+            }
+        }
+        let argo = (yaml.get(spec, "argo").map(|s| (s, Spelling::Shipped)))
+            .or_else(|| yaml.get(spec, "argocd").map(|s| (s, Spelling::Design)));
+        if let Some((section, spelling)) = argo {
+            out.extend(entry(section, &["write"], SettingName::WriteBackMethod));
+            for &(_, _, setting) in ks::ALIAS_MAPS {
+                let Some(map) = yaml.get(section, ks::key_of(spelling, setting)) else {
+                    continue;
+                };
+                let setting = match setting {
+                    Setting::UpdateStrategy => SettingName::UpdateStrategy,
+                    // The shipped controller prepends "regexp:" itself.
+                    Setting::AllowTags if spelling == Spelling::Shipped => SettingName::TagRegex,
+                    Setting::AllowTags => SettingName::AllowTags,
+                    Setting::IgnoreTags => SettingName::IgnoreTags,
+                    Setting::Platforms => SettingName::Platforms,
+                    Setting::Secret => SettingName::SecretName,
+                };
+                for &(k, v) in yaml.entries(map) {
+                    let Some(alias) = yaml.str(k) else { continue };
+                    out.push(AsWritten {
+                        setting,
+                        key: Field::new(alias.to_owned(), Some(self.origin(k))),
+                        value: yaml
+                            .str(v)
+                            .map(|s| Field::new(s.to_owned(), Some(self.origin(v)))),
+                    });
+                }
+            }
+        }
+        if let Some(section) = yaml.get(spec, "fluxcd").or_else(|| yaml.get(spec, "flux")) {
+            for (keys, setting) in [
+                (&["policy", "semver", "range"][..], SettingName::SemverRange),
+                (&["interval"][..], SettingName::Interval),
+                (
+                    &["git", "commit", "messageTemplate"][..],
+                    SettingName::MessageTemplate,
+                ),
+                (&["update", "strategy"][..], SettingName::SettersStrategy),
+            ] {
+                out.extend(entry(section, keys, setting));
+            }
+        }
+        out
     }
 
     fn engine(&mut self, spec: NodeId) -> Engine {
