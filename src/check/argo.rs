@@ -816,3 +816,6 @@ fn image_updater(cx: &mut Context, file: FileId, yaml: &Yaml, spec: NodeId) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
