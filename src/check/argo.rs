@@ -1,6 +1,15 @@
 //! IU401–IU419: Argo CD Image Updater annotations on Applications and the
 //! v1 `ImageUpdater` custom resource. The per-setting validators are shared
 //! with the KubeSphere check, which maps onto the same engine.
+//!
+//! Values come from the model's Argo updaters: each setting as its object
+//! wrote it (`Updater::written`, which keeps what parsing loses: an
+//! unknown strategy's spelling, a value an override hides) and the images
+//! as the reader merged them (an image's constraint is judged with the
+//! strategy the reader gave it). Only the CR's shape is read from the
+//! tree: which applicationRefs, images, aliases and manifest targets
+//! there are, since the readers skip incomplete entries rather than keep
+//! them.
 
 use std::ops::Range;
 
@@ -54,7 +63,8 @@ impl At {
         Some((Self::field(cx, v)?, v.value.as_str()))
     }
 
-    /// A scalar of the tree, for the checks that still read it.
+    /// A scalar of the tree (the Flux check reads its objects through the
+    /// model's Flux index, which keeps nodes).
     pub fn node(cx: &Context, file: FileId, node: NodeId) -> Self {
         let yaml = cx.yaml(file);
         let value = yaml.str_of(yaml.node(node)).unwrap_or_default();
@@ -717,6 +727,10 @@ fn within(inner: Span, outer: Span) -> bool {
     outer.start <= inner.start && inner.end <= outer.end
 }
 
+/// The CR's shape: required lists and keys, alias uniqueness per ref, one
+/// manifest target kind. Entries the reader skips (no namePattern, no
+/// imageName, useAnnotations refs) have no place in the spec, so this
+/// reads the tree.
 fn image_updater(cx: &mut Context, file: FileId, yaml: &Yaml, spec: NodeId) {
     let refs = argo::application_refs(yaml, spec);
     if refs.is_empty() {

@@ -119,7 +119,9 @@ pub struct Updater {
     /// Where the object was read from; not compared.
     pub from: Option<(Dialect, Origin)>,
     /// Every setting as the object wrote it, in source order, before the
-    /// reader merged and parsed it: what validate judges. Not compared.
+    /// reader merged and parsed it: what validate judges. A CR's settings
+    /// are all on its first updater (its refs share the top level, and
+    /// refs that make no updater still say something). Not compared.
     pub written: Vec<AsWritten>,
 }
 

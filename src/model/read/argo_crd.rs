@@ -33,7 +33,8 @@
 //! Kubernetes name (`shop-*` → `shop`), unique with `-2`…. The remarks of
 //! `useAnnotations` refs are attached to the CR's first exported updater,
 //! or, when it has none, to an updater without images that carries them
-//! (writers skip it).
+//! (writers skip it). That updater also keeps every setting of the CR as
+//! written (`Updater::written`), at every level, for validate.
 //!
 
 use std::collections::HashSet;

@@ -30,6 +30,9 @@
 //!   pull secret, and `policy.semver.range` as its constraint unless its
 //!   entry has one (the entry wins, with a Normalized remark when they
 //!   differ; preview only looks at the range). Writes go to git.
+//! * `Updater::written` keeps, for validate, the kind, every image entry
+//!   and the values of the argo section read (shipped, else design) and of
+//!   the flux section (fluxcd, else flux) as written, whatever the kind.
 //!
 
 use crate::diagnostic::FileId;
