@@ -573,19 +573,12 @@ fn annotations(cx: &mut Context, u: &Updater) {
             ));
             continue;
         }
+        if value(cx, w.setting, at, v, true) {
+            continue;
+        }
         match w.setting {
-            SettingName::UpdateStrategy => {
-                strategy(cx, at, v);
-            }
-            SettingName::AllowTags => allow_tags(cx, at, v),
-            SettingName::IgnoreTags => each_item(v, |p, off| ignore_glob(cx, at.item(off), p)),
             // v1 reads an application-wide force-update leniently.
             SettingName::ForceUpdate if alias.is_some() => force_update(cx, at, v),
-            SettingName::PullSecret => pull_secret(cx, at, v),
-            SettingName::Platforms => each_item(v, |p, off| platform(cx, at.item(off), p)),
-            SettingName::WriteBackMethod => write_back_method(cx, at, v),
-            SettingName::GitBranch => git_branch(cx, at, v),
-            SettingName::WriteBackTarget => write_back_target(cx, at, v),
             SettingName::TagMatch => cx.report(
                 Diagnostic::new(
                     &rules::UNKNOWN_ANNOTATION,
@@ -656,18 +649,53 @@ fn annotations(cx: &mut Context, u: &Updater) {
     // Constraints are judged with each image's effective strategy, as the
     // reader merged it (the per-alias key overrides the application's).
     for (entry, text, at, read) in &entries {
-        let effective = read
-            .and_then(|i| i.strategy.as_ref())
-            .map_or(Some(Strategy::Semver), |s| argo_strategy(s.value));
-        if let Some(s) = effective {
-            constraint(cx, *at, text, entry.constraint.as_ref(), s);
+        read_constraint(cx, *at, text, entry, *read);
+    }
+}
+
+/// Judges a written Argo setting's value; `false` when `setting` is not
+/// one of these. `lists`: lists are comma-separated in one value
+/// (annotations, KubeSphere maps) rather than one value per item (CR).
+pub fn value(cx: &mut Context, setting: SettingName, at: At, v: &str, lists: bool) -> bool {
+    match setting {
+        SettingName::UpdateStrategy => {
+            strategy(cx, at, v);
         }
+        SettingName::AllowTags => allow_tags(cx, at, v),
+        SettingName::TagRegex => bare_regex(cx, at, v),
+        SettingName::IgnoreTags if lists => each_item(v, |p, off| ignore_glob(cx, at.item(off), p)),
+        SettingName::IgnoreTags => ignore_glob(cx, at, v),
+        SettingName::Platforms if lists => each_item(v, |p, off| platform(cx, at.item(off), p)),
+        SettingName::Platforms => platform(cx, at, v),
+        SettingName::PullSecret => pull_secret(cx, at, v),
+        SettingName::WriteBackMethod => write_back_method(cx, at, v),
+        SettingName::GitBranch => git_branch(cx, at, v),
+        SettingName::WriteBackTarget => write_back_target(cx, at, v),
+        _ => return false,
+    }
+    true
+}
+
+/// An image entry's constraint judged with the strategy the reader gave
+/// the image (`read`), semver when it has none.
+pub fn read_constraint(
+    cx: &mut Context,
+    at: At,
+    text: &str,
+    entry: &ImageEntry,
+    read: Option<&Image>,
+) {
+    let effective = read
+        .and_then(|i| i.strategy.as_ref())
+        .map_or(Some(Strategy::Semver), |s| argo_strategy(s.value));
+    if let Some(s) = effective {
+        constraint(cx, at, text, entry.constraint.as_ref(), s);
     }
 }
 
 /// The spec's strategy as Argo CD Image Updater names it; `None` for one
 /// it does not have.
-pub fn argo_strategy(s: spec::Strategy) -> Option<Strategy> {
+fn argo_strategy(s: spec::Strategy) -> Option<Strategy> {
     match s {
         spec::Strategy::Semver => Some(Strategy::Semver),
         spec::Strategy::NewestBuild => Some(Strategy::NewestBuild),
@@ -686,39 +714,22 @@ fn cr_settings(cx: &mut Context, u: &Updater) {
         let Some((at, v)) = At::value(cx, w) else {
             continue;
         };
-        match w.setting {
-            SettingName::UpdateStrategy => {
-                strategy(cx, at, v);
-            }
-            SettingName::AllowTags => allow_tags(cx, at, v),
-            SettingName::IgnoreTags => ignore_glob(cx, at, v),
-            SettingName::Platforms => platform(cx, at, v),
-            SettingName::PullSecret => pull_secret(cx, at, v),
-            SettingName::WriteBackMethod => write_back_method(cx, at, v),
-            SettingName::GitBranch => git_branch(cx, at, v),
-            SettingName::WriteBackTarget => write_back_target(cx, at, v),
-            SettingName::ImageName => {
-                let Some(entry) = image_entry(cx, at, v, false) else {
-                    continue;
-                };
-                let read = model
-                    .updaters
-                    .iter()
-                    .filter(|u| u.from.is_some_and(|(d, _)| d == Dialect::ArgocdCrd))
-                    .flat_map(|u| &u.images)
-                    .find(|i| {
-                        i.name
-                            .origin
-                            .is_some_and(|o| o.file == at.file && within(o.span, at.span))
-                    });
-                let effective = read
-                    .and_then(|i| i.strategy.as_ref())
-                    .map_or(Some(Strategy::Semver), |s| argo_strategy(s.value));
-                if let Some(s) = effective {
-                    constraint(cx, at, v, entry.constraint.as_ref(), s);
-                }
-            }
-            _ => {}
+        // CR lists are YAML sequences: one value per item.
+        if value(cx, w.setting, at, v, false) || w.setting != SettingName::ImageName {
+            continue;
+        }
+        if let Some(entry) = image_entry(cx, at, v, false) {
+            let read = model
+                .updaters
+                .iter()
+                .filter(|u| u.from.is_some_and(|(d, _)| d == Dialect::ArgocdCrd))
+                .flat_map(|u| &u.images)
+                .find(|i| {
+                    i.name
+                        .origin
+                        .is_some_and(|o| o.file == at.file && within(o.span, at.span))
+                });
+            read_constraint(cx, at, v, &entry, read);
         }
     }
 }

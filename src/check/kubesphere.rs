@@ -7,7 +7,7 @@
 //! (unknown keys, which sections and lists exist) is read from the tree.
 
 use super::Context;
-use super::argo::{self as argo_check, At, Strategy};
+use super::argo::{self as argo_check, At};
 use crate::diagnostic::Diagnostic;
 use crate::model::Object;
 use crate::model::kubesphere::{self as ks, Spelling};
@@ -251,45 +251,25 @@ fn argo_section(
         let Some((at, value)) = At::value(cx, w) else {
             continue;
         };
-        match w.setting {
-            SettingName::UpdateStrategy => {
-                argo_check::strategy(cx, at, value);
-            }
-            SettingName::TagRegex => argo_check::bare_regex(cx, at, value),
-            SettingName::AllowTags => argo_check::allow_tags(cx, at, value),
-            SettingName::IgnoreTags => {
-                argo_check::each_item(value, |p, off| argo_check::ignore_glob(cx, at.item(off), p))
-            }
-            SettingName::Platforms => {
-                argo_check::each_item(value, |p, off| argo_check::platform(cx, at.item(off), p))
-            }
+        if w.setting == SettingName::SecretName {
             // The controller prepends "pullsecret:"; the value is [ns/]name.
-            SettingName::SecretName => {
-                let ok = !value.is_empty()
-                    && value.split('/').count() <= 2
-                    && value.split('/').all(|p| !p.is_empty());
-                if !ok {
-                    cx.report(Diagnostic::new(
-                        &rules::INVALID_PULL_SECRET,
-                        at.file,
-                        at.span,
-                        format!("secret {value:?} must be <namespace>/<name> or <name>"),
-                    ));
-                }
+            let ok = !value.is_empty()
+                && value.split('/').count() <= 2
+                && value.split('/').all(|p| !p.is_empty());
+            if !ok {
+                cx.report(Diagnostic::new(
+                    &rules::INVALID_PULL_SECRET,
+                    at.file,
+                    at.span,
+                    format!("secret {value:?} must be <namespace>/<name> or <name>"),
+                ));
             }
-            _ => {}
+        } else {
+            argo_check::value(cx, w.setting, at, value, true);
         }
     }
-    // Constraints are judged with the strategy the reader gave the image.
     for (entry, text, at, read) in entries {
-        let strategy = read
-            .and_then(|i| i.strategy.as_ref())
-            .map_or(Some(Strategy::Semver), |s| {
-                argo_check::argo_strategy(s.value)
-            });
-        if let Some(s) = strategy {
-            argo_check::constraint(cx, *at, text, entry.constraint.as_ref(), s);
-        }
+        argo_check::read_constraint(cx, *at, text, entry, *read);
     }
 }
 
