@@ -552,7 +552,7 @@ fn annotations(cx: &mut Context, u: &Updater) {
             }
         }
     }
-    let mut targets: Vec<(String, &'static str, Span)> = Vec::new();
+    let mut targets: Vec<(String, &'static str, (FileId, Span))> = Vec::new();
     for w in &u.written {
         let (Some((at, v)), Some((file, key_span))) = (At::value(cx, w), span_of(&w.key)) else {
             continue;
@@ -595,7 +595,7 @@ fn annotations(cx: &mut Context, u: &Updater) {
                     } else {
                         "kustomize"
                     };
-                    targets.push((alias.to_owned(), kind, key_span));
+                    targets.push((alias.to_owned(), kind, (file, key_span)));
                 }
             }
             SettingName::Unknown => {
@@ -635,12 +635,12 @@ fn annotations(cx: &mut Context, u: &Updater) {
         let last = targets
             .iter()
             .filter(|(a, _, _)| a == alias)
-            .map(|(_, _, s)| *s)
-            .max_by_key(|s| s.start);
-        if let Some(span) = last {
+            .map(|(_, _, at)| *at)
+            .max_by_key(|(_, s)| s.start);
+        if let Some((file, span)) = last {
             cx.report(Diagnostic::new(
                 &rules::CONFLICTING_TARGETS,
-                first.key.origin.map_or(0, |o| o.file),
+                file,
                 span,
                 format!("alias {alias:?} has both helm.* and kustomize.image-name settings"),
             ));
