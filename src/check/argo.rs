@@ -11,6 +11,7 @@
 //! there are, since the readers skip incomplete entries rather than keep
 //! them.
 
+use std::collections::BTreeMap;
 use std::ops::Range;
 
 use super::Context;
@@ -108,6 +109,15 @@ fn span_of<T>(f: &Field<T>) -> Option<(FileId, Span)> {
 
 pub fn check(cx: &mut Context) {
     let model = cx.model;
+    // The CR's images by where their names start, so that an imageName
+    // finds the image read from it without a scan.
+    let cr_images: CrImages = model
+        .updaters
+        .iter()
+        .filter(|u| u.from.is_some_and(|(d, _)| d == Dialect::ArgocdCrd))
+        .flat_map(|u| &u.images)
+        .filter_map(|i| i.name.origin.map(|o| ((o.file, o.span.start), i)))
+        .collect();
     for u in &model.updaters {
         let Some((dialect, from)) = u.from else {
             continue;
@@ -117,7 +127,7 @@ pub fn check(cx: &mut Context) {
         }
         match dialect {
             Dialect::Argocd => annotations(cx, u),
-            Dialect::ArgocdCrd => cr_settings(cx, u),
+            Dialect::ArgocdCrd => cr_settings(cx, u, &cr_images),
             Dialect::Flux | Dialect::Kubesphere => {}
         }
     }
@@ -708,8 +718,7 @@ fn argo_strategy(s: spec::Strategy) -> Option<Strategy> {
 /// The CR's settings at every level, as the reader kept them (on the
 /// CR's first updater). An image's constraint is judged with the strategy
 /// the reader merged down to it.
-fn cr_settings(cx: &mut Context, u: &Updater) {
-    let model = cx.model;
+fn cr_settings(cx: &mut Context, u: &Updater, images: &CrImages) {
     for w in &u.written {
         let Some((at, v)) = At::value(cx, w) else {
             continue;
@@ -719,20 +728,17 @@ fn cr_settings(cx: &mut Context, u: &Updater) {
             continue;
         }
         if let Some(entry) = image_entry(cx, at, v, false) {
-            let read = model
-                .updaters
-                .iter()
-                .filter(|u| u.from.is_some_and(|(d, _)| d == Dialect::ArgocdCrd))
-                .flat_map(|u| &u.images)
-                .find(|i| {
-                    i.name
-                        .origin
-                        .is_some_and(|o| o.file == at.file && within(o.span, at.span))
-                });
+            // The name the reader cut out of this imageName lies inside it.
+            let read = images
+                .range((at.file, at.span.start)..(at.file, at.span.end.max(at.span.start + 1)))
+                .map(|(_, i)| *i)
+                .find(|i| i.name.origin.is_some_and(|o| within(o.span, at.span)));
             read_constraint(cx, at, v, &entry, read);
         }
     }
 }
+
+type CrImages<'m> = BTreeMap<(FileId, usize), &'m Image>;
 
 fn within(inner: Span, outer: Span) -> bool {
     outer.start <= inner.start && inner.end <= outer.end

@@ -6,18 +6,27 @@
 //! written, the merged images, `unknown_write`); only the object's shape
 //! (unknown keys, which sections and lists exist) is read from the tree.
 
+use std::collections::HashMap;
+
 use super::Context;
 use super::argo::{self as argo_check, At};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, FileId};
 use crate::model::Object;
-use crate::model::kubesphere::{self as ks, Spelling};
+use crate::model::kubesphere::{self as ks, GROUP, Spelling};
 use crate::model::schema::{self, Unknown};
 use crate::model::spec::{AsWritten, Dialect, Image, SettingName, Updater};
 use crate::rules;
-use crate::yaml::{NodeId, Yaml};
+use crate::yaml::{NodeId, Span, Yaml};
 
 pub fn check(cx: &mut Context) {
     let model = cx.model;
+    // Objects by where their roots start: an updater's `from`.
+    let roots: HashMap<(FileId, usize), &Object> = model
+        .objects
+        .iter()
+        .filter(|o| o.is(GROUP, "ImageUpdater"))
+        .map(|o| ((o.file, cx.span(o.file, o.root).start), o))
+        .collect();
     for u in &model.updaters {
         let Some((Dialect::Kubesphere, from)) = u.from else {
             continue;
@@ -26,11 +35,7 @@ pub fn check(cx: &mut Context) {
             continue;
         }
         // The updater was read from the object whose root is `from`.
-        let Some(obj) = model
-            .objects
-            .iter()
-            .find(|o| o.file == from.file && cx.span(o.file, o.root) == from.span)
-        else {
+        let Some(obj) = roots.get(&(from.file, from.span.start)) else {
             continue;
         };
         let yaml = cx.yaml(obj.file);
@@ -129,10 +134,15 @@ fn one(cx: &mut Context, u: &Updater, obj: &Object, yaml: &Yaml, spec: NodeId) {
         );
     }
 
-    // Images and their aliases; the reader's image for an entry is the
-    // one read from the same item.
+    // Images and their aliases.
     let mut aliases: Vec<String> = Vec::new();
     let mut entries = Vec::new();
+    // The reader's image for an entry is the one read from the same item.
+    let images: HashMap<Span, &Image> = u
+        .images
+        .iter()
+        .filter_map(|i| i.origin.map(|o| (o.span, i)))
+        .collect();
     if yaml.get(spec, "images").is_some() {
         let items: Vec<_> = written(cx, u, SettingName::Image)
             .filter_map(|(_, v)| v)
@@ -150,10 +160,7 @@ fn one(cx: &mut Context, u: &Updater, obj: &Object, yaml: &Yaml, spec: NodeId) {
                     }
                     aliases.push(a.clone());
                 }
-                let read = u
-                    .images
-                    .iter()
-                    .find(|i| i.origin.is_some_and(|o| o.span == at.span));
+                let read = images.get(&at.span).copied();
                 entries.push((entry, text, at, read));
             }
         }
