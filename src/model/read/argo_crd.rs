@@ -510,7 +510,7 @@ fn written(at: &At, spec: NodeId) -> Vec<AsWritten> {
                 ("pullSecret", S::PullSecret),
                 ("forceUpdate", S::ForceUpdate),
             ] {
-                out.extend(scalar(at, block, &[key], setting));
+                out.extend(at.written(block, &[key], setting));
             }
             for (key, setting) in [("ignoreTags", S::IgnoreTags), ("platforms", S::Platforms)] {
                 let Some((k, list)) = y.entry(block, key) else {
@@ -527,33 +527,20 @@ fn written(at: &At, spec: NodeId) -> Vec<AsWritten> {
             }
         }
         if let Some(w) = y.get(node, "writeBackConfig").filter(|_| !image) {
-            out.extend(scalar(at, w, &["method"], SettingName::WriteBackMethod));
+            out.extend(at.written(w, &["method"], SettingName::WriteBackMethod));
             for (key, setting) in [
                 ("repository", SettingName::GitRepository),
                 ("branch", SettingName::GitBranch),
                 ("writeBackTarget", SettingName::WriteBackTarget),
             ] {
-                out.extend(scalar(at, w, &["gitConfig", key], setting));
+                out.extend(at.written(w, &["gitConfig", key], setting));
             }
         }
         if image {
-            out.extend(scalar(at, node, &["imageName"], SettingName::ImageName));
+            out.extend(at.written(node, &["imageName"], SettingName::ImageName));
         }
     }
     out
-}
-
-/// The string at `keys` below `node`, as written.
-fn scalar(at: &At, node: NodeId, keys: &[&str], setting: SettingName) -> Option<AsWritten> {
-    let (last, parents) = keys.split_last()?;
-    let parent = at.yaml.path(node, parents)?;
-    let (k, _) = at.yaml.entry(parent, last)?;
-    let v = str_at(at.yaml, parent, &[last])?;
-    Some(AsWritten {
-        setting,
-        key: at.field((*last).to_owned(), k),
-        value: Some(at.field(v.value, v.node)),
-    })
 }
 
 /// The remark for a `useAnnotations` ref: at the Application's

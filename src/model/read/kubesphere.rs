@@ -174,33 +174,27 @@ impl Cx<'_> {
     fn written(&self, spec: NodeId) -> Vec<AsWritten> {
         let yaml = self.yaml;
         let mut out = Vec::new();
-        let entry = |map: NodeId, keys: &[&str], setting: SettingName| {
-            let (last, parents) = keys.split_last()?;
-            let parent = yaml.path(map, parents)?;
-            let (k, _) = yaml.entry(parent, last)?;
-            let v = str_at(yaml, parent, &[last])?;
-            Some(AsWritten {
-                setting,
-                key: Field::new((*last).to_owned(), Some(self.origin(k))),
-                value: Some(self.field(v)),
-            })
+        let at = super::At {
+            file: self.file,
+            yaml,
+            text: self.src,
         };
-        out.extend(entry(spec, &["kind"], SettingName::Engine));
+        out.extend(at.written(spec, &["kind"], SettingName::Engine));
         if let Some((k, list)) = yaml.entry(spec, "images") {
             for &item in yaml.items(list) {
                 out.push(AsWritten {
                     setting: SettingName::Image,
-                    key: Field::new("images".to_owned(), Some(self.origin(k))),
-                    value: yaml
-                        .str(item)
-                        .map(|v| Field::new(v.to_owned(), Some(self.origin(item)))),
+                    key: at.field("images".to_owned(), k),
+                    value: yaml.str(item).map(|v| at.field(v.to_owned(), item)),
                 });
             }
         }
-        let argo = (yaml.get(spec, "argo").map(|s| (s, Spelling::Shipped)))
+        let argo = yaml
+            .get(spec, "argo")
+            .map(|s| (s, Spelling::Shipped))
             .or_else(|| yaml.get(spec, "argocd").map(|s| (s, Spelling::Design)));
         if let Some((section, spelling)) = argo {
-            out.extend(entry(section, &["write"], SettingName::WriteBackMethod));
+            out.extend(at.written(section, &["write"], SettingName::WriteBackMethod));
             for &(_, _, setting) in ks::ALIAS_MAPS {
                 let Some(map) = yaml.get(section, ks::key_of(spelling, setting)) else {
                     continue;
@@ -218,10 +212,8 @@ impl Cx<'_> {
                     let Some(alias) = yaml.str(k) else { continue };
                     out.push(AsWritten {
                         setting,
-                        key: Field::new(alias.to_owned(), Some(self.origin(k))),
-                        value: yaml
-                            .str(v)
-                            .map(|s| Field::new(s.to_owned(), Some(self.origin(v)))),
+                        key: at.field(alias.to_owned(), k),
+                        value: yaml.str(v).map(|s| at.field(s.to_owned(), v)),
                     });
                 }
             }
@@ -236,7 +228,7 @@ impl Cx<'_> {
                 ),
                 (&["update", "strategy"][..], SettingName::SettersStrategy),
             ] {
-                out.extend(entry(section, keys, setting));
+                out.extend(at.written(section, keys, setting));
             }
         }
         out
