@@ -1,7 +1,17 @@
 //! IU401–IU419: Argo CD Image Updater annotations on Applications and the
 //! v1 `ImageUpdater` custom resource. The per-setting validators are shared
 //! with the KubeSphere check, which maps onto the same engine.
+//!
+//! Values come from the model's Argo updaters: each setting as its object
+//! wrote it (`Updater::written`, which keeps what parsing loses: an
+//! unknown strategy's spelling, a value an override hides) and the images
+//! as the reader merged them (an image's constraint is judged with the
+//! strategy the reader gave it). Only the CR's shape is read from the
+//! tree: which applicationRefs, images, aliases and manifest targets
+//! there are, since the readers skip incomplete entries rather than keep
+//! them.
 
+use std::collections::BTreeMap;
 use std::ops::Range;
 
 use super::Context;
@@ -9,7 +19,8 @@ use crate::diagnostic::{Diagnostic, FileId};
 use crate::gosyntax::{glob, regex as goregex};
 use crate::model::argo::{self, AnnotationKey, CR_GROUP};
 use crate::model::object::str_at;
-use crate::model::{image, value_subspan};
+use crate::model::spec::{self, AsWritten, Dialect, Field, Image, Origin, SettingName, Updater};
+use crate::model::{image, verbatim_start};
 use crate::resolve::constraint::Constraint;
 use crate::rules;
 use crate::yaml::{NodeId, Span, Yaml};
@@ -22,43 +33,108 @@ pub use crate::resolve::argo::Strategy;
 #[derive(Clone, Copy)]
 pub struct At {
     pub file: FileId,
-    pub node: NodeId,
-    /// Offset of the setting's text inside the node's parsed value.
+    /// The value's bytes (a quoted scalar's with its quotes).
+    pub span: Span,
+    /// Where the value's text starts in the file when it is written
+    /// verbatim; only then can a part of it be pointed at.
+    pub text: Option<usize>,
+    /// Offset of the setting's text inside the value.
     pub offset: usize,
 }
 
 impl At {
-    pub fn node(file: FileId, node: NodeId) -> Self {
+    /// The bytes of a value the model kept as `value` (read from `origin`).
+    pub fn of(cx: &Context, origin: Origin, value: &str) -> Self {
         Self {
-            file,
-            node,
+            file: origin.file,
+            span: origin.span,
+            text: verbatim_start(cx.src(origin.file), origin.span, value),
             offset: 0,
         }
     }
 
-    pub fn span(&self, cx: &Context, range: Range<usize>) -> Span {
-        let yaml = cx.yaml(self.file);
-        value_subspan(
-            yaml,
-            cx.src(self.file),
-            self.node,
-            self.offset + range.start..self.offset + range.end,
+    /// A written value; `None` for one a reader made up.
+    pub fn field(cx: &Context, f: &Field<String>) -> Option<Self> {
+        f.origin.map(|o| Self::of(cx, o, &f.value))
+    }
+
+    /// A written setting's string value and where it is.
+    pub fn value<'w>(cx: &Context, w: &'w AsWritten) -> Option<(Self, &'w str)> {
+        let v = w.value.as_ref()?;
+        Some((Self::field(cx, v)?, v.value.as_str()))
+    }
+
+    /// A scalar of the tree (the Flux check reads its objects through the
+    /// model's Flux index, which keeps nodes).
+    pub fn node(cx: &Context, file: FileId, node: NodeId) -> Self {
+        let yaml = cx.yaml(file);
+        let value = yaml.str_of(yaml.node(node)).unwrap_or_default();
+        Self::of(
+            cx,
+            Origin {
+                file,
+                span: yaml.node(node).span,
+            },
+            value,
         )
     }
 
-    pub fn whole(&self, cx: &Context, len: usize) -> Span {
-        self.span(cx, 0..len)
+    /// The item at `offset` inside the value.
+    pub fn item(self, offset: usize) -> Self {
+        Self {
+            offset: self.offset + offset,
+            ..self
+        }
+    }
+
+    pub fn span(&self, range: Range<usize>) -> Span {
+        match self.text {
+            Some(start) => Span::new(
+                start + self.offset + range.start,
+                start + self.offset + range.end,
+            ),
+            None => self.span,
+        }
+    }
+
+    pub fn whole(&self, len: usize) -> Span {
+        self.span(0..len)
     }
 }
 
+/// Where a value the model kept was written.
+fn span_of<T>(f: &Field<T>) -> Option<(FileId, Span)> {
+    f.origin.map(|o| (o.file, o.span))
+}
+
 pub fn check(cx: &mut Context) {
+    let model = cx.model;
+    // The CR's images by where their names start, so that an imageName
+    // finds the image read from it without a scan.
+    let cr_images: CrImages = model
+        .updaters
+        .iter()
+        .filter(|u| u.from.is_some_and(|(d, _)| d == Dialect::ArgocdCrd))
+        .flat_map(|u| &u.images)
+        .filter_map(|i| i.name.origin.map(|o| ((o.file, o.span.start), i)))
+        .collect();
+    for u in &model.updaters {
+        let Some((dialect, from)) = u.from else {
+            continue;
+        };
+        if !cx.ws.files[from.file].report {
+            continue;
+        }
+        match dialect {
+            Dialect::Argocd => annotations(cx, u),
+            Dialect::ArgocdCrd => cr_settings(cx, u, &cr_images),
+            Dialect::Flux | Dialect::Kubesphere => {}
+        }
+    }
     let objects: Vec<_> = cx.reported_objects().map(|(_, o)| o.clone()).collect();
     for obj in objects {
         let yaml = cx.yaml(obj.file);
-        let api = obj.api_version.as_ref().map_or("", |a| a.value.as_str());
-        if argo::is_application(api, obj.kind()) {
-            annotations(cx, obj.file, yaml, obj.root);
-        } else if obj.group() == CR_GROUP
+        if obj.group() == CR_GROUP
             && obj.kind() == "ImageUpdater"
             && let Some(spec) = obj.spec(yaml)
         {
@@ -82,7 +158,7 @@ pub fn image_entry(cx: &mut Context, at: At, text: &str, allow_alias: bool) -> O
             cx.report(Diagnostic::new(
                 &rules::IMAGE_LIST_SYNTAX,
                 at.file,
-                at.span(cx, err.range()),
+                at.span(err.range()),
                 format!("{text:?}: {err}"),
             ));
             return None;
@@ -100,7 +176,7 @@ pub fn image_entry(cx: &mut Context, at: At, text: &str, allow_alias: bool) -> O
             Diagnostic::new(
                 &rules::CONSTRAINT_NEEDS_ALIAS,
                 at.file,
-                at.whole(cx, text.len()),
+                at.whole(text.len()),
                 format!(
                     "{text:?} is read as alias {:?} and image {:?}, not as constraint {meant:?}",
                     parsed.alias().unwrap_or_default(),
@@ -116,14 +192,14 @@ pub fn image_entry(cx: &mut Context, at: At, text: &str, allow_alias: bool) -> O
             cx.report(Diagnostic::new(
                 &rules::IMAGE_LIST_SYNTAX,
                 at.file,
-                at.span(cx, parsed.alias_range().unwrap_or(0..text.len())),
+                at.span(parsed.alias_range().unwrap_or(0..text.len())),
                 format!("imageName {text:?} carries an alias; set images[].alias instead"),
             ));
         } else if !valid_alias(alias) {
             cx.report(Diagnostic::new(
                 &rules::INVALID_ALIAS,
                 at.file,
-                at.span(cx, parsed.alias_range().unwrap_or(0..text.len())),
+                at.span(parsed.alias_range().unwrap_or(0..text.len())),
                 format!("alias {alias:?} must match ^[a-zA-Z0-9][a-zA-Z0-9-._]*$"),
             ));
         }
@@ -132,7 +208,7 @@ pub fn image_entry(cx: &mut Context, at: At, text: &str, allow_alias: bool) -> O
         cx.report(Diagnostic::new(
             &rules::IMAGE_LIST_SYNTAX,
             at.file,
-            at.whole(cx, text.len()),
+            at.whole(text.len()),
             "the entry has no image",
         ));
         return None;
@@ -151,7 +227,7 @@ pub fn image_entry(cx: &mut Context, at: At, text: &str, allow_alias: bool) -> O
 pub use crate::model::argo::alias_syntax_ok as valid_alias;
 
 pub fn strategy(cx: &mut Context, at: At, value: &str) -> Option<Strategy> {
-    let span = at.whole(cx, value.len());
+    let span = at.whole(value.len());
     match Strategy::parse(value) {
         Some((s, false)) => Some(s),
         Some((s, true)) => {
@@ -206,7 +282,7 @@ pub fn constraint(
                     Diagnostic::new(
                         &rules::INVALID_CONSTRAINT,
                         at.file,
-                        At { offset: 0, ..at }.span(cx, range.clone()),
+                        At { offset: 0, ..at }.span(range.clone()),
                         "\"latest\" is not a semver constraint; the image is skipped",
                     )
                     .help("use update strategy digest to follow a mutable tag, or a version range"),
@@ -217,7 +293,7 @@ pub fn constraint(
                 cx.report(Diagnostic::new(
                     &rules::INVALID_CONSTRAINT,
                     at.file,
-                    At { offset: 0, ..at }.span(cx, range.clone()),
+                    At { offset: 0, ..at }.span(range.clone()),
                     format!("constraint {c:?} is not a valid semver constraint: {err}"),
                 ));
             }
@@ -227,7 +303,7 @@ pub fn constraint(
                 cx.report(Diagnostic::new(
                     &rules::DIGEST_WITHOUT_CONSTRAINT,
                     at.file,
-                    at.whole(cx, image_text.len()),
+                    at.whole(image_text.len()),
                     format!("{image_text:?} uses the digest strategy but names no tag to track"),
                 ));
             }
@@ -241,9 +317,9 @@ pub fn allow_tags(cx: &mut Context, at: At, value: &str) {
     if value.is_empty() || value.eq_ignore_ascii_case("any") {
         return;
     }
-    let span = at.whole(cx, value.len());
+    let span = at.whole(value.len());
     match value.split_once(':') {
-        Some((func, expr)) if func.eq_ignore_ascii_case("regexp") => bare_regex(cx, At { offset: at.offset + func.len() + 1, ..at }, expr),
+        Some((func, expr)) if func.eq_ignore_ascii_case("regexp") => bare_regex(cx, at.item(func.len() + 1), expr),
         _ => cx.report(
             Diagnostic::new(
                 &rules::ALLOW_TAGS_NOTHING,
@@ -269,14 +345,14 @@ pub fn bare_regex(cx: &mut Context, at: At, expr: &str) {
         cx.report(Diagnostic::new(
             &rules::ALLOW_TAGS_NOTHING,
             at.file,
-            at.whole(cx, expr.len()),
+            at.whole(expr.len()),
             format!("the regular expression {expr:?} does not compile ({err}); it matches no tag"),
         ));
     }
 }
 
 pub fn ignore_glob(cx: &mut Context, at: At, pattern: &str) {
-    let span = at.whole(cx, pattern.len());
+    let span = at.whole(pattern.len());
     if let Err(err) = glob::validate_glob(pattern) {
         cx.report(Diagnostic::new(
             &rules::INVALID_IGNORE_TAGS,
@@ -317,7 +393,7 @@ pub fn platform(cx: &mut Context, at: At, value: &str) {
             Diagnostic::new(
                 &rules::INVALID_PLATFORM,
                 at.file,
-                at.whole(cx, value.len()),
+                at.whole(value.len()),
                 format!("platform {value:?} is not os/arch[/variant]; it matches no image"),
             )
             .help("e.g. linux/amd64 or linux/arm64/v8"),
@@ -345,7 +421,7 @@ pub fn pull_secret(cx: &mut Context, at: At, value: &str) {
         cx.report(Diagnostic::new(
             &rules::INVALID_PULL_SECRET,
             at.file,
-            at.whole(cx, value.len()),
+            at.whole(value.len()),
             format!("pull secret {value:?} is not a credential reference"),
         ));
     }
@@ -367,7 +443,7 @@ pub fn write_back_method(cx: &mut Context, at: At, value: &str) {
         cx.report(Diagnostic::new(
             &rules::INVALID_WRITE_BACK_METHOD,
             at.file,
-            at.whole(cx, value.len()),
+            at.whole(value.len()),
             format!("write-back method {value:?} is not argocd, git, git:repocreds or git:secret:[<ns>/]<name>"),
         ));
     }
@@ -378,7 +454,7 @@ pub fn git_branch(cx: &mut Context, at: At, value: &str) {
         cx.report(Diagnostic::new(
             &rules::INVALID_GIT_BRANCH,
             at.file,
-            at.whole(cx, value.len()),
+            at.whole(value.len()),
             format!("git-branch {value:?} has more than one ':'"),
         ));
     }
@@ -406,7 +482,7 @@ pub fn write_back_target(cx: &mut Context, at: At, value: &str) {
         cx.report(Diagnostic::new(
             &rules::INVALID_WRITE_BACK_TARGET,
             at.file,
-            at.whole(cx, value.len()),
+            at.whole(value.len()),
             format!("write-back target {value:?}: {why}"),
         ));
     }
@@ -420,144 +496,139 @@ pub fn force_update(cx: &mut Context, at: At, value: &str) {
         cx.report(Diagnostic::new(
             &rules::INVALID_FORCE_UPDATE,
             at.file,
-            at.whole(cx, value.len()),
+            at.whole(value.len()),
             format!("force-update {value:?} is not a boolean"),
         ));
     }
 }
 
-fn annotations(cx: &mut Context, file: FileId, yaml: &Yaml, root: NodeId) {
-    let list = argo::annotations(yaml, root);
-    if list.is_empty() {
+fn annotations(cx: &mut Context, u: &Updater) {
+    let Some(first) = u.written.first() else {
         return;
-    }
+    };
     let mut declared: Vec<String> = Vec::new();
-    let mut entries: Vec<(ImageEntry, String, At)> = Vec::new();
-    let image_list = list.iter().find(|a| a.key == "image-list");
+    let mut entries: Vec<(ImageEntry, String, At, Option<&Image>)> = Vec::new();
+    let image_list = u
+        .written
+        .iter()
+        .find(|w| w.setting == SettingName::ImageList);
     match image_list {
         None => {
-            let first = &list[0];
-            cx.report(Diagnostic::new(
-                &rules::MISSING_FIELD,
-                file,
-                cx.span(file, first.key_node),
-                "image-updater annotations without argocd-image-updater.argoproj.io/image-list do nothing",
-            ));
-        }
-        Some(a) if argo::split_list(&a.value.value).is_empty() => {
-            cx.report(Diagnostic::new(
-                &rules::IMAGE_LIST_SYNTAX,
-                file,
-                cx.span(file, a.value.node),
-                "image-list is empty",
-            ));
-        }
-        Some(a) => {
-            for item in argo::split_list(&a.value.value) {
-                let at = At {
+            if let Some((file, span)) = span_of(&first.key) {
+                cx.report(Diagnostic::new(
+                    &rules::MISSING_FIELD,
                     file,
-                    node: a.value.node,
-                    offset: item.range.start,
-                };
+                    span,
+                    "image-updater annotations without argocd-image-updater.argoproj.io/image-list do nothing",
+                ));
+            }
+        }
+        Some(w) => {
+            let Some((list_at, list)) = At::value(cx, w) else {
+                return;
+            };
+            let items = argo::split_list(list);
+            if items.is_empty() {
+                cx.report(Diagnostic::new(
+                    &rules::IMAGE_LIST_SYNTAX,
+                    list_at.file,
+                    list_at.span,
+                    "image-list is empty",
+                ));
+            }
+            // The reader keeps, in order, the items that parse and are not
+            // the alias trap: those are the updater's images.
+            let mut kept = u.images.iter();
+            for item in items {
+                let read = image::parse_argo_item(&item.text)
+                    .is_ok_and(|p| p.eq_constraint_trap().is_none())
+                    .then(|| kept.next())
+                    .flatten();
+                let at = list_at.item(item.range.start);
                 if let Some(entry) = image_entry(cx, at, &item.text, true) {
                     if let Some(alias) = &entry.alias {
                         if declared.contains(alias) {
                             cx.report(Diagnostic::new(
                                 &rules::DUPLICATE_ALIAS,
-                                file,
-                                at.whole(cx, item.text.len()),
+                                at.file,
+                                at.whole(item.text.len()),
                                 format!("alias {alias:?} is declared twice in image-list"),
                             ));
                         }
                         declared.push(alias.clone());
                     }
-                    entries.push((entry, item.text.clone(), at));
+                    entries.push((entry, item.text.clone(), at, read));
                 }
             }
         }
     }
-    let app_setting = |key: &str| list.iter().find(|a| a.key == key);
-    let app_strategy = app_setting("update-strategy").map(|a| a.value.value.clone());
-    let mut targets: Vec<(String, &'static str, NodeId)> = Vec::new();
-    for a in &list {
-        let at = At::node(file, a.value.node);
-        let v = a.value.value.as_str();
-        match argo::classify(&a.key) {
-            AnnotationKey::App("image-list") => {}
-            AnnotationKey::App("update-strategy") => {
-                strategy(cx, at, v);
-            }
-            AnnotationKey::App("allow-tags") => allow_tags(cx, at, v),
-            AnnotationKey::App("ignore-tags") => {
-                each_item(v, |p, off| ignore_glob(cx, At { offset: off, ..at }, p))
-            }
-            AnnotationKey::App("force-update") => {}
-            AnnotationKey::App("pull-secret") => pull_secret(cx, at, v),
-            AnnotationKey::App("write-back-method") => write_back_method(cx, at, v),
-            AnnotationKey::App("git-branch") => git_branch(cx, at, v),
-            AnnotationKey::App("write-back-target") => write_back_target(cx, at, v),
-            AnnotationKey::App(_) => {}
-            AnnotationKey::Alias { alias, key } => {
-                if image_list.is_some() && !declared.iter().any(|d| d == alias) {
-                    cx.report(Diagnostic::new(
-                        &rules::UNKNOWN_ALIAS,
-                        file,
-                        cx.span(file, a.key_node),
-                        format!(
-                            "alias {alias:?} is not declared in image-list; this setting is ignored"
-                        ),
-                    ));
-                    continue;
-                }
-                match key {
-                    "update-strategy" => {
-                        strategy(cx, at, v);
-                    }
-                    "allow-tags" => allow_tags(cx, at, v),
-                    "ignore-tags" => {
-                        each_item(v, |p, off| ignore_glob(cx, At { offset: off, ..at }, p))
-                    }
-                    "force-update" => force_update(cx, at, v),
-                    "pull-secret" => pull_secret(cx, at, v),
-                    "platforms" => each_item(v, |p, off| platform(cx, At { offset: off, ..at }, p)),
-                    "tag-match" => cx.report(
-                        Diagnostic::new(
-                            &rules::UNKNOWN_ANNOTATION,
-                            file,
-                            cx.span(file, a.key_node),
-                            "tag-match is only read by Argo CD Image Updater v0.x",
-                        )
-                        .help(format!("use {alias}.allow-tags")),
-                    ),
-                    k if k.starts_with("helm.") => {
-                        targets.push((alias.to_owned(), "helm", a.key_node))
-                    }
-                    k if k.starts_with("kustomize.") => {
-                        targets.push((alias.to_owned(), "kustomize", a.key_node))
-                    }
-                    _ => {}
+    let mut targets: Vec<(String, &'static str, (FileId, Span))> = Vec::new();
+    for w in &u.written {
+        let (Some((at, v)), Some((file, key_span))) = (At::value(cx, w), span_of(&w.key)) else {
+            continue;
+        };
+        let alias = match argo::classify(&w.key.value) {
+            AnnotationKey::Alias { alias, .. } => Some(alias),
+            _ => None,
+        };
+        if let Some(alias) = alias
+            && image_list.is_some()
+            && !declared.iter().any(|d| d == alias)
+        {
+            cx.report(Diagnostic::new(
+                &rules::UNKNOWN_ALIAS,
+                file,
+                key_span,
+                format!("alias {alias:?} is not declared in image-list; this setting is ignored"),
+            ));
+            continue;
+        }
+        if value(cx, w.setting, at, v, true) {
+            continue;
+        }
+        match w.setting {
+            // v1 reads an application-wide force-update leniently.
+            SettingName::ForceUpdate if alias.is_some() => force_update(cx, at, v),
+            SettingName::TagMatch => cx.report(
+                Diagnostic::new(
+                    &rules::UNKNOWN_ANNOTATION,
+                    file,
+                    key_span,
+                    "tag-match is only read by Argo CD Image Updater v0.x",
+                )
+                .help(format!("use {}.allow-tags", alias.unwrap_or_default())),
+            ),
+            SettingName::HelmTarget | SettingName::KustomizeTarget => {
+                if let Some(alias) = alias {
+                    let kind = if w.setting == SettingName::HelmTarget {
+                        "helm"
+                    } else {
+                        "kustomize"
+                    };
+                    targets.push((alias.to_owned(), kind, (file, key_span)));
                 }
             }
-            AnnotationKey::Unknown => {
+            SettingName::Unknown => {
+                let key = &w.key.value;
                 let known = argo::APP_KEYS.iter().copied();
                 let mut d = Diagnostic::new(
                     &rules::UNKNOWN_ANNOTATION,
                     file,
-                    cx.span(file, a.key_node),
+                    key_span,
                     format!(
-                        "{}{} is not an Argo CD Image Updater annotation; it is ignored",
+                        "{}{key} is not an Argo CD Image Updater annotation; it is ignored",
                         argo::ANNOTATION_PREFIX,
-                        a.key
                     ),
                 );
-                let last = a.key.rsplit('.').next().unwrap_or(&a.key);
-                if let Some(close) = super::did_you_mean(&a.key, known)
+                let last = key.rsplit('.').next().unwrap_or(key);
+                if let Some(close) = super::did_you_mean(key, known)
                     .or_else(|| super::did_you_mean(last, argo::ALIAS_KEYS.iter().copied()))
                 {
                     d = d.help(format!("did you mean {close:?}?"));
                 }
                 cx.report(d);
             }
+            _ => {}
         }
     }
     // One finding per alias, on whichever conflicting key comes last.
@@ -574,92 +645,110 @@ fn annotations(cx: &mut Context, file: FileId, yaml: &Yaml, root: NodeId) {
         let last = targets
             .iter()
             .filter(|(a, _, _)| a == alias)
-            .map(|(_, _, n)| *n)
-            .max_by_key(|n| cx.span(file, *n).start);
-        if let Some(node) = last {
+            .map(|(_, _, at)| *at)
+            .max_by_key(|(_, s)| s.start);
+        if let Some((file, span)) = last {
             cx.report(Diagnostic::new(
                 &rules::CONFLICTING_TARGETS,
                 file,
-                cx.span(file, node),
+                span,
                 format!("alias {alias:?} has both helm.* and kustomize.image-name settings"),
             ));
         }
     }
-    // Constraints are judged with each image's effective strategy, which
-    // the per-alias key overrides.
-    for (entry, text, at) in &entries {
-        let alias_strategy = entry.alias.as_ref().and_then(|alias| {
-            list.iter()
-                .find(|a| {
-                    argo::classify(&a.key)
-                        == AnnotationKey::Alias {
-                            alias,
-                            key: "update-strategy",
-                        }
-                })
-                .map(|a| a.value.value.clone())
-        });
-        let effective = alias_strategy
-            .or_else(|| app_strategy.clone())
-            .map_or(Some(Strategy::Semver), |s| quiet_strategy(&s));
-        if let Some(s) = effective {
-            constraint(cx, *at, text, entry.constraint.as_ref(), s);
+    // Constraints are judged with each image's effective strategy, as the
+    // reader merged it (the per-alias key overrides the application's).
+    for (entry, text, at, read) in &entries {
+        read_constraint(cx, *at, text, entry, *read);
+    }
+}
+
+/// Judges a written Argo setting's value; `false` when `setting` is not
+/// one of these. `lists`: lists are comma-separated in one value
+/// (annotations, KubeSphere maps) rather than one value per item (CR).
+pub fn value(cx: &mut Context, setting: SettingName, at: At, v: &str, lists: bool) -> bool {
+    match setting {
+        SettingName::UpdateStrategy => {
+            strategy(cx, at, v);
+        }
+        SettingName::AllowTags => allow_tags(cx, at, v),
+        SettingName::TagRegex => bare_regex(cx, at, v),
+        SettingName::IgnoreTags if lists => each_item(v, |p, off| ignore_glob(cx, at.item(off), p)),
+        SettingName::IgnoreTags => ignore_glob(cx, at, v),
+        SettingName::Platforms if lists => each_item(v, |p, off| platform(cx, at.item(off), p)),
+        SettingName::Platforms => platform(cx, at, v),
+        SettingName::PullSecret => pull_secret(cx, at, v),
+        SettingName::WriteBackMethod => write_back_method(cx, at, v),
+        SettingName::GitBranch => git_branch(cx, at, v),
+        SettingName::WriteBackTarget => write_back_target(cx, at, v),
+        _ => return false,
+    }
+    true
+}
+
+/// An image entry's constraint judged with the strategy the reader gave
+/// the image (`read`), semver when it has none.
+pub fn read_constraint(
+    cx: &mut Context,
+    at: At,
+    text: &str,
+    entry: &ImageEntry,
+    read: Option<&Image>,
+) {
+    let effective = read
+        .and_then(|i| i.strategy.as_ref())
+        .map_or(Some(Strategy::Semver), |s| argo_strategy(s.value));
+    if let Some(s) = effective {
+        constraint(cx, at, text, entry.constraint.as_ref(), s);
+    }
+}
+
+/// The spec's strategy as Argo CD Image Updater names it; `None` for one
+/// it does not have.
+fn argo_strategy(s: spec::Strategy) -> Option<Strategy> {
+    match s {
+        spec::Strategy::Semver => Some(Strategy::Semver),
+        spec::Strategy::NewestBuild => Some(Strategy::NewestBuild),
+        spec::Strategy::Alphabetical { desc: false } => Some(Strategy::Alphabetical),
+        spec::Strategy::Digest => Some(Strategy::Digest),
+        spec::Strategy::Alphabetical { desc: true } | spec::Strategy::Numerical { .. } => None,
+    }
+}
+
+/// The CR's settings at every level, as the reader kept them (on the
+/// CR's first updater). An image's constraint is judged with the strategy
+/// the reader merged down to it.
+fn cr_settings(cx: &mut Context, u: &Updater, images: &CrImages) {
+    for w in &u.written {
+        let Some((at, v)) = At::value(cx, w) else {
+            continue;
+        };
+        // CR lists are YAML sequences: one value per item.
+        if value(cx, w.setting, at, v, false) || w.setting != SettingName::ImageName {
+            continue;
+        }
+        if let Some(entry) = image_entry(cx, at, v, false) {
+            // The name the reader cut out of this imageName lies inside it.
+            let read = images
+                .range((at.file, at.span.start)..(at.file, at.span.end.max(at.span.start + 1)))
+                .map(|(_, i)| *i)
+                .find(|i| i.name.origin.is_some_and(|o| within(o.span, at.span)));
+            read_constraint(cx, at, v, &entry, read);
         }
     }
 }
 
-/// Strategy name without reporting (already reported where it is written).
-pub fn quiet_strategy(s: &str) -> Option<Strategy> {
-    Some(Strategy::parse(s).map_or(Strategy::Semver, |(s, _)| s))
+type CrImages<'m> = BTreeMap<(FileId, usize), &'m Image>;
+
+fn within(inner: Span, outer: Span) -> bool {
+    outer.start <= inner.start && inner.end <= outer.end
 }
 
-fn settings(cx: &mut Context, file: FileId, yaml: &Yaml, node: NodeId) -> Option<String> {
-    let s = str_at(yaml, node, &["updateStrategy"]);
-    if let Some(s) = &s {
-        strategy(cx, At::node(file, s.node), &s.value);
-    }
-    if let Some(a) = str_at(yaml, node, &["allowTags"]) {
-        allow_tags(cx, At::node(file, a.node), &a.value);
-    }
-    if let Some(list) = yaml.get(node, "ignoreTags") {
-        for &item in yaml.items(list) {
-            if let Some(p) = yaml.str(item) {
-                ignore_glob(cx, At::node(file, item), p);
-            }
-        }
-    }
-    if let Some(list) = yaml.get(node, "platforms") {
-        for &item in yaml.items(list) {
-            if let Some(p) = yaml.str(item) {
-                platform(cx, At::node(file, item), p);
-            }
-        }
-    }
-    if let Some(p) = str_at(yaml, node, &["pullSecret"]) {
-        pull_secret(cx, At::node(file, p.node), &p.value);
-    }
-    s.map(|s| s.value)
-}
-
-fn write_back(cx: &mut Context, file: FileId, yaml: &Yaml, node: NodeId) {
-    if let Some(m) = str_at(yaml, node, &["method"]) {
-        write_back_method(cx, At::node(file, m.node), &m.value);
-    }
-    if let Some(b) = str_at(yaml, node, &["gitConfig", "branch"]) {
-        git_branch(cx, At::node(file, b.node), &b.value);
-    }
-    if let Some(t) = str_at(yaml, node, &["gitConfig", "writeBackTarget"]) {
-        write_back_target(cx, At::node(file, t.node), &t.value);
-    }
-}
-
+/// The CR's shape: required lists and keys, alias uniqueness per ref, one
+/// manifest target kind. Entries the reader skips (no namePattern, no
+/// imageName, useAnnotations refs) have no place in the spec, so this
+/// reads the tree.
 fn image_updater(cx: &mut Context, file: FileId, yaml: &Yaml, spec: NodeId) {
-    let global = yaml
-        .get(spec, "commonUpdateSettings")
-        .and_then(|n| settings(cx, file, yaml, n));
-    if let Some(w) = yaml.get(spec, "writeBackConfig") {
-        write_back(cx, file, yaml, w);
-    }
     let refs = argo::application_refs(yaml, spec);
     if refs.is_empty() {
         cx.report(Diagnostic::new(
@@ -677,12 +766,6 @@ fn image_updater(cx: &mut Context, file: FileId, yaml: &Yaml, spec: NodeId) {
                 cx.span(file, r.node),
                 "applicationRefs[] requires namePattern",
             ));
-        }
-        let app = yaml
-            .get(r.node, "commonUpdateSettings")
-            .and_then(|n| settings(cx, file, yaml, n));
-        if let Some(w) = yaml.get(r.node, "writeBackConfig") {
-            write_back(cx, file, yaml, w);
         }
         if r.images.is_empty() && !r.use_annotations {
             cx.report(Diagnostic::new(
@@ -732,9 +815,6 @@ fn image_updater(cx: &mut Context, file: FileId, yaml: &Yaml, spec: NodeId) {
                     seen.push((a.value.clone(), a.node));
                 }
             }
-            let own = yaml
-                .get(img, "commonUpdateSettings")
-                .and_then(|n| settings(cx, file, yaml, n));
             if let Some(targets) = yaml.get(img, "manifestTargets") {
                 let kinds: Vec<&str> = ["helm", "kustomize", "plugin"]
                     .into_iter()
@@ -756,22 +836,17 @@ fn image_updater(cx: &mut Context, file: FileId, yaml: &Yaml, spec: NodeId) {
                     ));
                 }
             }
-            let Some(name) = str_at(yaml, img, &["imageName"]) else {
+            if str_at(yaml, img, &["imageName"]).is_none() {
                 cx.report(Diagnostic::new(
                     &rules::MISSING_FIELD,
                     file,
                     cx.span(file, img),
                     "images[] requires imageName",
                 ));
-                continue;
-            };
-            let at = At::node(file, name.node);
-            if let Some(entry) = image_entry(cx, at, &name.value, false) {
-                let effective = own.or_else(|| app.clone()).or_else(|| global.clone());
-                if let Some(s) = effective.map_or(Some(Strategy::Semver), |s| quiet_strategy(&s)) {
-                    constraint(cx, at, &name.value, entry.constraint.as_ref(), s);
-                }
             }
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

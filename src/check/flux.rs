@@ -2,6 +2,7 @@
 //! objects, checked the way the CRDs and controllers would judge them.
 
 use super::Context;
+use super::argo::At;
 use crate::diagnostic::{Diagnostic, FileId, Severity};
 use crate::gosyntax::{duration, regex as goregex, template};
 use crate::model::flux::{IMAGE_GROUP, SOURCE_GROUP, normalize_rel};
@@ -96,13 +97,23 @@ pub(super) fn interval(
     key: &str,
     timeout: bool,
 ) {
-    let Some(field) = str_at(yaml, spec, &[key]) else {
-        return;
-    };
+    if let Some(field) = str_at(yaml, spec, &[key]) {
+        duration_value(
+            cx,
+            At::node(cx, file, field.node),
+            key,
+            &field.value,
+            timeout,
+        );
+    }
+}
+
+/// An interval (or, with `timeout`, a timeout) the CRD refuses.
+pub(super) fn duration_value(cx: &mut Context, at: At, key: &str, value: &str, timeout: bool) {
     let ok = if timeout {
-        duration::matches_flux_timeout(&field.value)
+        duration::matches_flux_timeout(value)
     } else {
-        duration::matches_flux_interval(&field.value)
+        duration::matches_flux_interval(value)
     };
     if !ok {
         let units = if timeout {
@@ -112,12 +123,9 @@ pub(super) fn interval(
         };
         cx.report(Diagnostic::new(
             &rules::INVALID_DURATION,
-            file,
-            yaml.node(field.node).span,
-            format!(
-                "{key} {:?} is not a duration the CRD accepts (units {units})",
-                field.value
-            ),
+            at.file,
+            at.span,
+            format!("{key} {value:?} is not a duration the CRD accepts (units {units})"),
         ));
     }
 }
@@ -183,7 +191,7 @@ fn image_policy(cx: &mut Context, obj: &Object, yaml: &Yaml, spec: NodeId) {
     }
     if let Some(p) = policy {
         if let Some(range) = str_at(yaml, p, &["semver", "range"]) {
-            semver_range(cx, obj.file, yaml, &range);
+            semver_range(cx, At::node(cx, obj.file, range.node), &range.value);
         } else if let Some(semver) = yaml.get(p, "semver") {
             cx.report(Diagnostic::new(
                 &rules::MISSING_FIELD,
@@ -390,51 +398,42 @@ fn automation(cx: &mut Context, obj: &Object, yaml: &Yaml, spec: NodeId) {
         }
     }
     if let Some(tpl) = str_at(yaml, spec, &["git", "commit", "messageTemplate"]) {
-        message_template(cx, obj.file, yaml, &tpl);
+        message_template(cx, At::node(cx, obj.file, tpl.node), &tpl.value);
     }
 }
 
 /// IU302 / IU316 for a Masterminds range written in `range`.
-pub(super) fn semver_range(cx: &mut Context, file: FileId, yaml: &Yaml, range: &crate::model::Str) {
-    let src = cx.src(file);
-    match Constraint::parse(&range.value) {
+pub(super) fn semver_range(cx: &mut Context, at: At, range: &str) {
+    match Constraint::parse(range) {
         Ok(c) => {
             if c.has_caret_wildcard() {
                 cx.report(Diagnostic::new(
                     &rules::CARET_WILDCARD,
-                    file,
-                    yaml.node(range.node).span,
-                    format!("range {:?} only matches 0.0.0", range.value),
+                    at.file,
+                    at.span,
+                    format!("range {range:?} only matches 0.0.0"),
                 ));
             }
         }
         Err(err) => {
-            let span = err.span().map_or(yaml.node(range.node).span, |r| {
-                value_subspan(yaml, src, range.node, r)
-            });
+            let span = err.span().map_or(at.span, |r| at.span(r));
             cx.report(Diagnostic::new(
                 &rules::INVALID_SEMVER_RANGE,
-                file,
+                at.file,
                 span,
-                format!("semver range {:?}: {err}", range.value),
+                format!("semver range {range:?}: {err}"),
             ));
         }
     }
 }
 
 /// IU311 / IU312 for a Flux commit message template.
-pub(super) fn message_template(
-    cx: &mut Context,
-    file: FileId,
-    yaml: &Yaml,
-    tpl: &crate::model::Str,
-) {
-    let src = cx.src(file);
-    match template::parse_template(&tpl.value) {
+pub(super) fn message_template(cx: &mut Context, at: At, tpl: &str) {
+    match template::parse_template(tpl) {
         Err(err) => cx.report(Diagnostic::new(
             &rules::INVALID_MESSAGE_TEMPLATE,
-            file,
-            value_subspan(yaml, src, tpl.node, err.range.clone()),
+            at.file,
+            at.span(err.range.clone()),
             format!("messageTemplate: {}", err.message),
         )),
         Ok(info) => {
@@ -449,8 +448,8 @@ pub(super) fn message_template(
                 if let Some(name) = removed {
                     cx.report(Diagnostic::new(
                         &rules::REMOVED_TEMPLATE_FIELD,
-                        file,
-                        value_subspan(yaml, src, tpl.node, field.range.clone()),
+                        at.file,
+                        at.span(field.range.clone()),
                         format!(
                             "messageTemplate uses {name}, removed in image.toolkit.fluxcd.io/v1"
                         ),
@@ -460,8 +459,8 @@ pub(super) fn message_template(
             for (func, range) in info.unknown_functions() {
                 cx.report(Diagnostic::new(
                     &rules::INVALID_MESSAGE_TEMPLATE,
-                    file,
-                    value_subspan(yaml, src, tpl.node, range.clone()),
+                    at.file,
+                    at.span(range.clone()),
                     format!("messageTemplate: function {func:?} not defined"),
                 ));
             }

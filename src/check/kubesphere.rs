@@ -1,51 +1,84 @@
 //! IU501–IU503 and the Argo/Flux setting rules for KubeSphere
 //! `ImageUpdater` objects. The argocd kind maps onto Argo CD Image Updater
 //! annotations (the shipped controller writes them), so its settings are
-//! judged by the same validators; the fluxcd kind by the Flux ones.
+//! judged by the same validators; the fluxcd kind by the Flux ones. The
+//! values come from the model's KubeSphere updaters (their settings as
+//! written, the merged images, `unknown_write`); only the object's shape
+//! (unknown keys, which sections and lists exist) is read from the tree.
+
+use std::collections::HashMap;
 
 use super::Context;
-use super::argo::{self as argo_check, At, Strategy};
+use super::argo::{self as argo_check, At};
 use crate::diagnostic::{Diagnostic, FileId};
-use crate::model::kubesphere::{self as ks, GROUP, Setting, Spelling};
-use crate::model::object::str_at;
+use crate::model::Object;
+use crate::model::kubesphere::{self as ks, GROUP, Spelling};
 use crate::model::schema::{self, Unknown};
-use crate::model::{Object, argo};
+use crate::model::spec::{AsWritten, Dialect, Image, SettingName, Updater};
 use crate::rules;
-use crate::yaml::{NodeId, Yaml};
+use crate::yaml::{NodeId, Span, Yaml};
 
 pub fn check(cx: &mut Context) {
-    let objects: Vec<Object> = cx
-        .reported_objects()
-        .map(|(_, o)| o.clone())
-        .filter(|o| o.group() == GROUP && o.kind() == "ImageUpdater")
+    let model = cx.model;
+    // Objects by where their roots start: an updater's `from`.
+    let roots: HashMap<(FileId, usize), &Object> = model
+        .objects
+        .iter()
+        .filter(|o| o.is(GROUP, "ImageUpdater"))
+        .map(|o| ((o.file, cx.span(o.file, o.root).start), o))
         .collect();
-    for obj in objects {
+    for u in &model.updaters {
+        let Some((Dialect::Kubesphere, from)) = u.from else {
+            continue;
+        };
+        if !cx.ws.files[from.file].report {
+            continue;
+        }
+        // The updater was read from the object whose root is `from`.
+        let Some(obj) = roots.get(&(from.file, from.span.start)) else {
+            continue;
+        };
         let yaml = cx.yaml(obj.file);
         let Some(spec) = obj.spec(yaml) else { continue };
-        one(cx, &obj, yaml, spec);
+        one(cx, u, obj, yaml, spec);
     }
 }
 
-fn one(cx: &mut Context, obj: &Object, yaml: &Yaml, spec: NodeId) {
+/// The updater's settings of one kind, with where their values are.
+fn written<'u>(
+    cx: &Context,
+    u: &'u Updater,
+    setting: SettingName,
+) -> impl Iterator<Item = (&'u AsWritten, Option<(At, &'u str)>)> {
+    u.written
+        .iter()
+        .filter(move |w| w.setting == setting)
+        .map(move |w| (w, At::value(cx, w)))
+}
+
+fn one(cx: &mut Context, u: &Updater, obj: &Object, yaml: &Yaml, spec: NodeId) {
     let file = obj.file;
-    let kind = str_at(yaml, spec, &["kind"]);
-    let kind_value = kind.as_ref().map_or("argocd", |k| k.value.as_str());
+    let kind = written(cx, u, SettingName::Engine).find_map(|(_, v)| v);
+    let kind_value = kind.map_or("argocd", |(_, v)| v);
     // Where a missing-section finding points: the kind, else the `spec:` key.
-    let anchor = kind.as_ref().map_or_else(
-        || yaml.entry(obj.root, "spec").map_or(spec, |(k, _)| k),
-        |k| k.node,
+    let anchor = kind.map_or_else(
+        || cx.span(file, yaml.entry(obj.root, "spec").map_or(spec, |(k, _)| k)),
+        |(at, _)| at.span,
     );
-    if !matches!(kind_value, "argocd" | "fluxcd") {
+    if let Some((at, _)) = kind
+        && !matches!(kind_value, "argocd" | "fluxcd")
+    {
         cx.report(Diagnostic::new(
             &rules::KS_INVALID_KIND,
             file,
-            cx.span(file, kind.as_ref().map_or(spec, |k| k.node)),
+            at.span,
             format!("kind {kind_value:?} must be argocd or fluxcd"),
         ));
     }
 
     // Unknown fields, except keys of the other spelling inside an argo
-    // section: those are IU503, reported below.
+    // section: those are IU503, reported below. Which keys exist is the
+    // object's shape, which the spec does not keep.
     let mut unknown = Vec::new();
     super::fields::top_level(yaml, obj.root, &mut unknown);
     schema::unknown_fields(yaml, spec, schema::KUBESPHERE_SPEC, "spec", &mut unknown);
@@ -104,24 +137,31 @@ fn one(cx: &mut Context, obj: &Object, yaml: &Yaml, spec: NodeId) {
     // Images and their aliases.
     let mut aliases: Vec<String> = Vec::new();
     let mut entries = Vec::new();
-    if let Some(images) = yaml.get(spec, "images") {
-        for &item in yaml.items(images) {
-            let Some(text) = yaml.str(item) else { continue };
-            let text = text.to_owned();
-            let at = At::node(file, item);
-            if let Some(entry) = argo_check::image_entry(cx, at, &text, true) {
+    // The reader's image for an entry is the one read from the same item.
+    let images: HashMap<Span, &Image> = u
+        .images
+        .iter()
+        .filter_map(|i| i.origin.map(|o| (o.span, i)))
+        .collect();
+    if yaml.get(spec, "images").is_some() {
+        let items: Vec<_> = written(cx, u, SettingName::Image)
+            .filter_map(|(_, v)| v)
+            .collect();
+        for (at, text) in items {
+            if let Some(entry) = argo_check::image_entry(cx, at, text, true) {
                 if let Some(a) = &entry.alias {
                     if aliases.contains(a) {
                         cx.report(Diagnostic::new(
                             &rules::DUPLICATE_ALIAS,
                             file,
-                            cx.span(file, item),
+                            at.span,
                             format!("alias {a:?} is declared twice in spec.images"),
                         ));
                     }
                     aliases.push(a.clone());
                 }
-                entries.push((entry, text, at));
+                let read = images.get(&at.span).copied();
+                entries.push((entry, text, at, read));
             }
         }
     } else {
@@ -135,146 +175,127 @@ fn one(cx: &mut Context, obj: &Object, yaml: &Yaml, spec: NodeId) {
 
     match kind_value {
         "argocd" => {
-            let section = shipped
-                .map(|s| (s, Spelling::Shipped))
-                .or(design.map(|d| (d, Spelling::Design)));
-            let Some((section, spelling)) = section else {
+            let Some(section) = shipped.or(design) else {
                 cx.report(Diagnostic::new(
                     &rules::KS_MISSING_SECTION,
                     file,
-                    cx.span(file, anchor),
+                    anchor,
                     "kind argocd needs an argo section (argocd in the design spelling); without it the controller does nothing",
                 ));
                 return;
             };
-            argo_section(cx, file, yaml, section, spelling, &aliases, &entries);
+            argo_section(cx, u, cx.span(file, section), &aliases, &entries);
         }
         "fluxcd" => match yaml.get(spec, "fluxcd").or_else(|| yaml.get(spec, "flux")) {
             None => cx.report(Diagnostic::new(
                 &rules::KS_MISSING_SECTION,
                 file,
-                cx.span(file, anchor),
+                anchor,
                 "kind fluxcd needs a fluxcd section",
             )),
-            Some(section) => flux_section(cx, file, yaml, section),
+            Some(_) => flux_section(cx, u),
         },
         _ => {}
     }
 }
 
+type Entry<'u> = (argo_check::ImageEntry, &'u str, At, Option<&'u Image>);
+
 fn argo_section(
     cx: &mut Context,
-    file: FileId,
-    yaml: &Yaml,
-    section: NodeId,
-    spelling: Spelling,
+    u: &Updater,
+    section: crate::yaml::Span,
     aliases: &[String],
-    entries: &[(argo_check::ImageEntry, String, At)],
+    entries: &[Entry],
 ) {
-    if let Some(write) = str_at(yaml, section, &["write"])
-        && !matches!(write.value.as_str(), "built-in" | "git")
+    if let Some(write) = &u.unknown_write
+        && let Some(origin) = write.origin
     {
         cx.report(Diagnostic::new(
             &rules::INVALID_WRITE_BACK_METHOD,
-            file,
-            cx.span(file, write.node),
+            origin.file,
+            origin.span,
             format!("write {:?} must be built-in or git", write.value),
         ));
     }
-    if str_at(yaml, section, &["app", "name"]).is_none() {
+    let Some((_, from)) = u.from else { return };
+    let file = from.file;
+    if u.app.name.is_none() {
         cx.report(Diagnostic::new(
             &rules::MISSING_FIELD,
             file,
-            cx.span(file, section),
+            section,
             "the argo section requires app.name (the Application to update)",
         ));
     }
-    let mut strategies: Vec<(String, String)> = Vec::new();
-    for &(_, _, setting) in ks::ALIAS_MAPS {
-        let Some(map) = yaml.get(section, ks::key_of(spelling, setting)) else {
+    for w in &u.written {
+        if !matches!(
+            w.setting,
+            SettingName::UpdateStrategy
+                | SettingName::AllowTags
+                | SettingName::TagRegex
+                | SettingName::IgnoreTags
+                | SettingName::Platforms
+                | SettingName::SecretName
+        ) {
             continue;
-        };
-        for &(k, v) in yaml.entries(map) {
-            let Some(alias) = yaml.str(k) else { continue };
-            if !aliases.iter().any(|a| a == alias) {
+        }
+        // The key of an alias map is the alias.
+        let alias = &w.key.value;
+        if !aliases.iter().any(|a| a == alias) {
+            if let Some(key) = w.key.origin {
                 cx.report(Diagnostic::new(
                     &rules::UNKNOWN_ALIAS,
-                    file,
-                    cx.span(file, k),
+                    key.file,
+                    key.span,
                     format!(
                         "alias {alias:?} is not declared in spec.images; this setting is ignored"
                     ),
                 ));
-                continue;
             }
-            let Some(value) = yaml.str(v).map(str::to_owned) else {
-                continue;
-            };
-            let at = At::node(file, v);
-            match setting {
-                Setting::UpdateStrategy => {
-                    argo_check::strategy(cx, at, &value);
-                    strategies.push((alias.to_owned(), value));
-                }
-                // The shipped controller prepends "regexp:" itself.
-                Setting::AllowTags if spelling == Spelling::Shipped => {
-                    argo_check::bare_regex(cx, at, &value)
-                }
-                Setting::AllowTags => argo_check::allow_tags(cx, at, &value),
-                Setting::IgnoreTags => argo_check::each_item(&value, |p, off| {
-                    argo_check::ignore_glob(cx, At { offset: off, ..at }, p)
-                }),
-                Setting::Platforms => argo_check::each_item(&value, |p, off| {
-                    argo_check::platform(cx, At { offset: off, ..at }, p)
-                }),
-                // The controller prepends "pullsecret:"; the value is [ns/]name.
-                Setting::Secret => {
-                    let ok = !value.is_empty()
-                        && value.split('/').count() <= 2
-                        && value.split('/').all(|p| !p.is_empty());
-                    if !ok {
-                        cx.report(Diagnostic::new(
-                            &rules::INVALID_PULL_SECRET,
-                            file,
-                            cx.span(file, v),
-                            format!("secret {value:?} must be <namespace>/<name> or <name>"),
-                        ));
-                    }
-                }
+            continue;
+        }
+        let Some((at, value)) = At::value(cx, w) else {
+            continue;
+        };
+        if w.setting == SettingName::SecretName {
+            // The controller prepends "pullsecret:"; the value is [ns/]name.
+            let ok = !value.is_empty()
+                && value.split('/').count() <= 2
+                && value.split('/').all(|p| !p.is_empty());
+            if !ok {
+                cx.report(Diagnostic::new(
+                    &rules::INVALID_PULL_SECRET,
+                    at.file,
+                    at.span,
+                    format!("secret {value:?} must be <namespace>/<name> or <name>"),
+                ));
             }
+        } else {
+            argo_check::value(cx, w.setting, at, value, true);
         }
     }
-    for (entry, text, at) in entries {
-        let strategy = entry
-            .alias
-            .as_ref()
-            .and_then(|a| strategies.iter().find(|(s, _)| s == a))
-            .map_or(Some(Strategy::Semver), |(_, s)| {
-                argo_check::quiet_strategy(s)
-            });
-        if let Some(s) = strategy {
-            argo_check::constraint(cx, *at, text, entry.constraint.as_ref(), s);
-        }
+    for (entry, text, at, read) in entries {
+        argo_check::read_constraint(cx, *at, text, entry, *read);
     }
-    let _ = argo::ANNOTATION_PREFIX;
 }
 
-fn flux_section(cx: &mut Context, file: FileId, yaml: &Yaml, section: NodeId) {
-    if let Some(range) = str_at(yaml, section, &["policy", "semver", "range"]) {
-        super::flux::semver_range(cx, file, yaml, &range);
-    }
-    super::flux::interval(cx, file, yaml, section, "interval", false);
-    if let Some(tpl) = str_at(yaml, section, &["git", "commit", "messageTemplate"]) {
-        super::flux::message_template(cx, file, yaml, &tpl);
-    }
-    if let Some(strategy) = str_at(yaml, section, &["update", "strategy"])
-        && strategy.value != "Setters"
-    {
-        cx.report(Diagnostic::new(
-            &rules::INVALID_UPDATE_STRATEGY,
-            file,
-            cx.span(file, strategy.node),
-            format!("update.strategy {:?} is not supported", strategy.value),
-        ));
+fn flux_section(cx: &mut Context, u: &Updater) {
+    for w in &u.written {
+        let Some((at, value)) = At::value(cx, w) else {
+            continue;
+        };
+        match w.setting {
+            SettingName::SemverRange => super::flux::semver_range(cx, at, value),
+            SettingName::Interval => super::flux::duration_value(cx, at, "interval", value, false),
+            SettingName::MessageTemplate => super::flux::message_template(cx, at, value),
+            SettingName::SettersStrategy if value != "Setters" => cx.report(Diagnostic::new(
+                &rules::INVALID_UPDATE_STRATEGY,
+                at.file,
+                at.span,
+                format!("update.strategy {value:?} is not supported"),
+            )),
+            _ => {}
+        }
     }
 }

@@ -100,17 +100,24 @@ pub fn span_of(ws: &Workspace, file: FileId, node: NodeId) -> Span {
 /// otherwise the whole scalar.
 pub fn value_subspan(yaml: &Yaml, src: &str, node: NodeId, range: std::ops::Range<usize>) -> Span {
     let node = yaml.node(node);
-    let raw = node.span.text(src);
-    if let Some(value) = yaml.str_of(node) {
-        if raw == value {
-            return Span::new(node.span.start + range.start, node.span.start + range.end);
-        }
-        if raw.len() == value.len() + 2 && &raw[1..raw.len() - 1] == value {
-            return Span::new(
-                node.span.start + 1 + range.start,
-                node.span.start + 1 + range.end,
-            );
-        }
+    match yaml
+        .str_of(node)
+        .and_then(|v| verbatim_start(src, node.span, v))
+    {
+        Some(start) => Span::new(start + range.start, start + range.end),
+        None => node.span,
     }
-    node.span
+}
+
+/// Where `value` starts in the file when the scalar at `span` writes it
+/// verbatim (plain, or quoted without escapes); `None` otherwise, when
+/// only the whole scalar can be pointed at. Checks use it to point into
+/// a value the model kept with its origin.
+pub fn verbatim_start(src: &str, span: Span, value: &str) -> Option<usize> {
+    let raw = span.text(src);
+    if raw == value {
+        return Some(span.start);
+    }
+    (raw.len() == value.len() + 2 && raw.get(1..raw.len() - 1) == Some(value))
+        .then_some(span.start + 1)
 }

@@ -118,9 +118,15 @@ pub struct Updater {
     pub dropped: Vec<Remark>,
     /// Where the object was read from; not compared.
     pub from: Option<(Dialect, Origin)>,
+    /// Every setting as the object wrote it, in source order, before the
+    /// reader merged and parsed it: what validate judges. A CR's settings
+    /// are all on its first updater (its refs share the top level, and
+    /// refs that make no updater still say something). Not compared.
+    pub written: Vec<AsWritten>,
 }
 
-// `from` and `dropped` are bookkeeping, not part of the spec.
+// `from`, `dropped`, `unknown_write` and `written` are bookkeeping, not
+// part of the spec.
 impl Updater {
     pub fn same_spec(&self, other: &Updater) -> bool {
         self.name == other.name
@@ -131,6 +137,72 @@ impl Updater {
             && self.write == other.write
             && self.git == other.git
     }
+}
+
+/// A setting as its object wrote it, before the reader merged it down to
+/// images and parsed it. Validate judges these rather than the merged
+/// values: a value an override hides, or that no image takes, is still
+/// wrong where it is written, and a misspelt strategy is only visible
+/// before parsing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AsWritten {
+    pub setting: SettingName,
+    /// The key as written, at the key: an annotation key without its
+    /// prefix (`web.update-strategy`), a CR field name (`updateStrategy`),
+    /// a KubeSphere alias-map key (the alias).
+    pub key: Field<String>,
+    /// The value's text, at the value; `None` when it is not a string
+    /// (annotation values always are, the empty string for a non-string).
+    pub value: Option<Field<String>>,
+}
+
+/// What an [`AsWritten`] setting is, whatever the dialect calls it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SettingName {
+    /// Argo `image-list`: comma-separated `[alias=]image[:constraint]`.
+    ImageList,
+    /// One KubeSphere `spec.images[]` entry, `[alias=]image[:constraint]`.
+    Image,
+    /// Argo CR `images[].imageName`, `image[:constraint]`.
+    ImageName,
+    UpdateStrategy,
+    /// `any` or `regexp:<re>` (Argo, KubeSphere design `allow-tags`).
+    AllowTags,
+    /// A bare regex (KubeSphere shipped `allowTags`: the controller
+    /// prepends `regexp:`).
+    TagRegex,
+    /// Globs: comma-separated in annotations and KubeSphere maps, one per
+    /// item in the CR.
+    IgnoreTags,
+    /// `os/arch[/variant]`, listed as `IgnoreTags` is.
+    Platforms,
+    /// An Argo credential reference.
+    PullSecret,
+    /// KubeSphere `secret(s)`: `[ns/]name`.
+    SecretName,
+    ForceUpdate,
+    WriteBackMethod,
+    GitBranch,
+    GitRepository,
+    WriteBackTarget,
+    /// Argo `helm.image-*` / CR `manifestTargets.helm.*`.
+    HelmTarget,
+    /// Argo `kustomize.image-name` / CR `manifestTargets.kustomize.name`.
+    KustomizeTarget,
+    /// Argo v0 `tag-match`.
+    TagMatch,
+    /// KubeSphere `spec.kind`: `argocd` or `fluxcd`.
+    Engine,
+    /// KubeSphere fluxcd `policy.semver.range`.
+    SemverRange,
+    /// KubeSphere fluxcd `interval`.
+    Interval,
+    /// KubeSphere fluxcd `git.commit.messageTemplate`.
+    MessageTemplate,
+    /// KubeSphere fluxcd `update.strategy` (only `Setters`).
+    SettersStrategy,
+    /// A key the dialect does not have.
+    Unknown,
 }
 
 /// One image, with its settings merged down to the image level (Argo's

@@ -1,8 +1,8 @@
 //! Argo CD Image Updater annotations on an `Application` (argocd.md §1),
-//! read into [`Updater`]s, one per Application carrying an `image-list`.
-//! Also owns the value conversions both Argo dialects share; the
-//! `ImageUpdater` CR ([`super::argo_crd`]) reads through them, and export
-//! writes back through their inverses.
+//! read into [`Updater`]s, one per Application carrying image-updater
+//! annotations. Also owns the value conversions both Argo dialects share;
+//! the `ImageUpdater` CR ([`super::argo_crd`]) reads through them, and
+//! export writes back through their inverses.
 //!
 //!
 //! Mapping (annotation key without the `argocd-image-updater.argoproj.io/`
@@ -37,7 +37,10 @@
 //! an `allow-tags` that is neither `any` nor `regexp:` (the controller
 //! matches nothing), a `force-update` that is not a boolean, a
 //! `write-back-method` that is not `argocd`/`git…`, and a `git-branch` with
-//! two `:` are dropped (IU701).
+//! two `:` are dropped (IU701). An Application with image-updater
+//! annotations but no `image-list` reads as an updater without images
+//! (IU702), so that validate still judges its annotations: every
+//! annotation is kept as written in `Updater::written`.
 //!
 
 use std::ops::Range;
@@ -47,8 +50,8 @@ use crate::discover::Workspace;
 use crate::model::argo::{self as model_argo, ANNOTATION_PREFIX, AnnotationKey, Strategy as Argo};
 pub use crate::model::argo::{AllowTags, allow_tags_of};
 use crate::model::spec::{
-    Dialect, Engine, Field, HelmTarget, Image, PullSecret, Remark, RemarkKind, Strategy, Updater,
-    WriteMethod,
+    AsWritten, Dialect, Engine, Field, HelmTarget, Image, PullSecret, Remark, RemarkKind,
+    SettingName, Strategy, Updater, WriteMethod,
 };
 use crate::model::{Model, Object, image};
 use crate::yaml::NodeId;
@@ -164,7 +167,7 @@ fn read_app(ws: &Workspace, o: &Object) -> Option<Updater> {
         text: &f.text,
     };
     let list = model_argo::annotations(yaml, o.root);
-    let image_list = list.iter().find(|a| a.key == "image-list")?;
+    let first = list.first()?;
     let get = |key: &str| list.iter().find(|a| a.key == key);
     let key_field = |key: &str| format!("{ANNOTATION_PREFIX}{key}");
     let mut dropped = Vec::new();
@@ -173,7 +176,14 @@ fn read_app(ws: &Workspace, o: &Object) -> Option<Updater> {
         name: o.name().to_owned(),
         namespace: o.namespace().map(str::to_owned),
         engine: Engine::Argocd,
-        from: Some((Dialect::Argocd, at.node(image_list.key_node))),
+        written: list
+            .iter()
+            .map(|a| AsWritten {
+                setting: setting_of(&a.key),
+                key: at.field(a.key.clone(), a.key_node),
+                value: Some(at.field(a.value.value.clone(), a.value.node)),
+            })
+            .collect(),
         ..Default::default()
     };
     u.app.name = o.name.as_ref().map(|n| at.field(n.value.clone(), n.node));
@@ -181,6 +191,19 @@ fn read_app(ws: &Workspace, o: &Object) -> Option<Updater> {
         .namespace
         .as_ref()
         .map(|n| at.field(n.value.clone(), n.node));
+    // Annotations without an image-list update nothing; the updater is
+    // kept, without images, so that validate judges what they say.
+    let Some(image_list) = get("image-list") else {
+        u.from = Some((Dialect::Argocd, at.node(first.key_node)));
+        u.dropped.push(Remark::new(
+            RemarkKind::Skipped,
+            Some(at.node(first.key_node)),
+            key_field("image-list"),
+            "the Application has image-updater annotations but no image-list; the updater does nothing",
+        ));
+        return Some(u);
+    };
+    u.from = Some((Dialect::Argocd, at.node(image_list.key_node)));
 
     let list_node = image_list.value.node;
     let mut aliases: Vec<String> = Vec::new();
@@ -398,6 +421,31 @@ fn read_app(ws: &Workspace, o: &Object) -> Option<Updater> {
     }
     u.dropped = dropped;
     Some(u)
+}
+
+/// What an annotation key sets.
+pub fn setting_of(key: &str) -> SettingName {
+    let name = match model_argo::classify(key) {
+        AnnotationKey::App(k) | AnnotationKey::Alias { key: k, .. } => k,
+        AnnotationKey::Unknown => return SettingName::Unknown,
+    };
+    match name {
+        "image-list" => SettingName::ImageList,
+        "update-strategy" => SettingName::UpdateStrategy,
+        "allow-tags" => SettingName::AllowTags,
+        "ignore-tags" => SettingName::IgnoreTags,
+        "force-update" => SettingName::ForceUpdate,
+        "pull-secret" => SettingName::PullSecret,
+        "platforms" => SettingName::Platforms,
+        "write-back-method" => SettingName::WriteBackMethod,
+        "git-branch" => SettingName::GitBranch,
+        "git-repository" => SettingName::GitRepository,
+        "write-back-target" => SettingName::WriteBackTarget,
+        "tag-match" => SettingName::TagMatch,
+        "kustomize.image-name" => SettingName::KustomizeTarget,
+        k if k.starts_with("helm.") => SettingName::HelmTarget,
+        _ => SettingName::Unknown,
+    }
 }
 
 /// Fills `git.checkout_branch` / `git.push_branch` from a branch value.

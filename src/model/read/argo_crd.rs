@@ -33,7 +33,8 @@
 //! Kubernetes name (`shop-*` → `shop`), unique with `-2`…. The remarks of
 //! `useAnnotations` refs are attached to the CR's first exported updater,
 //! or, when it has none, to an updater without images that carries them
-//! (writers skip it).
+//! (writers skip it). That updater also keeps every setting of the CR as
+//! written (`Updater::written`), at every level, for validate.
 //!
 
 use std::collections::HashSet;
@@ -44,8 +45,8 @@ use crate::discover::Workspace;
 use crate::model::argo::{self as model_argo, CR_GROUP, CR_KIND};
 use crate::model::object::str_at;
 use crate::model::spec::{
-    Dialect, Engine, Field, HelmTarget, Image, Origin, PullSecret, Remark, RemarkKind, Strategy,
-    Updater, WriteMethod,
+    AsWritten, Dialect, Engine, Field, HelmTarget, Image, Origin, PullSecret, Remark, RemarkKind,
+    SettingName, Strategy, Updater, WriteMethod,
 };
 use crate::model::{Model, Object, image};
 use crate::yaml::NodeId;
@@ -454,7 +455,10 @@ fn read_cr(ws: &Workspace, model: &Model, o: &Object, out: &mut Vec<Updater>) {
         made.push(u);
     }
     match made.first_mut() {
-        Some(first) => first.dropped.extend(skipped),
+        Some(first) => {
+            first.dropped.extend(skipped);
+            first.written = written(&at, spec);
+        }
         None if !skipped.is_empty() || refs.is_empty() => {
             let mut dropped = cr_dropped;
             if refs.is_empty() {
@@ -470,6 +474,7 @@ fn read_cr(ws: &Workspace, model: &Model, o: &Object, out: &mut Vec<Updater>) {
                 name: o.name().to_owned(),
                 namespace: o.namespace().map(str::to_owned),
                 dropped,
+                written: written(&at, spec),
                 from: Some((Dialect::ArgocdCrd, at.node(o.root))),
                 ..Default::default()
             };
@@ -479,6 +484,63 @@ fn read_cr(ws: &Workspace, model: &Model, o: &Object, out: &mut Vec<Updater>) {
         None => {}
     }
     out.extend(made);
+}
+
+/// Every setting of the CR as written, for validate: each level's
+/// `commonUpdateSettings` and `writeBackConfig`, and each image's
+/// `imageName`, in refs that make no updater too. They are kept on the
+/// CR's first updater, since several updaters share the top level.
+fn written(at: &At, spec: NodeId) -> Vec<AsWritten> {
+    let y = at.yaml;
+    let mut out = Vec::new();
+    // (node, whether it is an image entry), in source order.
+    let levels = std::iter::once((spec, false)).chain(
+        model_argo::application_refs(y, spec)
+            .into_iter()
+            .flat_map(|r| {
+                std::iter::once((r.node, false)).chain(r.images.into_iter().map(|i| (i, true)))
+            }),
+    );
+    for (node, image) in levels {
+        if let Some(block) = y.get(node, "commonUpdateSettings") {
+            use SettingName as S;
+            for (key, setting) in [
+                ("updateStrategy", S::UpdateStrategy),
+                ("allowTags", S::AllowTags),
+                ("pullSecret", S::PullSecret),
+                ("forceUpdate", S::ForceUpdate),
+            ] {
+                out.extend(at.written(block, &[key], setting));
+            }
+            for (key, setting) in [("ignoreTags", S::IgnoreTags), ("platforms", S::Platforms)] {
+                let Some((k, list)) = y.entry(block, key) else {
+                    continue;
+                };
+                // One entry per item, each at its own bytes.
+                out.extend(y.items(list).iter().filter_map(|&item| {
+                    Some(AsWritten {
+                        setting,
+                        key: at.field(key.to_owned(), k),
+                        value: Some(at.field(y.str(item)?.to_owned(), item)),
+                    })
+                }));
+            }
+        }
+        if let Some(w) = y.get(node, "writeBackConfig").filter(|_| !image) {
+            out.extend(at.written(w, &["method"], SettingName::WriteBackMethod));
+            for (key, setting) in [
+                ("repository", SettingName::GitRepository),
+                ("branch", SettingName::GitBranch),
+                ("writeBackTarget", SettingName::WriteBackTarget),
+            ] {
+                out.extend(at.written(w, &["gitConfig", key], setting));
+            }
+        }
+        if image {
+            out.extend(at.written(node, &["imageName"], SettingName::ImageName));
+        }
+    }
+    out
 }
 
 /// The remark for a `useAnnotations` ref: at the Application's

@@ -30,6 +30,9 @@
 //!   pull secret, and `policy.semver.range` as its constraint unless its
 //!   entry has one (the entry wins, with a Normalized remark when they
 //!   differ; preview only looks at the range). Writes go to git.
+//! * `Updater::written` keeps, for validate, the kind, every image entry
+//!   and the values of the argo section read (shipped, else design) and of
+//!   the flux section (fluxcd, else flux) as written, whatever the kind.
 //!
 
 use crate::diagnostic::FileId;
@@ -38,8 +41,8 @@ use crate::model::argo::AllowTags;
 use crate::model::kubesphere::{self as ks, GROUP, Setting, Spelling};
 use crate::model::object::str_at;
 use crate::model::spec::{
-    App, Dialect, Engine, Field, Image, Origin, PullSecret, Remark, RemarkKind, SourceRef,
-    Strategy, Updater, WriteMethod,
+    App, AsWritten, Dialect, Engine, Field, Image, Origin, PullSecret, Remark, RemarkKind,
+    SettingName, SourceRef, Strategy, Updater, WriteMethod,
 };
 use crate::model::{Model, Object, Str, argo, image, schema, value_subspan};
 use crate::yaml::{NodeId, Yaml};
@@ -160,8 +163,75 @@ impl Cx<'_> {
             }
         }
         u.images = images;
+        u.written = self.written(spec);
         u.dropped = self.dropped;
         Some(u)
+    }
+
+    /// Every setting as written, for validate: the kind, each image
+    /// entry, the argo section the reader reads (shipped, else design)
+    /// and the flux section (fluxcd, else flux), whatever the kind.
+    fn written(&self, spec: NodeId) -> Vec<AsWritten> {
+        let yaml = self.yaml;
+        let mut out = Vec::new();
+        let at = super::At {
+            file: self.file,
+            yaml,
+            text: self.src,
+        };
+        out.extend(at.written(spec, &["kind"], SettingName::Engine));
+        if let Some((k, list)) = yaml.entry(spec, "images") {
+            for &item in yaml.items(list) {
+                out.push(AsWritten {
+                    setting: SettingName::Image,
+                    key: at.field("images".to_owned(), k),
+                    value: yaml.str(item).map(|v| at.field(v.to_owned(), item)),
+                });
+            }
+        }
+        let argo = yaml
+            .get(spec, "argo")
+            .map(|s| (s, Spelling::Shipped))
+            .or_else(|| yaml.get(spec, "argocd").map(|s| (s, Spelling::Design)));
+        if let Some((section, spelling)) = argo {
+            out.extend(at.written(section, &["write"], SettingName::WriteBackMethod));
+            for &(_, _, setting) in ks::ALIAS_MAPS {
+                let Some(map) = yaml.get(section, ks::key_of(spelling, setting)) else {
+                    continue;
+                };
+                let setting = match setting {
+                    Setting::UpdateStrategy => SettingName::UpdateStrategy,
+                    // The shipped controller prepends "regexp:" itself.
+                    Setting::AllowTags if spelling == Spelling::Shipped => SettingName::TagRegex,
+                    Setting::AllowTags => SettingName::AllowTags,
+                    Setting::IgnoreTags => SettingName::IgnoreTags,
+                    Setting::Platforms => SettingName::Platforms,
+                    Setting::Secret => SettingName::SecretName,
+                };
+                for &(k, v) in yaml.entries(map) {
+                    let Some(alias) = yaml.str(k) else { continue };
+                    out.push(AsWritten {
+                        setting,
+                        key: at.field(alias.to_owned(), k),
+                        value: yaml.str(v).map(|s| at.field(s.to_owned(), v)),
+                    });
+                }
+            }
+        }
+        if let Some(section) = yaml.get(spec, "fluxcd").or_else(|| yaml.get(spec, "flux")) {
+            for (keys, setting) in [
+                (&["policy", "semver", "range"][..], SettingName::SemverRange),
+                (&["interval"][..], SettingName::Interval),
+                (
+                    &["git", "commit", "messageTemplate"][..],
+                    SettingName::MessageTemplate,
+                ),
+                (&["update", "strategy"][..], SettingName::SettersStrategy),
+            ] {
+                out.extend(at.written(section, keys, setting));
+            }
+        }
+        out
     }
 
     fn engine(&mut self, spec: NodeId) -> Engine {

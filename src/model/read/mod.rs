@@ -11,7 +11,7 @@ pub mod kubesphere;
 
 use std::ops::Range;
 
-use super::spec::{Field, Origin, Updater};
+use super::spec::{AsWritten, Field, Origin, SettingName, Updater};
 use super::{Model, value_subspan};
 use crate::diagnostic::FileId;
 use crate::discover::Workspace;
@@ -52,5 +52,18 @@ impl At<'_> {
 
     pub fn field<T>(&self, value: T, n: NodeId) -> Field<T> {
         Field::new(value, Some(self.node(n)))
+    }
+
+    /// The string at `keys` below `node`, key and value as written.
+    pub fn written(&self, node: NodeId, keys: &[&str], setting: SettingName) -> Option<AsWritten> {
+        let (last, parents) = keys.split_last()?;
+        let parent = self.yaml.path(node, parents)?;
+        let (k, v) = self.yaml.entry(parent, last)?;
+        let value = self.yaml.non_null_str(v)?;
+        Some(AsWritten {
+            setting,
+            key: self.field((*last).to_owned(), k),
+            value: Some(self.field(value.to_owned(), v)),
+        })
     }
 }
