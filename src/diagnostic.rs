@@ -23,7 +23,44 @@ impl Severity {
 }
 
 /// Index of a file in the [`crate::discover::Workspace`].
-pub type FileId = usize;
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(transparent)]
+pub struct FileId(pub usize);
+
+impl FileId {
+    /// Every id of a workspace of `n` files, in order.
+    pub fn all(n: usize) -> impl Iterator<Item = FileId> {
+        (0..n).map(FileId)
+    }
+}
+
+impl std::fmt::Display for FileId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// `files[id]` for the workspace's files and anything indexed like them
+/// (the model's per-file image sites).
+impl<T> std::ops::Index<FileId> for Vec<T> {
+    type Output = T;
+    fn index(&self, id: FileId) -> &T {
+        &self[id.0]
+    }
+}
+
+impl<T> std::ops::IndexMut<FileId> for Vec<T> {
+    fn index_mut(&mut self, id: FileId) -> &mut T {
+        &mut self[id.0]
+    }
+}
+
+impl<T> std::ops::Index<FileId> for [T] {
+    type Output = T;
+    fn index(&self, id: FileId) -> &T {
+        &self[id.0]
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Label {

@@ -12,7 +12,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, FileId, Severity};
 use crate::rules;
 use crate::yaml::{self, Span, Yaml};
 
@@ -41,14 +41,15 @@ pub struct Workspace {
 }
 
 impl Workspace {
-    pub fn file(&self, id: usize) -> &SourceFile {
+    pub fn file(&self, id: FileId) -> &SourceFile {
         &self.files[id]
     }
 
-    pub fn file_id(&self, path: &str) -> Option<usize> {
+    pub fn file_id(&self, path: &str) -> Option<FileId> {
         self.files
             .binary_search_by(|f| f.path.as_str().cmp(path))
             .ok()
+            .map(FileId)
     }
 
     /// True when `rel` (a `/`-separated path relative to the root) exists on
@@ -242,7 +243,7 @@ pub fn load(root: &Path, targets: &[PathBuf], opts: &Options) -> Workspace {
     };
     for (id, (file, pending)) in loaded.into_iter().enumerate() {
         for p in pending {
-            let mut d = Diagnostic::new(p.rule, id, p.span, p.message);
+            let mut d = Diagnostic::new(p.rule, FileId(id), p.span, p.message);
             if let Some(sev) = p.severity {
                 d = d.severity(sev);
             }

@@ -68,7 +68,7 @@ pub fn span_parser(data: &[u8]) {
         let _ = node.span.text(src);
         let _ = y.lines.line_col(src, node.span.end);
     }
-    for m in model::marker::markers_in(0, src, &y) {
+    for m in model::marker::markers_in(crate::diagnostic::FileId(0), src, &y) {
         let _ = m.value_span.text(src);
     }
 }

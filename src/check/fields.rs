@@ -3,7 +3,7 @@
 //! their own check, which knows about the two spellings.)
 
 use super::Context;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, FileId};
 use crate::model::argo::CR_GROUP;
 use crate::model::flux::IMAGE_GROUP;
 use crate::model::schema::{self, Field, Unknown};
@@ -46,7 +46,7 @@ pub fn top_level(yaml: &crate::yaml::Yaml, root: crate::yaml::NodeId, out: &mut 
     }
 }
 
-pub fn report(cx: &mut Context, file: usize, kind: &str, u: &Unknown) {
+pub fn report(cx: &mut Context, file: FileId, kind: &str, u: &Unknown) {
     let at = if u.parent.is_empty() {
         String::new()
     } else {

@@ -47,7 +47,7 @@ impl<'a> Context<'a> {
             .iter()
             .enumerate()
             .filter(|(_, f)| f.report)
-            .filter_map(|(id, f)| f.yaml.as_ref().map(|y| (id, y)))
+            .filter_map(|(id, f)| f.yaml.as_ref().map(|y| (FileId(id), y)))
     }
 
     /// Objects in reported files.
@@ -156,7 +156,12 @@ mod tests {
     use crate::rules;
 
     fn diag() -> Diagnostic {
-        Diagnostic::new(&rules::MARKER_POLICY_NOT_FOUND, 0, Span::empty(0), "x")
+        Diagnostic::new(
+            &rules::MARKER_POLICY_NOT_FOUND,
+            FileId(0),
+            Span::empty(0),
+            "x",
+        )
     }
 
     #[test]

@@ -117,7 +117,7 @@ impl FileChange {
     /// The text as read (`None`: the file is created).
     pub fn original<'a>(&'a self, ws: &'a Workspace) -> Option<&'a str> {
         match &self.base {
-            Base::Loaded(id) => ws.files.get(*id).map(|f| f.text.as_str()),
+            Base::Loaded(id) => ws.files.get(id.0).map(|f| f.text.as_str()),
             Base::Read(text) => Some(text),
             Base::Created => None,
         }

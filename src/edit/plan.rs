@@ -337,7 +337,7 @@ fn flux_set_value(
 /// configuration owns is settled by the overlap policy, so each file is
 /// proposed for on its own, across cores.
 fn plain_sets(ws: &Workspace, model: &Model, sets: &[SetRequest], edits: &mut Planner) {
-    let ids: Vec<FileId> = (0..ws.files.len()).collect();
+    let ids: Vec<FileId> = FileId::all(ws.files.len()).collect();
     let parts = super::per_core(&ids, |ids| {
         let mut part = Planner::default();
         for &id in ids {
@@ -609,6 +609,7 @@ fn unread_files(ws: &Workspace) -> Vec<Skip> {
     use crate::rules;
     let mut out = Vec::new();
     let parse_limits = ws.files.iter().enumerate().filter_map(|(id, f)| {
+        let id = FileId(id);
         let e = f.yaml.as_ref()?.error.as_ref()?;
         e.limit.then(|| (id, e.span.start, e.message.clone()))
     });

@@ -141,7 +141,7 @@ pub fn diagnostic(ws: &Workspace, u: &Updater, to: Dialect, r: &Remark) -> Optio
         // frame of the entire object.
         None => {
             let (_, o) = u.from?;
-            let text = &ws.files.get(o.file)?.text;
+            let text = &ws.files.get(o.file.0)?.text;
             let end = text
                 .get(o.span.start..o.span.end)
                 .and_then(|t| t.find(['\n', '\r']))

@@ -85,7 +85,7 @@ pub fn markers_in(file: FileId, src: &str, yaml: &Yaml) -> Vec<Marker> {
         });
         out.push(Marker {
             file,
-            comment: id,
+            comment: CommentId(id),
             span: comment.span,
             value_span,
             reference,
@@ -93,7 +93,7 @@ pub fn markers_in(file: FileId, src: &str, yaml: &Yaml) -> Vec<Marker> {
                 src,
                 yaml,
                 index.get_or_insert_with(|| NodeIndex::new(yaml)),
-                id,
+                CommentId(id),
             ),
         });
     }

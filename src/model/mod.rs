@@ -54,6 +54,7 @@ impl Model {
         let mut markers = Vec::new();
         let mut images = Vec::with_capacity(ws.files.len());
         for (id, file) in ws.files.iter().enumerate() {
+            let id = FileId(id);
             let mut found = workload::Images::default();
             if let Some(yaml) = &file.yaml {
                 objects.extend(object::objects_in(id, yaml));

@@ -61,7 +61,7 @@ pub fn check(src: &str, y: &Yaml) -> Result<(), String> {
             return fail(format!("alias {id} points at missing node {target}"));
         }
         if let Some(c) = node.line_comment {
-            let Some(c) = y.comments.get(c) else {
+            let Some(c) = y.comments.get(c.0) else {
                 return fail(format!("node {id} has missing comment {c}"));
             };
             if node.span.end > c.span.start

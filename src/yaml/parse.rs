@@ -51,7 +51,9 @@ use yaml_rust2::scanner::{Marker, TScalarStyle};
 use super::marker::MarkerMap;
 use super::scan::{self, Tok};
 use super::span::{LineIndex, Span};
-use super::tree::{Document, DuplicateKey, Node, NodeId, NodeKind, ScalarStyle, SyntaxError, Yaml};
+use super::tree::{
+    CommentId, Document, DuplicateKey, Node, NodeId, NodeKind, ScalarStyle, SyntaxError, Yaml,
+};
 
 /// Deeper nesting is reported as an error: no manifest comes near it, and
 /// it keeps recursive walkers downstream safe from hostile input.
@@ -907,7 +909,7 @@ impl<'a> Builder<'a> {
             if let Some(hash) = scan::trailing_hash(self.bytes, node.span.end, self.is_key[id])
                 && let Ok(c) = comments.binary_search_by_key(&hash, |c| c.span.start)
             {
-                node.line_comment = Some(c);
+                node.line_comment = Some(CommentId(c));
             }
         }
         Yaml {

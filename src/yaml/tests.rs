@@ -420,7 +420,10 @@ fn non_ascii() {
         Some(r#"# {"$imagepolicy": "flux-system:app"}"#)
     );
     assert_eq!(y.comments.len(), 5);
-    assert_eq!(y.comment_text(src, 0), "# Commentaire: café ☕ 日本語");
+    assert_eq!(
+        y.comment_text(src, CommentId(0)),
+        "# Commentaire: café ☕ 日本語"
+    );
     assert!(y.comments[0].own_line && !y.comments[1].own_line);
 }
 
@@ -522,7 +525,7 @@ fn flow_collections() {
             .iter()
             .all(|&i| comment(&y, src, i).is_none() && y.node(i).in_flow)
     );
-    assert_eq!(y.comment_text(src, 0), "# after flow");
+    assert_eq!(y.comment_text(src, CommentId(0)), "# after flow");
 
     let map = at(&y, r, &["map"]);
     assert_eq!(

@@ -6,7 +6,22 @@
 use super::span::{LineIndex, Span};
 
 pub type NodeId = usize;
-pub type CommentId = usize;
+/// Index of a comment in [`Yaml::comments`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CommentId(pub usize);
+
+impl std::fmt::Display for CommentId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl<T> std::ops::Index<CommentId> for Vec<T> {
+    type Output = T;
+    fn index(&self, id: CommentId) -> &T {
+        &self[id.0]
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ScalarStyle {

@@ -6,7 +6,7 @@ const TEXT: &str = "image: nginx:1.0\ntag: \"1.0\"\n";
 fn edit(p: &mut Proposals, range: Range<usize>, text: &str, rank: Rank, change: &str) {
     let text = text.to_owned();
     p.edit(
-        0,
+        FileId(0),
         rank,
         [TextEdit { range, text }],
         [],
@@ -33,7 +33,7 @@ fn skip_at(p: &mut Proposals, range: Range<usize>, rank: Rank, reason: &str) {
         image: String::new(),
         reason: reason.into(),
     };
-    p.skip(0, rank, range, skip);
+    p.skip(FileId(0), rank, range, skip);
 }
 
 /// `nginx:1.0` in TEXT.
@@ -71,7 +71,7 @@ fn a_request_gives_way_to_what_a_configuration_owns() {
     // Requested first: order does not decide, rank does.
     edit(&mut p, VALUE, "nginx:9.9", Rank::Requested, "set");
     edit(&mut p, 22..27, "\"2.0\"", Rank::Requested, "tag");
-    p.keep(0, VALUE);
+    p.keep(FileId(0), VALUE);
     let (files, _) = settle(&ws, p).unwrap();
     let f = &files["a.yaml"];
     assert_eq!(f.new_text, "image: nginx:1.0\ntag: \"2.0\"\n");
@@ -83,7 +83,7 @@ fn a_request_gives_way_to_what_a_configuration_owns() {
 fn ownership_alone_changes_no_file() {
     let ws = workspace(&[("a.yaml", TEXT)]);
     let mut p = Proposals::default();
-    p.keep(0, VALUE);
+    p.keep(FileId(0), VALUE);
     let (files, _) = settle(&ws, p).unwrap();
     assert!(files.is_empty());
 }
@@ -92,7 +92,7 @@ fn ownership_alone_changes_no_file() {
 fn a_skip_stands_unless_a_stronger_owner_has_the_value() {
     let ws = workspace(&[("a.yaml", TEXT)]);
     let mut p = Proposals::default();
-    p.keep(0, VALUE);
+    p.keep(FileId(0), VALUE);
     skip_at(&mut p, VALUE, Rank::Requested, "owned: not reported");
     skip_at(&mut p, 0..0, Rank::Requested, "about no bytes: reported");
     edit(&mut p, VALUE, "nginx:2.0", Rank::Configured, "marker");
@@ -112,7 +112,7 @@ fn appended_parts_keep_their_files_and_changes() {
     skip_at(&mut part, 0..0, Rank::Requested, "from the part");
     let text = "\"3.0\"".to_owned();
     part.edit(
-        1,
+        FileId(1),
         Rank::Requested,
         [TextEdit {
             range: 22..27,

@@ -756,7 +756,7 @@ fn validated(
 fn argo_like_updater_writes_valid_objects_and_remarks() {
     let o = |start| {
         Some(Origin {
-            file: 0,
+            file: crate::diagnostic::FileId(0),
             span: Span::new(start, start + 1),
         })
     };
