@@ -68,29 +68,64 @@ fn sources(layer: &str) -> Vec<PathBuf> {
     out
 }
 
-/// `crate::<module>` paths named in code, up to the file's unit tests.
-fn imports(text: &str) -> Vec<(usize, String)> {
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let code = line.trim_start();
-        if code.starts_with("#[cfg(test)]") {
+/// The file's code up to its unit tests, comments blanked; line numbers
+/// stay those of the file.
+fn code_of(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        if line.trim_start().starts_with("#[cfg(test)]") {
             break;
         }
-        if code.starts_with("//") {
-            continue;
-        }
-        let code = code.split("//").next().unwrap_or_default();
-        let mut rest = code;
-        while let Some(at) = rest.find("crate::") {
-            let name: String = rest[at + 7..]
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                .collect();
-            out.push((i + 1, name));
-            rest = &rest[at + 7..];
-        }
+        out.push_str(line.split("//").next().unwrap_or_default());
+        out.push('\n');
     }
     out
+}
+
+/// The names that follow `prefix` in code, with their lines: `a` for
+/// `prefix a::b`, and `a` and `b` for a group `prefix {a::x, b}` (on one
+/// line or several).
+fn names_after(text: &str, prefix: &str) -> Vec<(usize, String)> {
+    let ident = |s: &str| -> String {
+        s.trim_start()
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect()
+    };
+    let code = code_of(text);
+    let mut out = Vec::new();
+    for (at, _) in code.match_indices(prefix) {
+        let line = 1 + code[..at].matches('\n').count();
+        let rest = &code[at + prefix.len()..];
+        let Some(group) = rest.strip_prefix('{') else {
+            out.push((line, ident(rest)));
+            continue;
+        };
+        let mut depth = 0;
+        let mut item_start = 0;
+        for (k, c) in group.char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' if depth == 0 => {
+                    out.push((line, ident(&group[item_start..k])));
+                    break;
+                }
+                '}' => depth -= 1,
+                ',' if depth == 0 => {
+                    out.push((line, ident(&group[item_start..k])));
+                    item_start = k + 1;
+                }
+                _ => {}
+            }
+        }
+    }
+    out.retain(|(_, name)| !name.is_empty());
+    out
+}
+
+/// `crate::<module>` paths named in code, up to the file's unit tests.
+fn imports(text: &str) -> Vec<(usize, String)> {
+    names_after(text, "crate::")
 }
 
 #[test]
@@ -118,27 +153,6 @@ fn layers_point_one_way() {
     );
 }
 
-/// `crate::<module>::<item>` paths named in code, up to the unit tests.
-fn items_of(text: &str, module: &str) -> Vec<(usize, String)> {
-    let prefix = format!("crate::{module}::");
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let code = line.trim_start();
-        if code.starts_with("#[cfg(test)]") {
-            break;
-        }
-        let code = code.split("//").next().unwrap_or_default();
-        for (at, _) in code.match_indices(&prefix) {
-            let item: String = code[at + prefix.len()..]
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '{')
-                .collect();
-            out.push((i + 1, item));
-        }
-    }
-    out
-}
-
 /// Export writes YAML the way apply does, through the one writer
 /// (`edit::yamlwrite`: layout, quoting, verified byte edits), and reaches
 /// nothing else of `edit`.
@@ -147,7 +161,7 @@ fn export_reaches_edit_only_through_the_yaml_writer() {
     let mut wrong = Vec::new();
     for path in sources("export") {
         let text = fs::read_to_string(&path).unwrap();
-        for (line, item) in items_of(&text, "edit") {
+        for (line, item) in names_after(&text, "crate::edit::") {
             if item != "yamlwrite" {
                 wrong.push(format!("{}:{line}: crate::edit::{item}", path.display()));
             }
@@ -156,11 +170,11 @@ fn export_reaches_edit_only_through_the_yaml_writer() {
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     let probe =
         "use crate::edit::yamlwrite::{self, pad};\nuse crate::edit::{FileChange, yamlwrite};\n";
-    let items: Vec<_> = items_of(probe, "edit")
+    let items: Vec<_> = names_after(probe, "crate::edit::")
         .into_iter()
         .map(|(_, i)| i)
         .collect();
-    assert_eq!(items, ["yamlwrite", "{FileChange"]);
+    assert_eq!(items, ["yamlwrite", "FileChange", "yamlwrite"]);
 }
 
 /// Only the I/O modules touch the disk: a file outside them that names
@@ -177,11 +191,8 @@ fn only_io_modules_touch_the_disk() {
     {
         let text = fs::read_to_string(&path).unwrap();
         let io = text.contains("#![allow(clippy::disallowed_methods)] // an I/O module");
-        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
-        let touches = code
-            .lines()
-            .filter(|l| !l.trim_start().starts_with("//"))
-            .any(|l| l.contains("std::fs") || l.contains(" fs::"));
+        let code = code_of(&text);
+        let touches = code.contains("std::fs") || code.contains(" fs::");
         if touches && !io {
             wrong.push(path.display().to_string());
         }
@@ -196,6 +207,13 @@ fn only_io_modules_touch_the_disk() {
 #[test]
 fn the_checker_sees_imports() {
     let text = "use crate::git::Change;\n// crate::preview in a comment\nfn f() { crate::edit::x(); }\n#[cfg(test)]\nuse crate::cli;\n";
+    let found: Vec<_> = imports(text).into_iter().map(|(_, m)| m).collect();
+    assert_eq!(found, ["git", "edit"]);
+}
+
+#[test]
+fn the_checker_sees_grouped_imports() {
+    let text = "use crate::{\n    git::{Change, Applied},\n    edit, // crate::preview\n};\n";
     let found: Vec<_> = imports(text).into_iter().map(|(_, m)| m).collect();
     assert_eq!(found, ["git", "edit"]);
 }
