@@ -33,7 +33,7 @@ use record::Change;
 
 /// Replace `range` of the original text with `text` (an insertion when the
 /// range is empty).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TextEdit {
     pub range: Range<usize>,
     pub text: String,

@@ -220,16 +220,17 @@ impl<'a> Accepted<'a> {
 
 /// The arena's items, each moved to the file that owns it (`None`:
 /// dropped); one file's share is the arena itself, retained in place.
-fn distribute<T>(mut items: Vec<T>, owner: &[Option<FileId>]) -> BTreeMap<FileId, Vec<T>> {
+fn distribute<T>(items: Vec<T>, owner: &[Option<FileId>]) -> BTreeMap<FileId, Vec<T>> {
     let mut files = owner.iter().flatten();
     let mut out = BTreeMap::new();
     let Some(&first) = files.next() else {
         return out;
     };
     if files.all(|&f| f == first) {
-        let mut own = owner.iter();
-        items.retain(|_| own.next().is_some_and(Option::is_some));
-        out.insert(first, items);
+        out.insert(
+            first,
+            retain_marked(items, owner.iter().map(Option::is_some)),
+        );
         return out;
     }
     for (item, owner) in items.into_iter().zip(owner) {
@@ -240,15 +241,20 @@ fn distribute<T>(mut items: Vec<T>, owner: &[Option<FileId>]) -> BTreeMap<FileId
     out
 }
 
+/// `items` where `keep` is true, in place.
+fn retain_marked<T>(mut items: Vec<T>, keep: impl IntoIterator<Item = bool>) -> Vec<T> {
+    let mut keep = keep.into_iter();
+    items.retain(|_| keep.next().unwrap_or(false));
+    items
+}
+
 /// `items` without repeats, first occurrence kept, in place.
-fn unique<T: Eq + Hash>(mut items: Vec<T>) -> Vec<T> {
+fn unique<T: Eq + Hash>(items: Vec<T>) -> Vec<T> {
     let keep: Vec<bool> = {
         let mut seen = HashSet::new();
         items.iter().map(|x| seen.insert(x)).collect()
     };
-    let mut keep = keep.into_iter();
-    items.retain(|_| keep.next().unwrap_or(true));
-    items
+    retain_marked(items, keep)
 }
 
 /// One file change per file and the skips that stand, from every
@@ -263,7 +269,7 @@ pub fn settle(
         mut edits,
         expect,
         changes,
-        mut skips,
+        skips,
     } = proposals;
     // Within a file and a rank, proposals keep the planners' order.
     let mut order: Vec<usize> = (0..list.len()).collect();
@@ -334,15 +340,7 @@ pub fn settle(
         let path = ws.files[file].path.clone();
         let taken = indices
             .into_iter()
-            .map(|i| {
-                std::mem::replace(
-                    &mut edits[i],
-                    TextEdit {
-                        range: 0..0,
-                        text: String::new(),
-                    },
-                )
-            })
+            .map(|i| std::mem::take(&mut edits[i]))
             .collect();
         let change = FileChange::new(
             ws,
@@ -354,9 +352,7 @@ pub fn settle(
         )?;
         files.insert(path, change);
     }
-    let mut stands = skip_stands.into_iter();
-    skips.retain(|_| stands.next().unwrap_or(false));
-    Ok((files, skips))
+    Ok((files, retain_marked(skips, skip_stands)))
 }
 
 #[cfg(test)]

@@ -213,8 +213,8 @@ pub fn plan(
     // other planner.
     let mut created = Vec::new();
     for f in argo_files {
-        match ws.file_id(&f.path) {
-            Some(id) if f.base == Base::Loaded(id) => {
+        match f.base {
+            Base::Loaded(id) => {
                 edits
                     .proposals
                     .edit(id, Rank::Configured, f.edits, f.expect, f.changes)
