@@ -204,6 +204,31 @@ fn only_io_modules_touch_the_disk() {
     );
 }
 
+/// The updater checks judge what the model's readers kept
+/// (`Updater::written`, the merged images); which keys a document has is
+/// the shape check's (check/shape.rs), the one place validate reads
+/// updater objects' trees.
+#[test]
+fn updater_checks_read_the_model() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/check");
+    let mut wrong = Vec::new();
+    for name in ["argo.rs", "kubesphere.rs"] {
+        let code = code_of(&fs::read_to_string(src.join(name)).unwrap());
+        for tree in [
+            "cx.yaml(",
+            ".spec(",
+            "reported_objects",
+            "crate::yaml::{NodeId",
+            "Yaml",
+        ] {
+            if code.contains(tree) {
+                wrong.push(format!("check/{name} reads the tree: {tree}"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
 #[test]
 fn the_checker_sees_imports() {
     let text = "use crate::git::Change;\n// crate::preview in a comment\nfn f() { crate::edit::x(); }\n#[cfg(test)]\nuse crate::cli;\n";

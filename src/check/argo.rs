@@ -6,10 +6,9 @@
 //! wrote it (`Updater::written`, which keeps what parsing loses: an
 //! unknown strategy's spelling, a value an override hides) and the images
 //! as the reader merged them (an image's constraint is judged with the
-//! strategy the reader gave it). Only the CR's shape is read from the
-//! tree: which applicationRefs, images, aliases and manifest targets
-//! there are, since the readers skip incomplete entries rather than keep
-//! them.
+//! strategy the reader gave it). The CR's shape (required fields, alias
+//! syntax and uniqueness, one manifest target kind) is the shape check's
+//! (`super::shape`).
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -17,13 +16,12 @@ use std::ops::Range;
 use super::Context;
 use crate::diagnostic::{Diagnostic, FileId};
 use crate::gosyntax::{glob, regex as goregex};
-use crate::model::argo::{self, AnnotationKey, CR_GROUP};
-use crate::model::object::str_at;
+use crate::model::argo::{self, AnnotationKey};
 use crate::model::spec::{self, AsWritten, Dialect, Field, Image, Origin, SettingName, Updater};
 use crate::model::{image, verbatim_start};
 use crate::resolve::constraint::Constraint;
 use crate::rules;
-use crate::yaml::{NodeId, Span, Yaml};
+use crate::yaml::Span;
 
 /// One table of strategy names for validate, preview and export: Argo's
 /// `ParseUpdateStrategy`, with Go's rune-wise case folding.
@@ -62,21 +60,6 @@ impl At {
     pub fn value<'w>(cx: &Context, w: &'w AsWritten) -> Option<(Self, &'w str)> {
         let v = w.value.as_ref()?;
         Some((Self::field(cx, v)?, v.value.as_str()))
-    }
-
-    /// A scalar of the tree (the Flux check reads its objects through the
-    /// model's Flux index, which keeps nodes).
-    pub fn node(cx: &Context, file: FileId, node: NodeId) -> Self {
-        let yaml = cx.yaml(file);
-        let value = yaml.str_of(yaml.node(node)).unwrap_or_default();
-        Self::of(
-            cx,
-            Origin {
-                file,
-                span: yaml.node(node).span,
-            },
-            value,
-        )
     }
 
     /// The item at `offset` inside the value.
@@ -129,16 +112,6 @@ pub fn check(cx: &mut Context) {
             Dialect::Argocd => annotations(cx, u),
             Dialect::ArgocdCrd => cr_settings(cx, u, &cr_images),
             Dialect::Flux | Dialect::Kubesphere => {}
-        }
-    }
-    let objects: Vec<_> = cx.reported_objects().map(|(_, o)| o.clone()).collect();
-    for obj in objects {
-        let yaml = cx.yaml(obj.file);
-        if obj.group() == CR_GROUP
-            && obj.kind() == "ImageUpdater"
-            && let Some(spec) = obj.spec(yaml)
-        {
-            image_updater(cx, obj.file, yaml, spec);
         }
     }
 }
@@ -742,110 +715,6 @@ type CrImages<'m> = BTreeMap<(FileId, usize), &'m Image>;
 
 fn within(inner: Span, outer: Span) -> bool {
     outer.start <= inner.start && inner.end <= outer.end
-}
-
-/// The CR's shape: required lists and keys, alias uniqueness per ref, one
-/// manifest target kind. Entries the reader skips (no namePattern, no
-/// imageName, useAnnotations refs) have no place in the spec, so this
-/// reads the tree.
-fn image_updater(cx: &mut Context, file: FileId, yaml: &Yaml, spec: NodeId) {
-    let refs = argo::application_refs(yaml, spec);
-    if refs.is_empty() {
-        cx.report(Diagnostic::new(
-            &rules::MISSING_FIELD,
-            file,
-            cx.span(file, spec),
-            "ImageUpdater requires spec.applicationRefs with at least one entry",
-        ));
-    }
-    for r in refs {
-        if r.name_pattern.is_none() {
-            cx.report(Diagnostic::new(
-                &rules::MISSING_FIELD,
-                file,
-                cx.span(file, r.node),
-                "applicationRefs[] requires namePattern",
-            ));
-        }
-        if r.images.is_empty() && !r.use_annotations {
-            cx.report(Diagnostic::new(
-                &rules::MISSING_FIELD,
-                file,
-                cx.span(file, r.node),
-                "applicationRefs[] requires images unless useAnnotations is true",
-            ));
-        }
-        let mut seen: Vec<(String, NodeId)> = Vec::new();
-        for &img in &r.images {
-            let alias = str_at(yaml, img, &["alias"]);
-            match &alias {
-                None => cx.report(Diagnostic::new(
-                    &rules::MISSING_FIELD,
-                    file,
-                    cx.span(file, img),
-                    "images[] requires alias",
-                )),
-                Some(a) => {
-                    if !valid_alias(&a.value) {
-                        cx.report(Diagnostic::new(
-                            &rules::INVALID_ALIAS,
-                            file,
-                            cx.span(file, a.node),
-                            format!(
-                                "alias {:?} must match ^[a-zA-Z0-9][a-zA-Z0-9-._]*$",
-                                a.value
-                            ),
-                        ));
-                    }
-                    if let Some((_, first)) = seen.iter().find(|(s, _)| *s == a.value) {
-                        cx.report(
-                            Diagnostic::new(
-                                &rules::DUPLICATE_ALIAS,
-                                file,
-                                cx.span(file, a.node),
-                                format!("alias {:?} is declared twice", a.value),
-                            )
-                            .related(
-                                file,
-                                cx.span(file, *first),
-                                "first declared here",
-                            ),
-                        );
-                    }
-                    seen.push((a.value.clone(), a.node));
-                }
-            }
-            if let Some(targets) = yaml.get(img, "manifestTargets") {
-                let kinds: Vec<&str> = ["helm", "kustomize", "plugin"]
-                    .into_iter()
-                    .filter(|k| yaml.get(targets, k).is_some())
-                    .collect();
-                if kinds.len() > 1 {
-                    cx.report(Diagnostic::new(
-                        &rules::CONFLICTING_TARGETS,
-                        file,
-                        cx.span(
-                            file,
-                            yaml.entry(img, "manifestTargets")
-                                .map_or(targets, |(k, _)| k),
-                        ),
-                        format!(
-                            "manifestTargets sets {}; exactly one is allowed",
-                            kinds.join(" and ")
-                        ),
-                    ));
-                }
-            }
-            if str_at(yaml, img, &["imageName"]).is_none() {
-                cx.report(Diagnostic::new(
-                    &rules::MISSING_FIELD,
-                    file,
-                    cx.span(file, img),
-                    "images[] requires imageName",
-                ));
-            }
-        }
-    }
 }
 
 #[cfg(test)]

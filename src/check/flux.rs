@@ -7,6 +7,7 @@ use crate::diagnostic::{Diagnostic, FileId, Severity};
 use crate::gosyntax::{duration, regex as goregex, template};
 use crate::model::flux::{IMAGE_GROUP, SOURCE_GROUP, normalize_rel};
 use crate::model::object::str_at;
+use crate::model::spec::Origin;
 use crate::model::{Object, image, value_subspan};
 use crate::resolve::constraint::Constraint;
 use crate::rules;
@@ -42,6 +43,21 @@ pub fn check(cx: &mut Context) {
             _ => {}
         }
     }
+}
+
+/// Where a scalar of a Flux object sits (the Flux check reads its objects
+/// through the model's Flux index, which keeps nodes).
+fn node_at(cx: &Context, file: FileId, node: NodeId) -> At {
+    let yaml = cx.yaml(file);
+    let value = yaml.str_of(yaml.node(node)).unwrap_or_default();
+    At::of(
+        cx,
+        Origin {
+            file,
+            span: yaml.node(node).span,
+        },
+        value,
+    )
 }
 
 fn api_version(cx: &mut Context, obj: &Object) {
@@ -100,7 +116,7 @@ pub(super) fn interval(
     if let Some(field) = str_at(yaml, spec, &[key]) {
         duration_value(
             cx,
-            At::node(cx, file, field.node),
+            node_at(cx, file, field.node),
             key,
             &field.value,
             timeout,
@@ -191,7 +207,7 @@ fn image_policy(cx: &mut Context, obj: &Object, yaml: &Yaml, spec: NodeId) {
     }
     if let Some(p) = policy {
         if let Some(range) = str_at(yaml, p, &["semver", "range"]) {
-            semver_range(cx, At::node(cx, obj.file, range.node), &range.value);
+            semver_range(cx, node_at(cx, obj.file, range.node), &range.value);
         } else if let Some(semver) = yaml.get(p, "semver") {
             cx.report(Diagnostic::new(
                 &rules::MISSING_FIELD,
@@ -398,7 +414,7 @@ fn automation(cx: &mut Context, obj: &Object, yaml: &Yaml, spec: NodeId) {
         }
     }
     if let Some(tpl) = str_at(yaml, spec, &["git", "commit", "messageTemplate"]) {
-        message_template(cx, At::node(cx, obj.file, tpl.node), &tpl.value);
+        message_template(cx, node_at(cx, obj.file, tpl.node), &tpl.value);
     }
 }
 

@@ -4,12 +4,12 @@
 //! asked about, drops suppressed ones and sorts the rest by position.
 
 mod argo;
-mod fields;
 mod flux;
 mod images;
 mod kubesphere;
 mod markers;
 mod promotion;
+mod shape;
 mod syntax;
 
 use crate::diagnostic::{Diagnostic, FileId};
@@ -74,7 +74,7 @@ pub fn run(ws: &Workspace, model: &Model) -> Vec<Diagnostic> {
     argo::check(&mut cx);
     kubesphere::check(&mut cx);
     promotion::check(&mut cx);
-    fields::check(&mut cx);
+    shape::check(&mut cx);
     let mut out: Vec<Diagnostic> = cx
         .out
         .into_iter()

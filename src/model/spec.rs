@@ -193,6 +193,12 @@ pub enum SettingName {
     TagMatch,
     /// KubeSphere `spec.kind`: `argocd` or `fluxcd`.
     Engine,
+    /// The KubeSphere argo section read (`argo`, else `argocd`): its key,
+    /// placed at the section's mapping; no value.
+    ArgoSection,
+    /// The KubeSphere flux section (`fluxcd`, else `flux`), as
+    /// `ArgoSection` is.
+    FluxSection,
     /// KubeSphere fluxcd `policy.semver.range`.
     SemverRange,
     /// KubeSphere fluxcd `interval`.

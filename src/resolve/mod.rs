@@ -116,8 +116,7 @@ pub trait TagSource: Sync {
     /// keeps the default, which is [`TagSource::tags`]; a registry fetches
     /// manifests and configs only for what is asked, so plain semver costs
     /// one tag listing and nothing else.
-    fn tags_with(&self, repository: &str, need: &Need) -> Result<Vec<TagInfo>, SourceError> {
-        let _ = need;
+    fn tags_with(&self, repository: &str, _need: &Need) -> Result<Vec<TagInfo>, SourceError> {
         self.tags(repository)
     }
 
@@ -125,9 +124,7 @@ pub trait TagSource: Sync {
     /// shortly. A network source may list them concurrently now; answers
     /// (and failures) must then come from what this fetched. The default
     /// does nothing.
-    fn prefetch(&self, repositories: &[String]) {
-        let _ = repositories;
-    }
+    fn prefetch(&self, _repositories: &[String]) {}
 }
 
 /// What metadata a strategy needs besides tag names. `Need::default()` is

@@ -194,6 +194,11 @@ impl Cx<'_> {
             .map(|s| (s, Spelling::Shipped))
             .or_else(|| yaml.get(spec, "argocd").map(|s| (s, Spelling::Design)));
         if let Some((section, spelling)) = argo {
+            out.push(AsWritten {
+                setting: SettingName::ArgoSection,
+                key: at.field(spelling.section().to_owned(), section),
+                value: None,
+            });
             out.extend(at.written(section, &["write"], SettingName::WriteBackMethod));
             for &(_, _, setting) in ks::ALIAS_MAPS {
                 let Some(map) = yaml.get(section, ks::key_of(spelling, setting)) else {
@@ -218,7 +223,15 @@ impl Cx<'_> {
                 }
             }
         }
-        if let Some(section) = yaml.get(spec, "fluxcd").or_else(|| yaml.get(spec, "flux")) {
+        let flux = ["fluxcd", "flux"]
+            .into_iter()
+            .find_map(|k| Some((k, yaml.get(spec, k)?)));
+        if let Some((key, section)) = flux {
+            out.push(AsWritten {
+                setting: SettingName::FluxSection,
+                key: at.field(key.to_owned(), section),
+                value: None,
+            });
             for (keys, setting) in [
                 (&["policy", "semver", "range"][..], SettingName::SemverRange),
                 (&["interval"][..], SettingName::Interval),

@@ -1,0 +1,288 @@
+//! The objects' shape, as the API server's CRD validation sees it: IU007
+//! unknown fields (with a did-you-mean) for Flux image objects, the Argo
+//! CD Image Updater CR and KubeSphere `ImageUpdater`s; the fields the
+//! CRDs require; one alias per list and one `manifestTargets` kind; and
+//! KubeSphere's two spellings and sections. These rules are about which
+//! keys the document has, so they read the tree; the readers skip an
+//! incomplete entry rather than keep it, and every other check judges the
+//! values the model kept.
+
+use super::Context;
+use crate::diagnostic::{Diagnostic, FileId};
+use crate::model::Object;
+use crate::model::argo::{self, CR_GROUP};
+use crate::model::flux::IMAGE_GROUP;
+use crate::model::kubesphere::{self as ks, Spelling};
+use crate::model::object::str_at;
+use crate::model::schema::{self, Field, Unknown};
+use crate::rules;
+use crate::yaml::{NodeId, Yaml};
+
+pub fn check(cx: &mut Context) {
+    let objects: Vec<_> = cx.reported_objects().map(|(_, o)| o.clone()).collect();
+    for obj in objects {
+        let schema: &'static [Field] = match (obj.group(), obj.kind()) {
+            (IMAGE_GROUP, "ImageRepository") => schema::IMAGE_REPOSITORY_SPEC,
+            (IMAGE_GROUP, "ImagePolicy") => schema::IMAGE_POLICY_SPEC,
+            (IMAGE_GROUP, "ImageUpdateAutomation") => schema::IMAGE_UPDATE_AUTOMATION_SPEC,
+            (CR_GROUP, "ImageUpdater") => schema::ARGO_IMAGE_UPDATER_SPEC,
+            (ks::GROUP, "ImageUpdater") => {
+                kubesphere(cx, &obj);
+                continue;
+            }
+            _ => continue,
+        };
+        let yaml = cx.yaml(obj.file);
+        let mut found = Vec::new();
+        top_level(yaml, obj.root, &mut found);
+        let spec = obj.spec(yaml);
+        if let Some(spec) = spec {
+            schema::unknown_fields(yaml, spec, schema, "spec", &mut found);
+        }
+        for u in found {
+            report(cx, obj.file, obj.kind(), &u);
+        }
+        if let Some(spec) = spec
+            && obj.group() == CR_GROUP
+        {
+            image_updater(cx, obj.file, yaml, spec);
+        }
+    }
+}
+
+fn top_level(yaml: &crate::yaml::Yaml, root: crate::yaml::NodeId, out: &mut Vec<Unknown>) {
+    for &(k, _) in yaml.entries(root) {
+        if let Some(name) = yaml.str(k)
+            && !schema::OBJECT_TOP.contains(&name)
+        {
+            out.push(Unknown {
+                key: k,
+                name: name.to_owned(),
+                parent: String::new(),
+                siblings: schema::OBJECT_TOP.to_vec(),
+            });
+        }
+    }
+}
+
+fn report(cx: &mut Context, file: FileId, kind: &str, u: &Unknown) {
+    let at = if u.parent.is_empty() {
+        String::new()
+    } else {
+        format!(" in {}", u.parent)
+    };
+    let mut d = Diagnostic::new(
+        &rules::UNKNOWN_FIELD,
+        file,
+        cx.span(file, u.key),
+        format!("{kind} has no field {:?}{at}; it is ignored", u.name),
+    );
+    if let Some(close) = super::did_you_mean(&u.name, u.siblings.iter().copied()) {
+        d = d.help(format!("did you mean {close:?}?"));
+    }
+    cx.report(d);
+}
+
+/// The Argo CR's required lists and keys, alias syntax and uniqueness per
+/// ref, one manifest target kind.
+fn image_updater(cx: &mut Context, file: FileId, yaml: &Yaml, spec: NodeId) {
+    let refs = argo::application_refs(yaml, spec);
+    if refs.is_empty() {
+        cx.report(Diagnostic::new(
+            &rules::MISSING_FIELD,
+            file,
+            cx.span(file, spec),
+            "ImageUpdater requires spec.applicationRefs with at least one entry",
+        ));
+    }
+    for r in refs {
+        if r.name_pattern.is_none() {
+            cx.report(Diagnostic::new(
+                &rules::MISSING_FIELD,
+                file,
+                cx.span(file, r.node),
+                "applicationRefs[] requires namePattern",
+            ));
+        }
+        if r.images.is_empty() && !r.use_annotations {
+            cx.report(Diagnostic::new(
+                &rules::MISSING_FIELD,
+                file,
+                cx.span(file, r.node),
+                "applicationRefs[] requires images unless useAnnotations is true",
+            ));
+        }
+        let mut seen: Vec<(String, NodeId)> = Vec::new();
+        for &img in &r.images {
+            let alias = str_at(yaml, img, &["alias"]);
+            match &alias {
+                None => cx.report(Diagnostic::new(
+                    &rules::MISSING_FIELD,
+                    file,
+                    cx.span(file, img),
+                    "images[] requires alias",
+                )),
+                Some(a) => {
+                    if !argo::alias_syntax_ok(&a.value) {
+                        cx.report(Diagnostic::new(
+                            &rules::INVALID_ALIAS,
+                            file,
+                            cx.span(file, a.node),
+                            format!(
+                                "alias {:?} must match ^[a-zA-Z0-9][a-zA-Z0-9-._]*$",
+                                a.value
+                            ),
+                        ));
+                    }
+                    if let Some((_, first)) = seen.iter().find(|(s, _)| *s == a.value) {
+                        cx.report(
+                            Diagnostic::new(
+                                &rules::DUPLICATE_ALIAS,
+                                file,
+                                cx.span(file, a.node),
+                                format!("alias {:?} is declared twice", a.value),
+                            )
+                            .related(
+                                file,
+                                cx.span(file, *first),
+                                "first declared here",
+                            ),
+                        );
+                    }
+                    seen.push((a.value.clone(), a.node));
+                }
+            }
+            if let Some(targets) = yaml.get(img, "manifestTargets") {
+                let kinds: Vec<&str> = ["helm", "kustomize", "plugin"]
+                    .into_iter()
+                    .filter(|k| yaml.get(targets, k).is_some())
+                    .collect();
+                if kinds.len() > 1 {
+                    cx.report(Diagnostic::new(
+                        &rules::CONFLICTING_TARGETS,
+                        file,
+                        cx.span(
+                            file,
+                            yaml.entry(img, "manifestTargets")
+                                .map_or(targets, |(k, _)| k),
+                        ),
+                        format!(
+                            "manifestTargets sets {}; exactly one is allowed",
+                            kinds.join(" and ")
+                        ),
+                    ));
+                }
+            }
+            if str_at(yaml, img, &["imageName"]).is_none() {
+                cx.report(Diagnostic::new(
+                    &rules::MISSING_FIELD,
+                    file,
+                    cx.span(file, img),
+                    "images[] requires imageName",
+                ));
+            }
+        }
+    }
+}
+
+/// A KubeSphere `ImageUpdater`'s keys: unknown ones (IU007), keys of the
+/// other spelling inside an argo section and both sections at once
+/// (IU503), `spec.images` and the section its kind needs.
+fn kubesphere(cx: &mut Context, obj: &Object) {
+    let file = obj.file;
+    let yaml = cx.yaml(file);
+    // Without a spec mapping nothing reads the object.
+    let Some(spec) = obj.spec(yaml) else { return };
+    let mut unknown = Vec::new();
+    top_level(yaml, obj.root, &mut unknown);
+    schema::unknown_fields(yaml, spec, schema::KUBESPHERE_SPEC, "spec", &mut unknown);
+    for u in &unknown {
+        let in_argo = u.parent == "spec.argo" || u.parent == "spec.argocd";
+        if in_argo && ks::spelling_of_key(&u.name).is_some() {
+            mixed_spelling(cx, file, u);
+        } else {
+            report(cx, file, "ImageUpdater", u);
+        }
+    }
+    let design = yaml.get(spec, "argocd");
+    let shipped = yaml.get(spec, "argo");
+    if let (Some(_), Some(s)) = (design, shipped) {
+        let key = yaml.entry(spec, "argo").map_or(s, |(k, _)| k);
+        cx.report(Diagnostic::new(
+            &rules::KS_MIXED_SPELLING,
+            file,
+            cx.span(file, key),
+            "both argo (shipped spelling) and argocd (design spelling) sections are present; only one is read",
+        ));
+    }
+    if yaml.get(spec, "images").is_none() {
+        cx.report(Diagnostic::new(
+            &rules::MISSING_FIELD,
+            file,
+            cx.span(file, spec),
+            "ImageUpdater requires spec.images",
+        ));
+    }
+    let kind = str_at(yaml, spec, &["kind"]);
+    // Where a missing-section finding points: the kind, else the `spec:` key.
+    let anchor = cx.span(
+        file,
+        kind.as_ref().map_or_else(
+            || yaml.entry(obj.root, "spec").map_or(spec, |(k, _)| k),
+            |k| k.node,
+        ),
+    );
+    let missing = match kind.as_ref().map_or("argocd", |k| k.value.as_str()) {
+        "argocd" if shipped.or(design).is_none() => {
+            "kind argocd needs an argo section (argocd in the design spelling); without it the controller does nothing"
+        }
+        "fluxcd"
+            if yaml
+                .get(spec, "fluxcd")
+                .or_else(|| yaml.get(spec, "flux"))
+                .is_none() =>
+        {
+            "kind fluxcd needs a fluxcd section"
+        }
+        _ => return,
+    };
+    cx.report(Diagnostic::new(
+        &rules::KS_MISSING_SECTION,
+        file,
+        anchor,
+        missing,
+    ));
+}
+
+/// A key of the other spelling inside an argo section: ignored by the
+/// controller, so IU503 rather than a plain unknown field.
+fn mixed_spelling(cx: &mut Context, file: FileId, u: &Unknown) {
+    let section = if u.parent == "spec.argo" {
+        Spelling::Shipped
+    } else {
+        Spelling::Design
+    };
+    let other = ks::ALIAS_MAPS
+        .iter()
+        .find(|(d, s, _)| *d == u.name || *s == u.name)
+        .map(|(d, s, _)| if section == Spelling::Shipped { *s } else { *d })
+        .unwrap_or_default();
+    cx.report(
+        Diagnostic::new(
+            &rules::KS_MIXED_SPELLING,
+            file,
+            cx.span(file, u.key),
+            format!(
+                "{:?} is the {} spelling, but this is the {} section; the key is ignored",
+                u.name,
+                if section == Spelling::Shipped {
+                    "design"
+                } else {
+                    "shipped"
+                },
+                section.section()
+            ),
+        )
+        .help(format!("write {other:?}")),
+    );
+}
