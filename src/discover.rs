@@ -254,6 +254,23 @@ pub fn load(root: &Path, targets: &[PathBuf], opts: &Options) -> Workspace {
     ws
 }
 
+/// A workspace of documents that are not files (live objects read from
+/// the API server), each `(path, text)` parsed and reported on. Its root
+/// is empty: nothing in it can be written back.
+pub fn in_memory(documents: Vec<(String, String)>) -> Workspace {
+    let mut ws = Workspace::default();
+    for (path, text) in documents {
+        ws.files.push(SourceFile {
+            abs: PathBuf::from(&path),
+            path,
+            yaml: Some(yaml::parse(&text)),
+            text,
+            report: true,
+        });
+    }
+    ws
+}
+
 /// A load problem before its file has an id.
 struct Pending {
     rule: &'static rules::Rule,

@@ -26,6 +26,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod cluster;
 pub(crate) mod diagnostic;
 pub mod discover;
 pub mod edit;

@@ -31,6 +31,10 @@ const RULES: &[(&str, &[&str])] = &[
         "check",
         &["preview", "edit", "export", "git", "report", "cli"],
     ),
+    (
+        "cluster",
+        &["check", "preview", "edit", "export", "git", "report", "cli"],
+    ),
     ("preview", &["edit", "export", "git", "report", "cli"]),
     (
         "edit",

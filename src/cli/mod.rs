@@ -8,6 +8,7 @@ mod export;
 pub mod gitflags;
 mod preview;
 mod rules_cmd;
+mod status;
 mod validate;
 
 use std::path::PathBuf;
@@ -40,15 +41,25 @@ pub struct Cli {
 /// `kubectl imageupdate --context x ...` works.
 #[derive(Debug, clap::Args)]
 pub struct KubeFlags {
-    /// Path to the kubeconfig file (not used by offline commands).
-    #[arg(long, global = true, env = "KUBECONFIG", hide_env_values = true)]
+    /// Path to the kubeconfig file (cluster commands; default: KUBECONFIG,
+    /// then ~/.kube/config, then the in-cluster service account).
+    #[arg(long, global = true)]
     pub kubeconfig: Option<PathBuf>,
-    /// Kubeconfig context (not used by offline commands).
+    /// Kubeconfig context (cluster commands).
     #[arg(long, global = true)]
     pub context: Option<String>,
-    /// Namespace (not used by offline commands).
+    /// Namespace (cluster commands; export writes it into the objects).
     #[arg(short = 'n', long, global = true)]
     pub namespace: Option<String>,
+}
+
+impl KubeFlags {
+    pub fn connect(&self) -> crate::cluster::Connect {
+        crate::cluster::Connect {
+            kubeconfig: self.kubeconfig.clone(),
+            context: self.context.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -63,6 +74,9 @@ pub enum Command {
     /// Convert every image updater found into another dialect's objects
     /// (Argo CD annotations or ImageUpdater CR, Flux, KubeSphere).
     Export(export::Args),
+    /// List the live image automation objects (Flux, Argo CD Image Updater,
+    /// KubeSphere): ready or not, what they picked, the files they drive.
+    Status(status::Args),
     /// Print the CustomResourceDefinition of the KubeSphere ImageUpdater.
     Crd(crd::Args),
     /// List every rule with its code, severity and summary.
@@ -94,6 +108,7 @@ pub fn main() -> ExitCode {
         Command::Preview(args) => preview::run(args),
         Command::Apply(args) => apply::run(*args),
         Command::Export(args) => export::run(args, cli.kube.namespace.clone()),
+        Command::Status(args) => status::run(args, &cli.kube),
         Command::Crd(args) => crd::run(args),
         Command::Rules(args) => rules_cmd::rules(args),
         Command::Explain(args) => rules_cmd::explain(args),

@@ -9,6 +9,8 @@ mod human;
 mod json;
 pub mod preview;
 mod sarif;
+pub mod status;
+mod table;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::discover::Workspace;
