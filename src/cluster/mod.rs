@@ -260,3 +260,6 @@ pub fn live_path(o: &Live) -> String {
     };
     format!("cluster/{ns}/{}/{}.yaml", o.kind.plural, o.name)
 }
+
+#[cfg(test)]
+mod tests;
