@@ -3,7 +3,7 @@
 
 use kube::CustomResourceExt;
 
-use super::{EXIT_CLEAN, print};
+use super::{EXIT_CLEAN, KubeFlags, print, serverapply};
 use crate::export::emit;
 use crate::export::kubesphere::ImageUpdater;
 
@@ -18,12 +18,17 @@ pub struct Args {
     /// Output format.
     #[arg(short = 'o', long = "output", value_enum, default_value = "yaml")]
     pub output: Output,
+    #[command(flatten)]
+    pub server: serverapply::Flags,
 }
 
-pub fn run(args: Args) -> u8 {
+pub fn run(args: Args, kube: &KubeFlags) -> u8 {
     let crd = serde_json::to_value(ImageUpdater::crd())
         .expect("a CustomResourceDefinition always serializes");
     let docs = [crd];
+    if args.server.apply {
+        return serverapply::run(&docs, &args.server, kube);
+    }
     print(&match args.output {
         Output::Yaml => emit::yaml(&docs),
         Output::Json => emit::json(&docs),

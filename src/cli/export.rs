@@ -6,7 +6,7 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, print};
+use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, KubeFlags, print, serverapply};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::export::WriteOptions;
 use crate::export::{self, Request, argo, emit};
@@ -74,11 +74,19 @@ pub struct Args {
     /// the repository instead of printing patches.
     #[arg(long)]
     pub in_place: bool,
+    #[command(flatten)]
+    pub server: serverapply::Flags,
 }
 
-/// `namespace` is kubectl's `-n`: the namespace of every generated object.
-pub fn run(args: Args, namespace: Option<String>) -> u8 {
+/// kubectl's `-n` is the namespace of every generated object; with
+/// `--apply` the flags also say which cluster.
+pub fn run(args: Args, kube: &KubeFlags) -> u8 {
+    let namespace = kube.namespace.clone();
     let to = args.to.dialect();
+    if args.in_place && args.server.apply {
+        eprintln!("error: --in-place writes the repository and --apply the cluster; choose one");
+        return EXIT_ERROR;
+    }
     if args.in_place && to != Dialect::Argocd {
         eprintln!(
             "error: --in-place only applies to --to argocd (the other targets are new objects)"
@@ -127,6 +135,9 @@ pub fn run(args: Args, namespace: Option<String>) -> u8 {
             "error: --strict: nothing exported, the target cannot hold everything the source says"
         );
         return EXIT_FINDINGS;
+    }
+    if args.server.apply {
+        return serverapply::run(&result.documents, &args.server, kube);
     }
     let text = match args.output {
         Output::Yaml => emit::yaml(&result.documents),

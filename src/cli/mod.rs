@@ -8,6 +8,7 @@ mod export;
 pub mod gitflags;
 mod preview;
 mod rules_cmd;
+mod serverapply;
 mod status;
 mod validate;
 
@@ -107,9 +108,9 @@ pub fn main() -> ExitCode {
         Command::Validate(args) => validate::run(args),
         Command::Preview(args) => preview::run(args),
         Command::Apply(args) => apply::run(*args),
-        Command::Export(args) => export::run(args, cli.kube.namespace.clone()),
+        Command::Export(args) => export::run(args, &cli.kube),
         Command::Status(args) => status::run(args, &cli.kube),
-        Command::Crd(args) => crd::run(args),
+        Command::Crd(args) => crd::run(args, &cli.kube),
         Command::Rules(args) => rules_cmd::rules(args),
         Command::Explain(args) => rules_cmd::explain(args),
         Command::Completion(args) => completion::run(args),

@@ -9,6 +9,7 @@
 //! Everything async stays here: callers get a [`Cluster`] whose methods
 //! block on a current-thread runtime.
 
+pub mod apply;
 pub mod kinds;
 pub mod status;
 
