@@ -222,6 +222,16 @@ fn same_value(candidate: &str, current: &str, driver: &Driver) -> bool {
     }
 }
 
+/// What selection needs from an ImagePolicy, as preview reads it;
+/// `None` for a policy that sets no kind.
+pub(crate) fn flux_engine(
+    ws: &Workspace,
+    policy: &ImagePolicy,
+    repo: Option<&crate::model::flux::ImageRepository>,
+) -> Option<flux::FluxPolicy> {
+    flux_policy(ws, policy, repo).ok()
+}
+
 fn flux_policy(
     ws: &Workspace,
     policy: &ImagePolicy,

@@ -7,6 +7,7 @@ mod crd;
 mod export;
 pub mod gitflags;
 mod preview;
+mod reconcile;
 mod rules_cmd;
 mod serverapply;
 mod status;
@@ -78,6 +79,9 @@ pub enum Command {
     /// List the live image automation objects (Flux, Argo CD Image Updater,
     /// KubeSphere): ready or not, what they picked, the files they drive.
     Status(status::Args),
+    /// Ask Flux to scan an image now (after a push) and, with --wait, wait
+    /// until its policies picked the tag.
+    Reconcile(reconcile::Args),
     /// Print the CustomResourceDefinition of the KubeSphere ImageUpdater.
     Crd(crd::Args),
     /// List every rule with its code, severity and summary.
@@ -110,6 +114,7 @@ pub fn main() -> ExitCode {
         Command::Apply(args) => apply::run(*args),
         Command::Export(args) => export::run(args, &cli.kube),
         Command::Status(args) => status::run(args, &cli.kube),
+        Command::Reconcile(args) => reconcile::run(args, &cli.kube),
         Command::Crd(args) => crd::run(args, &cli.kube),
         Command::Rules(args) => rules_cmd::rules(args),
         Command::Explain(args) => rules_cmd::explain(args),

@@ -93,7 +93,7 @@ fn go_duration(s: &str) -> Result<Duration, String> {
         .ok_or_else(|| format!("{s:?} is negative"))
 }
 
-fn positive_duration(s: &str) -> Result<Duration, String> {
+pub(super) fn positive_duration(s: &str) -> Result<Duration, String> {
     let d = go_duration(s)?;
     if d.is_zero() {
         return Err("must be greater than zero".into());

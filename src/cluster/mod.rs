@@ -11,6 +11,7 @@
 
 pub mod apply;
 pub mod kinds;
+pub mod reconcile;
 pub mod status;
 
 use std::path::PathBuf;
