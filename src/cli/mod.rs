@@ -4,6 +4,7 @@
 mod apply;
 mod completion;
 mod crd;
+mod diff;
 mod export;
 pub mod gitflags;
 mod preview;
@@ -79,6 +80,9 @@ pub enum Command {
     /// List the live image automation objects (Flux, Argo CD Image Updater,
     /// KubeSphere): ready or not, what they picked, the files they drive.
     Status(status::Args),
+    /// Compare the repository with the cluster: values, selections, what
+    /// runs, and the image automation objects (exit 1 when they differ).
+    Diff(diff::Args),
     /// Ask Flux to scan an image now (after a push) and, with --wait, wait
     /// until its policies picked the tag.
     Reconcile(reconcile::Args),
@@ -115,6 +119,7 @@ pub fn main() -> ExitCode {
         Command::Export(args) => export::run(args, &cli.kube),
         Command::Status(args) => status::run(args, &cli.kube),
         Command::Reconcile(args) => reconcile::run(args, &cli.kube),
+        Command::Diff(args) => diff::run(args, &cli.kube),
         Command::Crd(args) => crd::run(args, &cli.kube),
         Command::Rules(args) => rules_cmd::rules(args),
         Command::Explain(args) => rules_cmd::explain(args),

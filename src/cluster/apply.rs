@@ -64,9 +64,26 @@ impl Outcome {
     }
 }
 
+/// An apply and the object before and after it (after: as the server
+/// would store it, for a dry run).
+pub struct Compared {
+    pub applied: Applied,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
 impl Cluster {
     /// Applies `doc`; `Err` only when the cluster cannot be reached.
     pub fn apply(&self, doc: &Value, opts: &ApplyOptions) -> Result<Applied, super::ClusterError> {
+        Ok(self.runtime.block_on(self.apply_one(doc, opts))?.applied)
+    }
+
+    /// Applies `doc` and keeps both sides, for `diff`.
+    pub fn apply_compared(
+        &self,
+        doc: &Value,
+        opts: &ApplyOptions,
+    ) -> Result<Compared, super::ClusterError> {
         self.runtime.block_on(self.apply_one(doc, opts))
     }
 
@@ -74,7 +91,7 @@ impl Cluster {
         &self,
         doc: &Value,
         opts: &ApplyOptions,
-    ) -> Result<Applied, super::ClusterError> {
+    ) -> Result<Compared, super::ClusterError> {
         let s = |path: &[&str]| {
             path.iter()
                 .try_fold(doc, |v, k| v.get(k))
@@ -85,10 +102,14 @@ impl Cluster {
         let (api_version, kind, name) =
             (s(&["apiVersion"]), s(&["kind"]), s(&["metadata", "name"]));
         let (group, version) = api_version.rsplit_once('/').unwrap_or(("", &api_version));
-        let plain = |message: String, object: String| Applied {
-            object,
-            namespace: None,
-            result: Outcome::Rejected { message },
+        let plain = |message: String, object: String| Compared {
+            applied: Applied {
+                object,
+                namespace: None,
+                result: Outcome::Rejected { message },
+            },
+            before: None,
+            after: None,
         };
         let gvk = GroupVersionKind::gvk(group, version, &kind);
         let (resource, caps) = match pinned_kind(&self.client, &gvk).await {
@@ -128,37 +149,43 @@ impl Cluster {
         let before = match api.get_opt(&name).await {
             Ok(b) => b,
             Err(e @ kube::Error::Api(_)) => {
-                return Ok(Applied {
-                    object,
-                    namespace,
-                    result: Outcome::Rejected {
-                        message: super::causes(&e),
-                    },
-                });
+                return Ok(plain(super::causes(&e), object));
             }
             Err(e) => return Err(self.failure(&api_version, e)),
         };
         let mut params = PatchParams::apply(&opts.field_manager);
         params.force = opts.force;
         params.dry_run = opts.dry_run;
+        let before = before.map(|b| content(&b));
+        let mut after = None;
         let result = match api.patch(&name, &params, &Patch::Apply(doc)).await {
-            Ok(after) => match before {
-                None => Outcome::Created,
-                // A dry run stores nothing and a version says little, so
-                // what the apply leaves is compared with what was there.
-                Some(before) if content(&before) == content(&after) => Outcome::Unchanged,
-                Some(_) => Outcome::Configured,
-            },
+            Ok(stored) => {
+                let stored = content(&stored);
+                let outcome = match &before {
+                    None => Outcome::Created,
+                    // A dry run stores nothing and a version says little,
+                    // so what the apply leaves is compared with what was
+                    // there.
+                    Some(b) if *b == stored => Outcome::Unchanged,
+                    Some(_) => Outcome::Configured,
+                };
+                after = Some(stored);
+                outcome
+            }
             Err(kube::Error::Api(e)) if e.code == 409 => Outcome::Conflict {
                 fields: conflicts(&e.message),
             },
             Err(kube::Error::Api(e)) => Outcome::Rejected { message: e.message },
             Err(e) => return Err(self.failure(&api_version, e)),
         };
-        Ok(Applied {
-            object,
-            namespace,
-            result,
+        Ok(Compared {
+            applied: Applied {
+                object,
+                namespace,
+                result,
+            },
+            before,
+            after,
         })
     }
 }

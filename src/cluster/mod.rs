@@ -10,6 +10,7 @@
 //! block on a current-thread runtime.
 
 pub mod apply;
+pub mod diff;
 pub mod kinds;
 pub mod reconcile;
 pub mod status;

@@ -7,6 +7,7 @@
 //! [`MAX_NODES`] nodes or a flow collection yaml-rust2 would queue whole.
 
 pub mod invariants;
+pub mod json;
 mod marker;
 mod parse;
 mod scan;
