@@ -2,10 +2,12 @@
 //! in YAML and JSON, is a structural schema, and accepts every clean
 //! fixture of both spellings while rejecting objects of the wrong shape.
 //!
-//! No API server can run here, so the `jsonschema` crate validates objects
-//! against `openAPIV3Schema` as a stand-in for the kube-apiserver's
-//! validation. It ignores the OpenAPI-only keywords (`nullable`,
-//! `x-kubernetes-*`), which the structural walk below checks instead.
+//! The `jsonschema` crate validates objects against `openAPIV3Schema` as a
+//! fast stand-in for the kube-apiserver's validation; tests/cluster.rs
+//! installs the CRD into a real kube-apiserver and checks the clean
+//! fixtures and some of the wrong shapes there. It ignores the OpenAPI-only
+//! keywords (`nullable`, `x-kubernetes-*`), which the structural walk below
+//! checks instead.
 
 mod common;
 
