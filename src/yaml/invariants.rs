@@ -16,7 +16,7 @@ pub fn check(src: &str, y: &Yaml) -> Result<(), String> {
             && src.is_char_boundary(s.end)
     };
     let fail = |msg: String| Err(format!("{msg} in {:?}", clip(src)));
-    for (id, node) in y.nodes.iter().enumerate() {
+    for (id, node) in y.ids().zip(&y.nodes) {
         if !ok(node.span) {
             return fail(format!(
                 "node {id} span {:?} out of bounds or mid-character",
@@ -24,7 +24,7 @@ pub fn check(src: &str, y: &Yaml) -> Result<(), String> {
             ));
         }
         if let Some(p) = node.parent {
-            let Some(parent) = y.nodes.get(p) else {
+            let Some(parent) = y.nodes.get(p.index()) else {
                 return fail(format!("node {id} names missing parent {p}"));
             };
             let outer = parent.span;
@@ -37,7 +37,7 @@ pub fn check(src: &str, y: &Yaml) -> Result<(), String> {
         }
         let kids = children(y, id);
         for &kid in &kids {
-            let Some(k) = y.nodes.get(kid) else {
+            let Some(k) = y.nodes.get(kid.index()) else {
                 return fail(format!("node {id} has missing child {kid}"));
             };
             if k.parent != Some(id) {
@@ -56,7 +56,7 @@ pub fn check(src: &str, y: &Yaml) -> Result<(), String> {
             }
         }
         if let NodeKind::Alias(Some(target)) = node.kind
-            && target >= y.nodes.len()
+            && target.index() >= y.nodes.len()
         {
             return fail(format!("alias {id} points at missing node {target}"));
         }
@@ -78,7 +78,7 @@ pub fn check(src: &str, y: &Yaml) -> Result<(), String> {
             return fail(format!("document {i} span {:?} out of bounds", doc.span));
         }
         if let Some(r) = doc.root {
-            let Some(root) = y.nodes.get(r) else {
+            let Some(root) = y.nodes.get(r.index()) else {
                 return fail(format!("document {i} has missing root {r}"));
             };
             if root.parent.is_some() {
