@@ -440,7 +440,7 @@ fn build(path: &str, loaded: &Loaded, group: &[&Job], sorted: bool) -> Result<Bu
             },
             new_text: apply_edits(text, &out.edits).map_err(|e| ArgoError::CheckFailed {
                 path: path.to_owned(),
-                reason: e,
+                reason: e.to_string(),
             })?,
             edits: out.edits,
             expect,
