@@ -7,9 +7,10 @@ use std::ops::Range;
 
 use super::{dedup, known_namespace, plan};
 use crate::discover::Workspace;
-use crate::edit::verify::VerifyError;
-use crate::edit::yamlwrite::{self, Base, Expect, FileChange, Seg, TextEdit, apply_edits, verify};
-use crate::edit::{EditError, TextError};
+use crate::edit::yamlwrite::verify::{self, VerifyError};
+use crate::edit::yamlwrite::{
+    self, Base, EditError, Expect, FileChange, Seg, TextEdit, TextError, apply_edits,
+};
 use crate::export::WriteOptions;
 use crate::model::argo::{self as model_argo, ANNOTATION_PREFIX};
 use crate::model::read::argo::is_app;
