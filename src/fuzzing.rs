@@ -18,7 +18,7 @@ use crate::report;
 use crate::resolve::constraint::Constraint;
 use crate::resolve::tags::TagsFile;
 use crate::resolve::version::Version;
-use crate::yaml::{self, NodeKind, ScalarStyle};
+use crate::yaml::{self, NodeId, NodeKind, ScalarStyle};
 
 /// A fuzz target's body: the fuzzer's bytes in, a panic on a broken promise.
 pub type Target = fn(&[u8]);
@@ -239,7 +239,8 @@ pub fn scalar_edit(data: &[u8]) {
     if y.error.is_some() || !y.duplicate_keys.is_empty() {
         return;
     }
-    let values: Vec<usize> = (0..y.nodes.len())
+    let values: Vec<NodeId> = y
+        .ids()
         .filter(|&id| {
             let n = &y.nodes[id];
             matches!(n.kind, NodeKind::Scalar { .. })
@@ -316,7 +317,7 @@ pub fn scalar_edit(data: &[u8]) {
 /// mapping key (`? [a]:`), and every mapping on the way has a non-empty
 /// scalar key for it (missing keys, `: a`, may repeat, yaml-test-suite
 /// 2JQS, so a path through one is ambiguous). No manifest has either.
-fn nameable(y: &yaml::Yaml, mut id: usize) -> bool {
+fn nameable(y: &yaml::Yaml, mut id: NodeId) -> bool {
     while let Some(parent) = y.nodes[id].parent {
         if y.value_for(id).is_some() {
             return false;

@@ -14,7 +14,9 @@ use crate::model::marker::Suffix;
 use crate::model::object::str_at;
 use crate::model::target::{self, Driver, Target};
 use crate::model::{Model, image, yaml_of};
-use crate::resolve::{Decision, Need, Resolution, SourceError, TagInfo, TagSource, argo, flux};
+use crate::resolve::{
+    Decision, Need, Resolution, SourceError, TagInfo, TagSource, Unresolved, argo, flux,
+};
 
 /// One line of the preview (keys as DESIGN.md fixes them).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -130,7 +132,7 @@ fn row(ws: &Workspace, t: &Target, d: Decision) -> Update {
         .line;
     let (candidate, reason) = match d.value {
         Ok(v) => (Some(v), None),
-        Err(r) => (None, Some(r)),
+        Err(r) => (None, Some(r.to_string())),
     };
     let changed = match (&candidate, &t.current) {
         (Some(c), Some(cur)) => !same_value(c, cur, &t.driver),
@@ -164,7 +166,7 @@ pub fn resolve(ws: &Workspace, model: &Model, source: &dyn TagSource) -> Resolut
         let mut update = Decision {
             image: String::new(),
             policy: String::new(),
-            value: Err(String::new()),
+            value: Err(Unresolved::Reason(String::new())),
         };
         let resolved = match &t.driver {
             Driver::Flux {
@@ -177,32 +179,15 @@ pub fn resolve(ws: &Workspace, model: &Model, source: &dyn TagSource) -> Resolut
                 kubesphere_flux(&cache, repository, range.as_deref(), &mut update)
             }
         };
-        update.value = match resolved {
-            Ok(candidate) => Ok(candidate),
-            Err(Why::Reason(r)) => Err(r),
-            Err(Why::Source(e)) => {
-                if let SourceError::Failed(msg) = &e {
-                    out.source_failures.push(msg.clone());
-                }
-                Err(e.to_string())
-            }
-        };
+        if let Err(Unresolved::Source(SourceError::Failed(msg))) = &resolved {
+            out.source_failures.push(msg.clone());
+        }
+        update.value = resolved;
         out.decisions.push(update);
     }
     out.source_failures.sort();
     out.source_failures.dedup();
     out
-}
-
-enum Why {
-    Reason(String),
-    Source(SourceError),
-}
-
-impl From<SourceError> for Why {
-    fn from(e: SourceError) -> Self {
-        Why::Source(e)
-    }
 }
 
 /// Argo compares tags (the current value may be a full reference); Flux
@@ -236,7 +221,7 @@ fn flux_policy(
     ws: &Workspace,
     policy: &ImagePolicy,
     repo: Option<&crate::model::flux::ImageRepository>,
-) -> Result<flux::FluxPolicy, Why> {
+) -> Result<flux::FluxPolicy, Unresolved> {
     let yaml = yaml_of(ws, policy.meta.file);
     let root = policy.meta.root;
     let s = |path: &[&str]| str_at(yaml, root, path).map(|v| v.value);
@@ -257,7 +242,7 @@ fn flux_policy(
             desc: order_desc("numerical"),
         }
     } else {
-        return Err(Why::Reason(
+        return Err(Unresolved::Reason(
             "the ImagePolicy sets no semver, alphabetical or numerical policy".into(),
         ));
     };
@@ -287,17 +272,17 @@ fn flux_target(
     name: &str,
     suffix: Suffix,
     update: &mut Decision,
-) -> Result<String, Why> {
+) -> Result<String, Unresolved> {
     update.policy = format!("{namespace}/{name}");
     let fx = &model.flux;
     let policy = fx.policy(namespace, name).ok_or_else(|| {
-        Why::Reason(format!(
+        Unresolved::Reason(format!(
             "no ImagePolicy {namespace}/{name} in the repository"
         ))
     })?;
     let repo = fx.repository_for(policy);
     let Some(repo_image) = repo.and_then(|r| r.image.as_ref()).map(|i| i.value.clone()) else {
-        return Err(Why::Reason(format!(
+        return Err(Unresolved::Reason(format!(
             "the ImageRepository of ImagePolicy {namespace}/{name} is not in the repository"
         )));
     };
@@ -306,7 +291,7 @@ fn flux_target(
     update.policy = format!("{namespace}/{name} ({})", describe_flux(&spec));
     let tags = cache.tags(&repo_image)?;
     let names: Vec<String> = tags.iter().map(|t| t.tag.clone()).collect();
-    let selected = flux::select(&spec, &names).map_err(|e| Why::Reason(e.to_string()))?;
+    let selected = flux::select(&spec, &names).map_err(|e| Unresolved::Reason(e.to_string()))?;
     let digest = if policy.reflects_digest() {
         // Only the selected tag's manifest is asked for.
         let need = Need {
@@ -331,11 +316,11 @@ fn flux_target(
         Suffix::Name => Ok(repo_image),
         Suffix::Digest => match digest {
             Some(d) => Ok(d),
-            None if policy.reflects_digest() => Err(Why::Reason(format!(
+            None if policy.reflects_digest() => Err(Unresolved::Reason(format!(
                 "selected {}, but the tag source has no digest for it",
                 selected.tag
             ))),
-            None => Err(Why::Reason(format!(
+            None => Err(Unresolved::Reason(format!(
                 "ImagePolicy {namespace}/{name} does not reflect digests; Flux would write an empty string"
             ))),
         },
@@ -355,7 +340,11 @@ fn describe_flux(p: &flux::FluxPolicy) -> String {
     s
 }
 
-fn argo_target(cache: &Cache, c: &target::ArgoImage, update: &mut Decision) -> Result<String, Why> {
+fn argo_target(
+    cache: &Cache,
+    c: &target::ArgoImage,
+    update: &mut Decision,
+) -> Result<String, Unresolved> {
     update.image = c.repository.clone();
     let (strategy, _) = c
         .strategy
@@ -391,8 +380,8 @@ fn argo_target(cache: &Cache, c: &target::ArgoImage, update: &mut Decision) -> R
             argo::Strategy::Digest => sel.tag_with_digest(),
             _ => sel.tag,
         }),
-        Ok(None) => Err(Why::Reason("no tag qualifies".into())),
-        Err(e) => Err(Why::Reason(e.to_string())),
+        Ok(None) => Err(Unresolved::Reason("no tag qualifies".into())),
+        Err(e) => Err(Unresolved::Reason(e.to_string())),
     }
 }
 
@@ -434,10 +423,10 @@ fn kubesphere_flux(
     repository: &str,
     range: Option<&str>,
     update: &mut Decision,
-) -> Result<String, Why> {
+) -> Result<String, Unresolved> {
     update.image = repository.to_owned();
     let Some(range) = range else {
-        return Err(Why::Reason(
+        return Err(Unresolved::Reason(
             "the fluxcd section has no policy.semver.range".into(),
         ));
     };
@@ -453,7 +442,7 @@ fn kubesphere_flux(
     let tags: Vec<String> = cache.tags(repository)?.into_iter().map(|t| t.tag).collect();
     flux::select(&policy, &tags)
         .map(|s| s.tag)
-        .map_err(|e| Why::Reason(e.to_string()))
+        .map_err(|e| Unresolved::Reason(e.to_string()))
 }
 
 #[cfg(test)]

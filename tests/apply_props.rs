@@ -152,7 +152,7 @@ proptest! {
         // never a number or boolean.
         let kfile = p.files.iter().find(|f| f.path == "kustomization.yaml").unwrap();
         let ky = yaml::parse(&kfile.new_text);
-        for (id, node) in ky.nodes.iter().enumerate() {
+        for (id, node) in ky.ids().zip(&ky.nodes) {
             if ky.key_for(id).and_then(|k| ky.str(k)) != Some("newTag") {
                 continue;
             }
@@ -160,9 +160,9 @@ proptest! {
                 prop_assert!(!imageupdate::edit::scalar::reads_as_non_string(value), "{}", value);
             }
         }
-        let new_tags: Vec<&str> = ky.nodes.iter().enumerate()
-            .filter(|(id, _)| ky.key_for(*id).and_then(|k| ky.str(k)) == Some("newTag"))
-            .filter_map(|(id, _)| ky.str(id))
+        let new_tags: Vec<&str> = ky.ids()
+            .filter(|&id| ky.key_for(id).and_then(|k| ky.str(k)) == Some("newTag"))
+            .filter_map(|id| ky.str(id))
             .collect();
         let want_tags: Vec<&str> = containers.iter()
             .map(|c| if c.repo == repo { new_tag } else { c.tag.as_str() })
@@ -184,9 +184,9 @@ proptest! {
         // Every image reads back as wanted, as a string.
         let y = yaml::parse(&new);
         prop_assert!(y.error.is_none());
-        let images: Vec<String> = y.nodes.iter().enumerate()
-            .filter(|(id, _)| y.key_for(*id).and_then(|k| y.str(k)) == Some("image"))
-            .filter_map(|(id, _)| y.str(id).map(str::to_owned))
+        let images: Vec<String> = y.ids()
+            .filter(|&id| y.key_for(id).and_then(|k| y.str(k)) == Some("image"))
+            .filter_map(|id| y.str(id).map(str::to_owned))
             .collect();
         let expected: Vec<String> = containers.iter().map(|c| {
             let tag = if c.repo == repo { new_tag } else { c.tag.as_str() };

@@ -919,7 +919,7 @@ fn ssh_signed_commit_verifies() {
 
 // Keep `Applied` in scope for readers of the test `apply` signature.
 #[allow(dead_code)]
-fn _apply_signature(_: &mut dyn FnMut(&Path) -> Result<Applied, String>) {}
+fn _apply_signature(_: &mut dyn FnMut(&Path) -> Result<Applied, imageupdate::git::ApplyError>) {}
 
 // ---------------------------------------------------------------------------
 // Through the real binary. Ignored until `apply` flattens `GitArgs` and

@@ -7,10 +7,10 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use super::preview::Source;
-use super::{EXIT_CLEAN, EXIT_ERROR, print};
+use super::{CliError, EXIT_CLEAN, EXIT_ERROR, print};
 use crate::edit::plan::{self, Plan, SetRequest};
-use crate::edit::{diff, lock, write};
-use crate::git::Applied;
+use crate::edit::{EditError, diff, lock, write};
+use crate::git::{Applied, ApplyError};
 use crate::report::apply as render;
 use crate::resolve::TagSource;
 
@@ -145,7 +145,7 @@ fn with_git(args: &Args, source: Option<&dyn TagSource>, sets: &[SetRequest]) ->
         }
     };
     let mut last: Option<Outcome> = None;
-    let mut attempt = |worktree: &Path| -> Result<Applied, String> {
+    let mut attempt = |worktree: &Path| -> Result<Applied, ApplyError> {
         let targets: Vec<PathBuf> = if args.git.clone.is_some() {
             args.paths.iter().map(|p| worktree.join(p)).collect()
         } else {
@@ -153,7 +153,7 @@ fn with_git(args: &Args, source: Option<&dyn TagSource>, sets: &[SetRequest]) ->
         };
         let outcome = apply_in(worktree, &targets, source, sets, args, held.as_ref())?;
         if let Some(f) = outcome.plan.source_failures.first() {
-            return Err(format!("the tag source failed, nothing committed: {f}"));
+            return Err(CliError::SourceFailed(f.clone()).into());
         }
         let applied = outcome.applied();
         last = Some(outcome);
@@ -177,7 +177,7 @@ fn with_git(args: &Args, source: Option<&dyn TagSource>, sets: &[SetRequest]) ->
 /// Longest an apply waits for another one on the same repository.
 const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
 
-fn take_lock(root: &Path) -> Result<lock::RepoLock, String> {
+fn take_lock(root: &Path) -> Result<lock::RepoLock, EditError> {
     lock::lock(root, LOCK_WAIT, || {
         eprintln!(
             "waiting for another apply in {} to finish (at most {} s)",
@@ -185,7 +185,6 @@ fn take_lock(root: &Path) -> Result<lock::RepoLock, String> {
             LOCK_WAIT.as_secs()
         );
     })
-    .map_err(|e| e.to_string())
 }
 
 /// Plans and (unless `--dry-run`) writes in the repository at `root`,
@@ -198,14 +197,14 @@ fn apply_in(
     sets: &[SetRequest],
     args: &Args,
     held: Option<&lock::RepoLock>,
-) -> Result<Outcome, String> {
+) -> Result<Outcome, CliError> {
     let _lock = match held {
         None if !args.dry_run => Some(take_lock(root)?),
         _ => None,
     };
     let (ws, model) = super::load_parsed(root, targets);
     let resolution = source.map(|s| crate::preview::resolve(&ws, &model, s));
-    let plan = plan::plan(&ws, &model, resolution.as_ref(), sets).map_err(|e| e.to_string())?;
+    let plan = plan::plan(&ws, &model, resolution.as_ref(), sets)?;
     if args.dry_run || plan.files.is_empty() {
         return Ok(Outcome {
             ws,
@@ -221,10 +220,9 @@ fn apply_in(
         && let Some(t) = &opts.template
     {
         let changes: Vec<_> = plan.changes().cloned().collect();
-        crate::git::message::render(t, &changes, &opts.context)
-            .map_err(|m| format!("{m} (nothing was written)"))?;
+        crate::git::message::render(t, &changes, &opts.context).map_err(CliError::Template)?;
     }
-    write::write_changes(&ws, &plan.files).map_err(|e| format!("{e}; no file was changed"))?;
+    write::write_changes(&ws, &plan.files).map_err(CliError::NotWritten)?;
     Ok(Outcome {
         ws,
         plan,

@@ -23,6 +23,59 @@ pub const EXIT_CLEAN: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;
 
+/// Why a command stopped (printed as `error: …`, exit 2): paths that name
+/// no repository, or a layer's failure said with what it means for the
+/// repository. The messages are part of the interface (tests compare
+/// them).
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum CliError {
+    #[error("{}: no such file or directory", .0.display())]
+    #[diagnostic(code(imageupdate::cli::paths))]
+    NoSuchPath(PathBuf),
+    #[error("--root {}: not a folder", .0.display())]
+    #[diagnostic(code(imageupdate::cli::paths))]
+    RootNotFolder(PathBuf),
+    #[error(
+        "{} and {} belong to different repositories; run once per repository",
+        first.display(),
+        other.display()
+    )]
+    #[diagnostic(code(imageupdate::cli::paths))]
+    SeveralRepositories { first: PathBuf, other: PathBuf },
+    #[error("{} is outside the repository root {}", path.display(), root.display())]
+    #[diagnostic(code(imageupdate::cli::paths))]
+    OutsideRoot { path: PathBuf, root: PathBuf },
+    /// The lock could not be taken, or the plan not be made or verified:
+    /// nothing was written.
+    #[error(transparent)]
+    #[diagnostic(code(imageupdate::cli::edit))]
+    Edit(#[from] crate::edit::EditError),
+    /// The commit message template fails on the planned changes.
+    #[error("{0} (nothing was written)")]
+    #[diagnostic(code(imageupdate::cli::template))]
+    Template(crate::gosyntax::exec::ExecError),
+    /// Writing failed and every file was put back.
+    #[error("{0}; no file was changed")]
+    #[diagnostic(code(imageupdate::cli::write))]
+    NotWritten(crate::edit::EditError),
+    /// A repository the tag source failed for (its message).
+    #[error("the tag source failed, nothing committed: {0}")]
+    #[diagnostic(code(imageupdate::cli::source))]
+    SourceFailed(String),
+
+    // -- a duration flag's value (clap prints these after the flag) -----------
+    #[error(transparent)]
+    #[diagnostic(code(imageupdate::cli::duration))]
+    Duration(#[from] crate::gosyntax::duration::DurationError),
+    /// The value as given.
+    #[error("{0:?} is negative")]
+    #[diagnostic(code(imageupdate::cli::duration))]
+    NegativeDuration(String),
+    #[error("must be greater than zero")]
+    #[diagnostic(code(imageupdate::cli::duration))]
+    ZeroDuration,
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "kubectl-imageupdate",

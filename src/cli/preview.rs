@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, print};
+use super::{CliError, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, print};
 use crate::registry::{self, RegistryError, RegistrySource, cache};
 use crate::report::preview as render;
 use crate::resolve::TagSource;
@@ -86,17 +86,16 @@ pub struct RegistryArgs {
     pub verbose: bool,
 }
 
-fn go_duration(s: &str) -> Result<Duration, String> {
-    crate::gosyntax::duration::parse_go_duration(s)
-        .map_err(|e| e.to_string())?
+fn go_duration(s: &str) -> Result<Duration, CliError> {
+    crate::gosyntax::duration::parse_go_duration(s)?
         .to_std()
-        .ok_or_else(|| format!("{s:?} is negative"))
+        .ok_or_else(|| CliError::NegativeDuration(s.to_owned()))
 }
 
-pub(super) fn positive_duration(s: &str) -> Result<Duration, String> {
+pub(super) fn positive_duration(s: &str) -> Result<Duration, CliError> {
     let d = go_duration(s)?;
     if d.is_zero() {
-        return Err("must be greater than zero".into());
+        return Err(CliError::ZeroDuration);
     }
     Ok(d)
 }

@@ -5,7 +5,7 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, print};
+use super::{CliError, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, print};
 use crate::diagnostic::Severity;
 use crate::discover;
 use crate::report::{self, Style, Summary};
@@ -103,26 +103,25 @@ pub fn run(args: Args) -> u8 {
 pub(super) fn root_and_targets(
     paths: &[PathBuf],
     root: Option<&std::path::Path>,
-) -> Result<(PathBuf, Vec<PathBuf>), String> {
+) -> Result<(PathBuf, Vec<PathBuf>), CliError> {
     let paths = match (paths.is_empty(), root) {
         (true, Some(r)) => vec![r.to_path_buf()],
         (true, None) => vec![PathBuf::from(".")],
         (false, _) => paths.to_vec(),
     };
     if let Some(missing) = paths.iter().find(|p| std::fs::symlink_metadata(p).is_err()) {
-        return Err(format!("{}: no such file or directory", missing.display()));
+        return Err(CliError::NoSuchPath(missing.clone()));
     }
     let root = match root {
         Some(r) if r.is_dir() => std::path::absolute(r).unwrap_or_else(|_| r.to_path_buf()),
-        Some(r) => return Err(format!("--root {}: not a folder", r.display())),
+        Some(r) => return Err(CliError::RootNotFolder(r.to_path_buf())),
         None => {
             let root = discover::find_root(&paths[0]);
             if let Some(other) = paths.iter().find(|p| discover::find_root(p) != root) {
-                return Err(format!(
-                    "{} and {} belong to different repositories; run once per repository",
-                    paths[0].display(),
-                    other.display()
-                ));
+                return Err(CliError::SeveralRepositories {
+                    first: paths[0].clone(),
+                    other: other.clone(),
+                });
             }
             root
         }
@@ -131,11 +130,10 @@ pub(super) fn root_and_targets(
         .iter()
         .find(|p| !std::path::absolute(p).is_ok_and(|a| a.starts_with(&root)))
     {
-        return Err(format!(
-            "{} is outside the repository root {}",
-            outside.display(),
-            root.display()
-        ));
+        return Err(CliError::OutsideRoot {
+            path: outside.clone(),
+            root,
+        });
     }
     // Naming the repository root itself means "everything".
     let targets = paths

@@ -109,8 +109,8 @@ impl FileChange {
             new_text: String::new(),
         };
         let original = change.original(ws).unwrap_or("");
-        change.new_text =
-            apply_edits(original, &change.edits).map_err(|e| EditError::new(&change.path, e))?;
+        change.new_text = apply_edits(original, &change.edits)
+            .map_err(|e| EditError::new(&change.path, e.to_string()))?;
         Ok(change)
     }
 
@@ -149,9 +149,23 @@ impl EditError {
     }
 }
 
+/// Why new text could not be made: byte edits that do not apply to the
+/// text ([`apply_edits`]), or a value the replaced scalar's style cannot
+/// take ([`scalar::render`]). The messages reach skips and errors as they
+/// are.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TextError {
+    #[error("overlapping or out-of-range edit {start}..{end}")]
+    Overlap { start: usize, end: usize },
+    #[error("edit {start}..{end} splits a character")]
+    SplitsCharacter { start: usize, end: usize },
+    #[error("the value is a block scalar (| or >); it is left for a person to edit")]
+    BlockScalar,
+}
+
 /// Applies edits to `text`. Edits must lie on char boundaries and must not
 /// overlap; two insertions at one offset keep their given order.
-pub fn apply_edits(text: &str, edits: &[TextEdit]) -> Result<String, String> {
+pub fn apply_edits(text: &str, edits: &[TextEdit]) -> Result<String, TextError> {
     let mut sorted: Vec<&TextEdit> = edits.iter().collect();
     sorted.sort_by_key(|e| (e.range.start, e.range.end));
     let mut out = String::with_capacity(text.len() + 64);
@@ -159,10 +173,10 @@ pub fn apply_edits(text: &str, edits: &[TextEdit]) -> Result<String, String> {
     for e in sorted {
         let Range { start, end } = e.range.clone();
         if start < at || end < start || end > text.len() {
-            return Err(format!("overlapping or out-of-range edit {start}..{end}"));
+            return Err(TextError::Overlap { start, end });
         }
         if !text.is_char_boundary(start) || !text.is_char_boundary(end) {
-            return Err(format!("edit {start}..{end} splits a character"));
+            return Err(TextError::SplitsCharacter { start, end });
         }
         out.push_str(&text[at..start]);
         out.push_str(&e.text);

@@ -33,19 +33,54 @@ pub struct SetRequest {
     pub digest: Option<String>,
 }
 
+/// A `--set` request that cannot be parsed (`arg` is the request as
+/// given), or that cannot drive a marker: the first are fatal, the last two
+/// skip the marker.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SetError {
+    #[error("--set {arg:?}: expected IMAGE=TAG")]
+    NoEquals { arg: String },
+    #[error("--set {arg:?}: {image:?} is not an image name: {reason}")]
+    NotImageName {
+        arg: String,
+        image: String,
+        reason: image::RefError,
+    },
+    /// `name` is the image name without the tag or digest given.
+    #[error("--set {arg:?}: name the image without a tag or digest ({name})")]
+    NamedWithReference { arg: String, name: String },
+    #[error("--set {arg:?}: the tag is empty")]
+    EmptyTag { arg: String },
+    #[error("--set {arg:?}: {value:?} is not a tag: {reason}")]
+    NotTag {
+        arg: String,
+        value: String,
+        reason: image::RefError,
+    },
+    /// `image` is the request's image as given.
+    #[error("--set {image} gives no tag for this :tag marker")]
+    NoTagForMarker { image: String },
+    #[error("--set {image} gives no digest for this :digest marker (use IMAGE=TAG@DIGEST)")]
+    NoDigestForMarker { image: String },
+}
+
 impl SetRequest {
-    pub fn parse(s: &str) -> Result<Self, String> {
+    pub fn parse(s: &str) -> Result<Self, SetError> {
+        let arg = || s.to_owned();
         let (image, value) = s
             .split_once('=')
-            .ok_or_else(|| format!("--set {s:?}: expected IMAGE=TAG"))?;
+            .ok_or_else(|| SetError::NoEquals { arg: arg() })?;
         let (image, value) = (image.trim(), value.trim());
-        let parsed = image::parse(image)
-            .map_err(|e| format!("--set {s:?}: {image:?} is not an image name: {e}"))?;
+        let parsed = image::parse(image).map_err(|reason| SetError::NotImageName {
+            arg: arg(),
+            image: image.to_owned(),
+            reason,
+        })?;
         if parsed.tag().is_some() || parsed.digest().is_some() {
-            return Err(format!(
-                "--set {s:?}: name the image without a tag or digest ({})",
-                parsed.name()
-            ));
+            return Err(SetError::NamedWithReference {
+                arg: arg(),
+                name: parsed.name().to_owned(),
+            });
         }
         let (tag, digest) = match value.split_once('@') {
             Some((t, d)) => (t, Some(d)),
@@ -64,9 +99,13 @@ impl SetRequest {
             digest.map(|d| format!("@{d}")).unwrap_or_default()
         );
         if tag.is_empty() && digest.is_none() {
-            return Err(format!("--set {s:?}: the tag is empty"));
+            return Err(SetError::EmptyTag { arg: arg() });
         }
-        image::parse(&probe).map_err(|e| format!("--set {s:?}: {value:?} is not a tag: {e}"))?;
+        image::parse(&probe).map_err(|reason| SetError::NotTag {
+            arg: arg(),
+            value: value.to_owned(),
+            reason,
+        })?;
         Ok(Self {
             image: image.to_owned(),
             name: parsed.normalized_name(),
@@ -143,7 +182,7 @@ pub fn plan(
                             file: ws.files[t.file].path.clone(),
                             line: line_of(ws, t.file, t.node),
                             image: d.image.clone(),
-                            reason: reason.clone(),
+                            reason: reason.to_string(),
                         });
                         None
                     }
@@ -165,7 +204,8 @@ pub fn plan(
                 let value = match set {
                     Some(Ok(v)) => Some(v),
                     Some(Err(reason)) => {
-                        out.skipped.push(skip(ws, t.file, t.node, reason));
+                        out.skipped
+                            .push(skip(ws, t.file, t.node, reason.to_string()));
                         None
                     }
                     None => candidate,
@@ -306,7 +346,7 @@ fn flux_set_value(
     name: &str,
     suffix: Suffix,
     sets: &[SetRequest],
-) -> Option<Result<String, String>> {
+) -> Option<Result<String, SetError>> {
     let current = t.current.as_deref().unwrap_or("");
     let repo_image = flux_image(model, namespace, name).or_else(|| {
         // Without the ImageRepository, a full marker still names its image.
@@ -318,17 +358,16 @@ fn flux_set_value(
     let set = sets.iter().find(|s| s.name == wanted)?;
     Some(match suffix {
         Suffix::Full => Ok(format!("{repo_image}{}", set.reference_suffix())),
-        Suffix::Tag => set
-            .tag
-            .clone()
-            .ok_or_else(|| format!("--set {} gives no tag for this :tag marker", set.image)),
-        Suffix::Name => Ok(repo_image),
-        Suffix::Digest => set.digest.clone().ok_or_else(|| {
-            format!(
-                "--set {} gives no digest for this :digest marker (use IMAGE=TAG@DIGEST)",
-                set.image
-            )
+        Suffix::Tag => set.tag.clone().ok_or_else(|| SetError::NoTagForMarker {
+            image: set.image.clone(),
         }),
+        Suffix::Name => Ok(repo_image),
+        Suffix::Digest => set
+            .digest
+            .clone()
+            .ok_or_else(|| SetError::NoDigestForMarker {
+                image: set.image.clone(),
+            }),
     })
 }
 
@@ -463,7 +502,7 @@ impl Planner {
         let text = match scalar::render(*style, value, n.in_flow) {
             Ok(t) => t,
             Err(reason) => {
-                self.skip(ws, rank, file, node, reason);
+                self.skip(ws, rank, file, node, reason.to_string());
                 return;
             }
         };

@@ -4,12 +4,13 @@
 //! double-quoted (as Argo CD writes `value: "1.20"`), so the manifest keeps
 //! a string. Hands [`render`] to the planners; nothing else quotes.
 
+use super::TextError;
 use crate::yaml::ScalarStyle;
 
 /// Source text for `value` in `style` (the replaced scalar's). Block
 /// scalars are refused: an image reference never needs one, and rewriting
 /// one would change its header or indentation.
-pub fn render(style: ScalarStyle, value: &str, in_flow: bool) -> Result<String, String> {
+pub fn render(style: ScalarStyle, value: &str, in_flow: bool) -> Result<String, TextError> {
     match style {
         ScalarStyle::Plain if plain_is_safe(value, in_flow) => Ok(value.to_owned()),
         ScalarStyle::Plain | ScalarStyle::DoubleQuoted => Ok(double_quoted(value)),
@@ -17,9 +18,7 @@ pub fn render(style: ScalarStyle, value: &str, in_flow: bool) -> Result<String, 
             Ok(format!("'{}'", value.replace('\'', "''")))
         }
         ScalarStyle::SingleQuoted => Ok(double_quoted(value)),
-        ScalarStyle::Literal | ScalarStyle::Folded => {
-            Err("the value is a block scalar (| or >); it is left for a person to edit".into())
-        }
+        ScalarStyle::Literal | ScalarStyle::Folded => Err(TextError::BlockScalar),
     }
 }
 

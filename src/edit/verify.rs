@@ -540,7 +540,8 @@ mod tests {
             if y.error.is_some() {
                 continue;
             }
-            let scalars: Vec<NodeId> = (0..y.nodes.len())
+            let scalars: Vec<NodeId> = y
+                .ids()
                 .filter(|&n| matches!(y.node(n).kind, NodeKind::Scalar { .. }))
                 .filter(|&n| !y.node(n).span.is_empty())
                 .collect();

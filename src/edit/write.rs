@@ -73,7 +73,22 @@ struct Prepared {
 
 /// Each folder's canonical path (or why it has none), resolved once
 /// before the files in it are prepared in parallel.
-type Folders = HashMap<PathBuf, Result<PathBuf, String>>;
+type Folders = HashMap<PathBuf, io::Result<PathBuf>>;
+
+/// Why a file is not replaced at the last moment: it is no longer what the
+/// plan read.
+#[derive(Debug, thiserror::Error)]
+enum StaleError {
+    #[error("changed since it was read; run apply again")]
+    Changed,
+    #[error("appeared since it was read; run apply again")]
+    Appeared,
+    #[error("disappeared since it was read; run apply again")]
+    Disappeared,
+    /// It was not there and still cannot be looked at.
+    #[error("{0}")]
+    Unreadable(io::Error),
+}
 
 /// [`write_all`] with a hook called before each step, so tests can make a
 /// step fail the way a full disk would.
@@ -89,7 +104,7 @@ pub fn write_with(
         if let Some(parent) = root.join(job.path).parent() {
             folders
                 .entry(parent.to_path_buf())
-                .or_insert_with(|| fs::canonicalize(parent).map_err(|e| e.to_string()));
+                .or_insert_with(|| fs::canonicalize(parent));
         }
     }
     let numbered: Vec<(usize, &Job)> = jobs.iter().enumerate().collect();
@@ -136,7 +151,7 @@ pub fn write_with(
                 return (&part[..done], None);
             }
             let step = still_as_read(&p.real, job.original)
-                .map_err(|e| EditError::new(&p.path, e))
+                .map_err(|e| EditError::new(&p.path, e.to_string()))
                 .and_then(|()| {
                     hook(Step::Rename, &p.real)
                         .and_then(|()| fs::rename(&p.temp, &p.real))
@@ -243,14 +258,14 @@ fn prepare(root: &Path, job: &Job, n: usize, folders: &Folders) -> Result<Prepar
 }
 
 /// Errors unless the file still holds exactly the text the plan read.
-fn still_as_read(real: &Path, original: Option<&str>) -> Result<(), String> {
+fn still_as_read(real: &Path, original: Option<&str>) -> Result<(), StaleError> {
     match (fs::read(real), original) {
         (Ok(now), Some(was)) if now == was.as_bytes() => Ok(()),
-        (Ok(_), Some(_)) => Err("changed since it was read; run apply again".into()),
-        (Ok(_), None) => Err("appeared since it was read; run apply again".into()),
+        (Ok(_), Some(_)) => Err(StaleError::Changed),
+        (Ok(_), None) => Err(StaleError::Appeared),
         (Err(e), None) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-        (Err(_), Some(_)) => Err("disappeared since it was read; run apply again".into()),
-        (Err(e), None) => Err(e.to_string()),
+        (Err(_), Some(_)) => Err(StaleError::Disappeared),
+        (Err(e), None) => Err(StaleError::Unreadable(e)),
     }
 }
 

@@ -17,8 +17,11 @@ use crate::yaml::{LineIndex, NodeId, NodeKind, ScalarStyle, Yaml};
 
 pub use super::scalar::{double_quoted, reads_as_non_string};
 /// Writing into an existing file is a set of verified byte edits, the
-/// same ones apply makes: export's in-place merge hands its text here.
-pub use super::{Base, Expect, FileChange, Seg, TextEdit, apply_edits, verify};
+/// same ones apply makes: export's in-place merge hands its text here
+/// (and reports their failures as they are).
+pub use super::{
+    Base, EditError, Expect, FileChange, Seg, TextEdit, TextError, apply_edits, verify,
+};
 
 const BOM: char = '\u{feff}';
 

@@ -21,13 +21,15 @@ use std::path::Path;
 
 pub use crate::edit::record::{Applied, Change, ObjectId};
 
+/// Why apply failed inside a write-back. Apply's errors belong to the
+/// layers it runs (planning, editing, the tag source), each with its own
+/// type, which git cannot name (the layers above it import git, not the
+/// other way); git only reports the message, as [`ErrorKind::Other`].
+pub type ApplyError = Box<dyn std::error::Error + Send + Sync>;
+
 /// Runs plan + write in the working tree at the given root and reports
-/// what it wrote (nothing written: empty `Applied`). Errors are
-/// user-facing messages: apply's errors belong to the layers it runs
-/// (planning, editing, the tag source), each with its own type, and git
-/// only reports them (as [`ErrorKind::Other`]), so a message is all it
-/// needs and all callers can give without this layer knowing theirs.
-pub type ApplyFn<'a> = dyn FnMut(&Path) -> Result<Applied, String> + 'a;
+/// what it wrote (nothing written: empty `Applied`).
+pub type ApplyFn<'a> = dyn FnMut(&Path) -> Result<Applied, ApplyError> + 'a;
 
 /// How a write-back ended when it did not fail.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -435,7 +435,7 @@ pub fn write_back(
     let mut last_commit: Option<Oid> = None;
     for attempt in 1..=opts.max_attempts {
         let parent = repo::head_commit(&repo)?;
-        let applied = apply(&wt_root).map_err(|m| err(ErrorKind::Other, m))?;
+        let applied = apply(&wt_root).map_err(|e| err(ErrorKind::Other, e.to_string()))?;
         let files = repo::relative_paths(&repo, &wt_root, &applied.files)?;
         if attempt == 1 {
             let hit: Vec<&str> = files

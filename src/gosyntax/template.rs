@@ -30,7 +30,9 @@ use std::fmt;
 use std::ops::Range;
 
 use super::regex::{is_go_digit, is_go_letter};
-use super::strconv::{is_print, parse_float, parse_int, parse_uint, quote, unquote, unquote_char};
+use super::strconv::{
+    NumError, is_print, parse_float, parse_int, parse_uint, quote, unquote, unquote_char,
+};
 
 pub mod tree;
 
@@ -882,9 +884,31 @@ fn sharp_u(c: char) -> String {
 // ---------------------------------------------------------------------------
 // Literal checks the parser delegates to strconv and fmt in Go.
 
+/// Why Go's parser rejects a number, rune or complex literal, worded as Go
+/// words it (the parse error's message).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum NumberError {
+    /// A rune literal `unquote_char` cannot read.
+    #[error("invalid syntax")]
+    Syntax,
+    #[error("malformed character constant: {0}")]
+    MalformedChar(String),
+    #[error("syntax error scanning complex number")]
+    Complex,
+    /// A part of a complex literal `strconv.ParseFloat` rejects.
+    #[error("strconv.ParseFloat: parsing {}: {why}", quote(.part))]
+    ParseFloat { part: String, why: NumError },
+    /// The exponent of a complex part with a binary exponent.
+    #[error("strconv.Atoi: parsing {}: invalid syntax", quote(.0))]
+    Atoi(String),
+    #[error("integer overflow: {}", quote(.0))]
+    IntegerOverflow(String),
+    #[error("illegal number syntax: {}", quote(.0))]
+    Illegal(String),
+}
+
 /// `fmt.Sscan` into a `complex128`, as Go's parser does for `1+2i` tokens.
-fn complex_error(text: &str) -> Option<String> {
-    const COMPLEX: &str = "syntax error scanning complex number";
+fn complex_error(text: &str) -> Option<NumberError> {
     let b = text.as_bytes();
     let mut pos = 0;
     let accept = |pos: &mut usize, set: &[u8]| -> bool {
@@ -924,11 +948,11 @@ fn complex_error(text: &str) -> Option<String> {
     let real = float_token(&mut pos);
     let sign_at = pos;
     if !accept(&mut pos, b"+-") {
-        return Some(COMPLEX.into());
+        return Some(NumberError::Complex);
     }
     let imag = format!("{}{}", &text[sign_at..pos], float_token(&mut pos));
     if !accept(&mut pos, b"i") {
-        return Some(COMPLEX.into());
+        return Some(NumberError::Complex);
     }
     for part in [real, imag] {
         // fmt's convertFloat: a 'p' without 'x' is a decimal mantissa with a
@@ -937,27 +961,18 @@ fn complex_error(text: &str) -> Option<String> {
             && !part.contains(['x', 'X'])
         {
             if let Err(why) = parse_float(&part[..p]) {
-                return Some(format!(
-                    "strconv.ParseFloat: parsing {}: {why}",
-                    quote(&part)
-                ));
+                return Some(NumberError::ParseFloat { part, why });
             }
             let e = part[p + 1..]
                 .strip_prefix(['+', '-'])
                 .unwrap_or(&part[p + 1..]);
             if e.is_empty() || !e.bytes().all(|c| c.is_ascii_digit()) {
-                return Some(format!(
-                    "strconv.Atoi: parsing {}: invalid syntax",
-                    quote(&part)
-                ));
+                return Some(NumberError::Atoi(part));
             }
             continue;
         }
         if let Err(why) = parse_float(&part) {
-            return Some(format!(
-                "strconv.ParseFloat: parsing {}: {why}",
-                quote(&part)
-            ));
+            return Some(NumberError::ParseFloat { part, why });
         }
     }
     None
@@ -965,7 +980,7 @@ fn complex_error(text: &str) -> Option<String> {
 
 /// Go's `newNumber`: the readings of a number, rune or complex literal
 /// that Go's parser finds valid, or Go's message.
-fn number(text: &str, typ: T) -> Result<Number, String> {
+fn number(text: &str, typ: T) -> Result<Number, NumberError> {
     let mut n = Number {
         text: text.to_owned(),
         int: None,
@@ -975,17 +990,17 @@ fn number(text: &str, typ: T) -> Result<Number, String> {
     };
     match typ {
         T::CharConstant => {
-            let (c, tail) = unquote_char(&text[1..], '\'').ok_or("invalid syntax")?;
+            let (c, tail) = unquote_char(&text[1..], '\'').ok_or(NumberError::Syntax)?;
             if tail != "'" {
-                return Err(format!("malformed character constant: {text}"));
+                return Err(NumberError::MalformedChar(text.to_owned()));
             }
             let v = u32::from(c);
             (n.int, n.uint, n.float) = (Some(v.into()), Some(v.into()), Some(v.into()));
             return Ok(n);
         }
         T::Complex => {
-            if let Some(msg) = complex_error(text) {
-                return Err(msg);
+            if let Some(e) = complex_error(text) {
+                return Err(e);
             }
             n.complex = true;
             return Ok(n);
@@ -1011,7 +1026,7 @@ fn number(text: &str, typ: T) -> Result<Number, String> {
     } else if let Ok(f) = parse_float(text) {
         // Integer-looking but past u64: Go refuses it.
         if !text.contains(['.', 'e', 'E', 'p', 'P']) {
-            return Err(format!("integer overflow: {}", quote(text)));
+            return Err(NumberError::IntegerOverflow(text.to_owned()));
         }
         n.float = Some(f);
         // Go's `float64(int64(f)) == f`, without relying on what an
@@ -1025,7 +1040,7 @@ fn number(text: &str, typ: T) -> Result<Number, String> {
         }
     }
     if n.int.is_none() && n.uint.is_none() && n.float.is_none() {
-        return Err(format!("illegal number syntax: {}", quote(text)));
+        return Err(NumberError::Illegal(text.to_owned()));
     }
     Ok(n)
 }
@@ -1807,7 +1822,7 @@ impl<'a> Parser<'a> {
             T::Bool => (Kind::Literal(text.to_string()), Term::Bool(text == "true")),
             T::CharConstant | T::Complex | T::Number => match number(text, tok.typ) {
                 Ok(n) => (Kind::Literal(text.to_string()), Term::Number(n)),
-                Err(msg) => return Err(self.err(msg, range)),
+                Err(e) => return Err(self.err(e.to_string(), range)),
             },
             T::LeftParen => {
                 self.enter(range.clone())?;

@@ -214,9 +214,8 @@ impl NodeIndex {
     fn new(yaml: &Yaml) -> Self {
         let sorted = |at: fn(&crate::yaml::Span) -> usize| {
             let mut v: Vec<(usize, NodeId)> = yaml
-                .nodes
-                .iter()
-                .enumerate()
+                .ids()
+                .zip(&yaml.nodes)
                 .map(|(id, n)| (at(&n.span), id))
                 .collect();
             v.sort_unstable();

@@ -23,7 +23,7 @@ pub struct ConfigError {
 
 pub fn read(yaml: &Yaml) -> Result<Config, ConfigError> {
     let Some(root) = yaml.roots().next().filter(|&r| yaml.is_mapping(r)) else {
-        let node = yaml.roots().next().unwrap_or(0);
+        let node = yaml.roots().next().unwrap_or(NodeId::new(0));
         return Err(ConfigError {
             node,
             message: "the file must be a mapping".into(),

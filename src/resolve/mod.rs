@@ -70,7 +70,19 @@ pub struct Decision {
     /// The policy that chose, described for the user.
     pub policy: String,
     /// The value to write, or why there is none.
-    pub value: Result<String, String>,
+    pub value: Result<String, Unresolved>,
+}
+
+/// Why a target has no value to write: not a failure of the run, but the
+/// reason preview shows and apply skips the target with.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unresolved {
+    /// The policy or strategy selects nothing, in its own words.
+    #[error("{0}")]
+    Reason(String),
+    /// The tag source could not answer for the repository.
+    #[error("{0}")]
+    Source(#[from] SourceError),
 }
 
 /// One decision per target, in target order, and the repositories the

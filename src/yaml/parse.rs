@@ -299,7 +299,7 @@ impl<'a> Builder<'a> {
                 self.doc = Some(OpenDoc {
                     start,
                     root: None,
-                    first_node: self.nodes.len(),
+                    first_node: self.next_id(),
                 });
             }
             Event::DocumentEnd => self.end_document(m),
@@ -443,7 +443,7 @@ impl<'a> Builder<'a> {
         self.toks.clear();
         self.gap(m, false);
         let end = scan::alias_end(self.text, m).min(self.end);
-        let first = self.doc.as_ref().map_or(0, |d| d.first_node);
+        let first = self.doc.as_ref().map_or(NodeId::new(0), |d| d.first_node);
         let target = self
             .anchors
             .get(id)
@@ -777,7 +777,7 @@ impl<'a> Builder<'a> {
         anchor: Option<String>,
         flow: bool,
     ) -> NodeId {
-        let id = self.nodes.len();
+        let id = self.next_id();
         let parent = self.frames.last().map(|f| f.node);
         let in_flow = flow || parent.is_some_and(|p| self.nodes[p].in_flow);
         self.nodes.push(Node {
@@ -816,6 +816,11 @@ impl<'a> Builder<'a> {
             }
         }
         id
+    }
+
+    /// The id the next pushed node gets.
+    fn next_id(&self) -> NodeId {
+        NodeId::new(self.nodes.len())
     }
 
     fn check_duplicates(&mut self, map: NodeId) {
@@ -895,7 +900,7 @@ impl<'a> Builder<'a> {
             doc.span = snap(self.text, doc.span);
         }
         let comments = scan::collect_comments(self.bytes, self.body, self.body, cut, &self.opaque);
-        for (id, node) in self.nodes.iter_mut().enumerate() {
+        for (node, &is_key) in self.nodes.iter_mut().zip(&self.is_key) {
             let token = match &node.kind {
                 NodeKind::Scalar { style, .. } => {
                     !matches!(style, ScalarStyle::Literal | ScalarStyle::Folded)
@@ -906,7 +911,7 @@ impl<'a> Builder<'a> {
             if !token || node.span.is_empty() {
                 continue;
             }
-            if let Some(hash) = scan::trailing_hash(self.bytes, node.span.end, self.is_key[id])
+            if let Some(hash) = scan::trailing_hash(self.bytes, node.span.end, is_key)
                 && let Ok(c) = comments.binary_search_by_key(&hash, |c| c.span.start)
             {
                 node.line_comment = Some(CommentId(c));

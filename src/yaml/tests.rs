@@ -93,7 +93,7 @@ type Pick = fn(&Yaml, NodeId) -> Option<NodeId>;
 /// value. Returns how many tokens were re-parsed.
 fn check_scalar_tokens(src: &str, y: &Yaml) -> usize {
     let mut reparsed = 0;
-    for (id, node) in y.nodes.iter().enumerate() {
+    for (id, node) in y.ids().zip(&y.nodes) {
         let NodeKind::Scalar { value, style } = &node.kind else {
             continue;
         };
@@ -896,9 +896,8 @@ fn syntax_error_in_third_document() {
     assert_eq!(y.path_str(root(&y, 1), &["kind"]), Some("Secret"));
     // The partial third document stays in the arena, spans closed.
     let service = y
-        .nodes
-        .iter()
-        .position(|n| matches!(&n.kind, NodeKind::Scalar { value, .. } if value == "Service"))
+        .ids()
+        .find(|&n| matches!(&y.node(n).kind, NodeKind::Scalar { value, .. } if value == "Service"))
         .expect("partial document kept");
     let partial_root = y.node(service).parent.unwrap();
     assert!(text(&y, src, partial_root).starts_with("apiVersion: v1\nkind: Service"));

@@ -5,7 +5,55 @@
 
 use super::span::{LineIndex, Span};
 
-pub type NodeId = usize;
+/// Index of a node in [`Yaml::nodes`]: the arena's own number, never a
+/// byte offset or a count (those stay `usize`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct NodeId(usize);
+
+impl NodeId {
+    /// The id of the node at `index` in the arena.
+    pub const fn new(index: usize) -> Self {
+        Self(index)
+    }
+
+    /// Position in the arena (for the parser's side tables kept in step
+    /// with [`Yaml::nodes`]).
+    pub const fn index(self) -> usize {
+        self.0
+    }
+
+    /// Every id of an arena of `n` nodes, in order.
+    pub fn all(n: usize) -> impl DoubleEndedIterator<Item = NodeId> + ExactSizeIterator {
+        (0..n).map(NodeId)
+    }
+}
+
+impl std::fmt::Display for NodeId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl<T> std::ops::Index<NodeId> for Vec<T> {
+    type Output = T;
+    fn index(&self, id: NodeId) -> &T {
+        &self[id.0]
+    }
+}
+
+impl<T> std::ops::IndexMut<NodeId> for Vec<T> {
+    fn index_mut(&mut self, id: NodeId) -> &mut T {
+        &mut self[id.0]
+    }
+}
+
+impl<T> std::ops::Index<NodeId> for [T] {
+    type Output = T;
+    fn index(&self, id: NodeId) -> &T {
+        &self[id.0]
+    }
+}
+
 /// Index of a comment in [`Yaml::comments`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct CommentId(pub usize);
@@ -119,6 +167,11 @@ pub struct Yaml {
 impl Yaml {
     pub fn node(&self, id: NodeId) -> &Node {
         &self.nodes[id]
+    }
+
+    /// Every node's id, in arena order (parents before their children).
+    pub fn ids(&self) -> impl DoubleEndedIterator<Item = NodeId> + ExactSizeIterator + use<> {
+        NodeId::all(self.nodes.len())
     }
 
     /// Follows an alias to its anchored node (one hop: anchors cannot point

@@ -5,6 +5,8 @@
 
 use thiserror::Error;
 
+use crate::edit::TextError;
+
 /// One reason an update (or every update of one file) is skipped.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ArgoError {
@@ -95,7 +97,7 @@ pub enum ArgoError {
     Internal(&'static str),
     /// The edits could not be applied to the text.
     #[error("{0}")]
-    Edit(String),
+    Edit(TextError),
     #[error("{path}: {source}")]
     InFile {
         path: String,
@@ -118,7 +120,7 @@ pub enum ArgoError {
     #[error("{0} is not a value")]
     NotScalar(String),
     #[error("{what}: {reason}")]
-    Unrenderable { what: String, reason: String },
+    Unrenderable { what: String, reason: TextError },
     #[error("{what} is empty (null); apply does not replace it, fill in {want} by hand")]
     Null { what: String, want: &'static str },
     #[error("{what} is {kind}, expected {want}")]

@@ -194,8 +194,8 @@ struct Built {
 }
 
 enum Mode {
-    /// The document root is a mapping.
-    Root(usize),
+    /// The document root (of document `doc`) is a mapping.
+    Root { doc: usize, root: NodeId },
     /// No file yet.
     New,
     /// Only whitespace: replaced whole.
@@ -217,18 +217,21 @@ fn build(path: &str, loaded: &Loaded, group: &[&Job], sorted: bool) -> Result<Bu
         if let Some(e) = &y.error {
             return Err(ArgoError::DoesNotParse(e.message.clone()));
         }
-        let roots: Vec<_> = y.docs.iter().filter(|d| d.root.is_some()).collect();
+        let roots: Vec<(usize, NodeId)> = y
+            .docs
+            .iter()
+            .filter_map(|d| Some((d.index, d.root?)))
+            .collect();
         match roots.as_slice() {
             [] => (
                 Mode::Append(y.docs.first().map_or(0, |d| d.index)),
                 Tree::map(vec![]),
             ),
-            [doc] => {
-                let root = doc.root.unwrap_or_default();
+            &[(doc, root)] => {
                 if !matches!(y.node(root).kind, NodeKind::Mapping(_)) {
                     return Err(ArgoError::RootNotMapping);
                 }
-                (Mode::Root(doc.index), mirror(y, root))
+                (Mode::Root { doc, root }, mirror(y, root))
             }
             many => {
                 return Err(ArgoError::SeveralDocuments(many.len()));
@@ -347,8 +350,8 @@ fn build(path: &str, loaded: &Loaded, group: &[&Job], sorted: bool) -> Result<Bu
         middle: false,
     };
     let doc = match mode {
-        Mode::Root(doc) => {
-            let root = tree.old().unwrap_or_default();
+        Mode::Root { doc, root } => {
+            let root = tree.old().unwrap_or(root);
             out.st = Layout::detect(y, text, root);
             out.walk(&tree);
             doc
@@ -437,7 +440,7 @@ fn build(path: &str, loaded: &Loaded, group: &[&Job], sorted: bool) -> Result<Bu
             },
             new_text: apply_edits(text, &out.edits).map_err(|e| ArgoError::CheckFailed {
                 path: path.to_owned(),
-                reason: e,
+                reason: e.to_string(),
             })?,
             edits: out.edits,
             expect,

@@ -7,7 +7,10 @@ use std::ops::Range;
 
 use super::{dedup, known_namespace, plan};
 use crate::discover::Workspace;
-use crate::edit::yamlwrite::{self, Base, Expect, FileChange, Seg, TextEdit, apply_edits, verify};
+use crate::edit::yamlwrite::verify::{self, VerifyError};
+use crate::edit::yamlwrite::{
+    self, Base, EditError, Expect, FileChange, Seg, TextEdit, TextError, apply_edits,
+};
 use crate::export::WriteOptions;
 use crate::model::argo::{self as model_argo, ANNOTATION_PREFIX};
 use crate::model::read::argo::is_app;
@@ -46,11 +49,60 @@ pub enum MergeError {
     #[error("{path}: {reason}")]
     Unparsed { path: String, reason: String },
     /// The Application's shape cannot be edited line by line (a flow
-    /// mapping, an alias, a duplicate key...).
+    /// mapping, an alias, a duplicate key...): one of the reasons below.
     #[error("{path}: {reason}")]
-    Refused { path: String, reason: String },
+    Refused {
+        path: String,
+        reason: Box<MergeError>,
+    },
+    /// The merged text does not read back as planned: one of the reasons
+    /// below.
     #[error("{path}: the merge failed its check, nothing is written: {reason}")]
-    CheckFailed { path: String, reason: String },
+    CheckFailed {
+        path: String,
+        reason: Box<MergeError>,
+    },
+
+    // -- why the Application is refused (in `Refused`) ------------------------
+    /// 1-based.
+    #[error("line {0} does not start with the key; it cannot be edited line by line")]
+    NotLineByLine(usize),
+    /// `what` names the mapping (`metadata`, `metadata.annotations`).
+    #[error("{what} is an alias (*…); edit it by hand")]
+    Alias { what: &'static str },
+    #[error("{what} carries an anchor (&…) that other nodes may repeat")]
+    Anchored { what: &'static str },
+    #[error("{what} is a flow mapping ({{…}}); write it as a block mapping first")]
+    FlowMapping { what: &'static str },
+    #[error("{what} is not a mapping")]
+    NotMapping { what: &'static str },
+    #[error("the Application has no metadata")]
+    NoMetadata,
+    #[error("metadata is not a key of the document")]
+    MetadataNotAKey,
+    #[error("metadata is empty")]
+    EmptyMetadata,
+    #[error("the null annotations value is on a line of its own")]
+    NullOnItsOwnLine,
+    #[error("the annotation {0} is written twice")]
+    AnnotationTwice(String),
+    #[error("the annotation {0} is an alias or an anchor")]
+    AnnotationShared(String),
+    #[error("the annotation {0} is not a string")]
+    AnnotationNotString(String),
+
+    // -- why the merged text fails its check (in `CheckFailed`) ---------------
+    #[error("{0}")]
+    Text(#[from] TextError),
+    #[error("{0}")]
+    Verify(#[from] VerifyError),
+    /// Building the file change failed (its message).
+    #[error("{}", .0.message)]
+    Edit(EditError),
+    #[error("the document is gone")]
+    DocumentGone,
+    #[error("the annotations do not read back as planned")]
+    AnnotationsDiffer,
 }
 
 pub fn merge_in_place(
@@ -111,7 +163,7 @@ pub fn merge_in_place(
         .merge(obj.root, &plan.pairs)
         .map_err(|reason| MergeError::Refused {
             path: file.path.clone(),
-            reason,
+            reason: Box::new(reason),
         })?;
     let change = if edit.edits.is_empty() {
         None
@@ -119,7 +171,7 @@ pub fn merge_in_place(
         edit.check(yaml, &file.text, obj.doc, &plan.pairs)
             .map_err(|reason| MergeError::CheckFailed {
                 path: file.path.clone(),
-                reason,
+                reason: Box::new(reason),
             })?;
         Some(
             FileChange::new(
@@ -131,8 +183,8 @@ pub fn merge_in_place(
                 Vec::new(),
             )
             .map_err(|e| MergeError::CheckFailed {
-                path: e.file,
-                reason: e.message,
+                path: e.file.clone(),
+                reason: Box::new(MergeError::Edit(e)),
             })?,
         )
     };
@@ -158,28 +210,28 @@ impl Edit {
         text: &str,
         doc: usize,
         pairs: &[(String, String)],
-    ) -> Result<(), String> {
+    ) -> Result<(), MergeError> {
         let new = apply_edits(text, &self.edits)?;
         if self.removals.is_empty() {
-            verify::check_parsed(Some(yaml), &new, &self.expect).map_err(|e| e.to_string())?;
+            verify::check_parsed(Some(yaml), &new, &self.expect)?;
         } else {
             let between = apply_edits(text, &self.removals)?;
-            verify::check(Some(&between), text, &self.removed).map_err(|e| e.to_string())?;
-            verify::check(Some(&between), &new, &self.expect).map_err(|e| e.to_string())?;
+            verify::check(Some(&between), text, &self.removed)?;
+            verify::check(Some(&between), &new, &self.expect)?;
         }
         let y = crate::yaml::parse(&new);
         let root = y
             .docs
             .get(doc)
             .and_then(|d| d.root)
-            .ok_or("the document is gone")?;
+            .ok_or(MergeError::DocumentGone)?;
         let got: BTreeMap<String, String> = model_argo::annotations(&y, root)
             .into_iter()
             .map(|a| (format!("{ANNOTATION_PREFIX}{}", a.key), a.value.value))
             .collect();
         let want: BTreeMap<String, String> = pairs.iter().cloned().collect();
         if got != want {
-            return Err("the annotations do not read back as planned".to_owned());
+            return Err(MergeError::AnnotationsDiffer);
         }
         Ok(())
     }
@@ -207,13 +259,9 @@ impl<'a> Editor<'a> {
     }
 
     /// Column of `offset`, when only spaces precede it on its line.
-    fn indent_of(&self, offset: usize) -> Result<usize, String> {
-        yamlwrite::indent_of(&self.y.lines, self.text, offset).ok_or_else(|| {
-            format!(
-                "line {} does not start with the key; it cannot be edited line by line",
-                self.y.lines.line_of(offset) + 1
-            )
-        })
+    fn indent_of(&self, offset: usize) -> Result<usize, MergeError> {
+        yamlwrite::indent_of(&self.y.lines, self.text, offset)
+            .ok_or_else(|| MergeError::NotLineByLine(self.y.lines.line_of(offset) + 1))
     }
 
     /// Start of the line after the one holding byte `end - 1` (the text's
@@ -223,7 +271,7 @@ impl<'a> Editor<'a> {
     }
 
     /// Whole lines of one mapping entry, line break included.
-    fn entry_lines(&self, k: NodeId, v: NodeId) -> Result<Range<usize>, String> {
+    fn entry_lines(&self, k: NodeId, v: NodeId) -> Result<Range<usize>, MergeError> {
         let ks = self.span(k);
         self.indent_of(ks.start)?;
         let start = yamlwrite::line_start(&self.y.lines, self.text, self.y.lines.line_of(ks.start));
@@ -234,23 +282,19 @@ impl<'a> Editor<'a> {
     }
 
     /// A mapping that can take block edits.
-    fn block_mapping(&self, n: NodeId, what: &str) -> Result<(), String> {
+    fn block_mapping(&self, n: NodeId, what: &'static str) -> Result<(), MergeError> {
         let node = self.y.node(n);
         if self.y.is_alias(n) {
-            return Err(format!("{what} is an alias (*…); edit it by hand"));
+            return Err(MergeError::Alias { what });
         }
         if node.anchor.is_some() {
-            return Err(format!(
-                "{what} carries an anchor (&…) that other nodes may repeat"
-            ));
+            return Err(MergeError::Anchored { what });
         }
         if node.in_flow {
-            return Err(format!(
-                "{what} is a flow mapping ({{…}}); write it as a block mapping first"
-            ));
+            return Err(MergeError::FlowMapping { what });
         }
         if !matches!(node.kind, NodeKind::Mapping(_)) {
-            return Err(format!("{what} is not a mapping"));
+            return Err(MergeError::NotMapping { what });
         }
         Ok(())
     }
@@ -295,20 +339,18 @@ impl<'a> Editor<'a> {
         }
     }
 
-    fn merge(&self, root: NodeId, pairs: &[(String, String)]) -> Result<Edit, String> {
+    fn merge(&self, root: NodeId, pairs: &[(String, String)]) -> Result<Edit, MergeError> {
         let y = self.y;
-        let meta = y
-            .get(root, "metadata")
-            .ok_or("the Application has no metadata")?;
+        let meta = y.get(root, "metadata").ok_or(MergeError::NoMetadata)?;
         self.block_mapping(meta, "metadata")?;
         let (meta_key, _) = y
             .entries(root)
             .iter()
             .copied()
             .find(|&(_, v)| v == meta)
-            .ok_or("metadata is not a key of the document")?;
+            .ok_or(MergeError::MetadataNotAKey)?;
         let meta_entries = y.entries(meta);
-        let first = meta_entries.first().ok_or("metadata is empty")?.0;
+        let first = meta_entries.first().ok_or(MergeError::EmptyMetadata)?.0;
         let child = self.indent_of(self.span(first).start)?;
         let unit = child
             .checked_sub(self.indent_of(self.span(meta_key).start)?)
@@ -351,7 +393,7 @@ impl<'a> Editor<'a> {
             let key_line = y.lines.line_of(self.span(ak).start);
             let vs = self.span(av);
             if !vs.is_empty() && y.lines.line_of(vs.start) != key_line {
-                return Err("the null annotations value is on a line of its own".to_owned());
+                return Err(MergeError::NullOnItsOwnLine);
             }
             let indent = self.indent_of(self.span(ak).start)?;
             let (pos, eol_first) = self.after_line(self.span(ak).end);
@@ -418,16 +460,16 @@ impl<'a> Editor<'a> {
                 continue;
             }
             if !seen.insert(key) {
-                return Err(format!("the annotation {key} is written twice"));
+                return Err(MergeError::AnnotationTwice(key.to_owned()));
             }
             if y.is_alias(v) || y.node(v).anchor.is_some() {
-                return Err(format!("the annotation {key} is an alias or an anchor"));
+                return Err(MergeError::AnnotationShared(key.to_owned()));
             }
             let lines = self.entry_lines(k, v)?;
             anchor = Some(lines.end);
             let (old, typed, old_style) = self
                 .scalar(v)
-                .ok_or_else(|| format!("the annotation {key} is not a string"))?;
+                .ok_or_else(|| MergeError::AnnotationNotString(key.to_owned()))?;
             match want.get(key) {
                 None => {
                     e.edits.push(TextEdit {

@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use imageupdate::git::{Applied, Change};
+use imageupdate::git::{Applied, ApplyError, Change};
 
 pub const TOKEN_VAR: &str = "IMAGEUPDATE_TEST_HTTP_TOKEN";
 pub const PASSWORD: &str = "s3cret-Pa55";
@@ -170,7 +170,7 @@ pub fn push_other(work: &Path, app: &str, tag: &str) {
 
 /// A test `apply`: sets `tag:` in `apps/<app>.yaml` for each (app, tag),
 /// reporting a [`Change`] per edited line, like the real apply does.
-pub fn tag_apply(root: &Path, sets: &[(&str, &str)]) -> Result<Applied, String> {
+pub fn tag_apply(root: &Path, sets: &[(&str, &str)]) -> Result<Applied, ApplyError> {
     let mut applied = Applied::default();
     for (app, tag) in sets {
         let rel = format!("apps/{app}.yaml");
