@@ -85,7 +85,7 @@ fn flux_api_version(cx: &mut Context, obj: &Object) {
 }
 
 /// The fields a Flux image object's CRD requires, and ImagePolicy's one
-/// policy kind (IU305). A field counts when it holds a string.
+/// policy kind (IU305). A field counts when it holds a non-null scalar.
 fn flux_required(cx: &mut Context, obj: &Object, yaml: &Yaml, spec: Option<NodeId>) {
     let file = obj.file;
     let kind = obj.kind();
