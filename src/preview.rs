@@ -9,11 +9,10 @@ use std::sync::Mutex;
 
 use crate::discover::Workspace;
 use crate::gosyntax::glob::glob_match;
-use crate::model::flux::ImagePolicy;
+use crate::model::flux::{ImagePolicy, ImageRepository};
 use crate::model::marker::Suffix;
-use crate::model::object::str_at;
 use crate::model::target::{self, Driver, Target};
-use crate::model::{Model, image, yaml_of};
+use crate::model::{Model, Str, image, line_of};
 use crate::resolve::{
     Decision, Need, Resolution, SourceError, TagInfo, TagSource, Unresolved, argo, flux,
 };
@@ -111,7 +110,7 @@ pub fn run(ws: &Workspace, model: &Model, source: &dyn TagSource) -> Preview {
     let Resolution {
         decisions,
         source_failures,
-    } = resolve(ws, model, source);
+    } = resolve(model, source);
     let updates = model
         .targets
         .iter()
@@ -125,11 +124,7 @@ pub fn run(ws: &Workspace, model: &Model, source: &dyn TagSource) -> Preview {
 }
 
 fn row(ws: &Workspace, t: &Target, d: Decision) -> Update {
-    let yaml = yaml_of(ws, t.file);
-    let line = yaml
-        .lines
-        .line_col(&ws.files[t.file].text, yaml.node(t.node).span.start)
-        .line;
+    let line = line_of(ws, t.file, t.node);
     let (candidate, reason) = match d.value {
         Ok(v) => (Some(v), None),
         Err(r) => (None, Some(r.to_string())),
@@ -154,7 +149,7 @@ fn row(ws: &Workspace, t: &Target, d: Decision) -> Update {
 
 /// What every target's driver selects now; `decisions[i]` answers
 /// `model.targets[i]`.
-pub fn resolve(ws: &Workspace, model: &Model, source: &dyn TagSource) -> Resolution {
+pub fn resolve(model: &Model, source: &dyn TagSource) -> Resolution {
     let targets = &model.targets;
     let cache = Cache {
         source,
@@ -173,7 +168,7 @@ pub fn resolve(ws: &Workspace, model: &Model, source: &dyn TagSource) -> Resolut
                 namespace,
                 name,
                 suffix,
-            } => flux_target(ws, model, &cache, namespace, name, *suffix, &mut update),
+            } => flux_target(model, &cache, namespace, name, *suffix, &mut update),
             Driver::Argo(config) => argo_target(&cache, config, &mut update),
             Driver::KubesphereFlux { repository, range } => {
                 kubesphere_flux(&cache, repository, range.as_deref(), &mut update)
@@ -207,65 +202,37 @@ fn same_value(candidate: &str, current: &str, driver: &Driver) -> bool {
     }
 }
 
-/// What selection needs from an ImagePolicy, as preview reads it;
-/// `None` for a policy that sets no kind.
+/// What selection needs from an ImagePolicy; `None` for a policy that
+/// sets no kind.
 pub(crate) fn flux_engine(
-    ws: &Workspace,
     policy: &ImagePolicy,
-    repo: Option<&crate::model::flux::ImageRepository>,
+    repo: Option<&ImageRepository>,
 ) -> Option<flux::FluxPolicy> {
-    flux_policy(ws, policy, repo).ok()
+    flux_policy(policy, repo).ok()
 }
 
+/// What selection runs for `policy`, from the model's Flux index.
 fn flux_policy(
-    ws: &Workspace,
     policy: &ImagePolicy,
-    repo: Option<&crate::model::flux::ImageRepository>,
+    repo: Option<&ImageRepository>,
 ) -> Result<flux::FluxPolicy, Unresolved> {
-    let yaml = yaml_of(ws, policy.meta.file);
-    let root = policy.meta.root;
-    let s = |path: &[&str]| str_at(yaml, root, path).map(|v| v.value);
-    let order_desc = |k: &str| {
-        s(&["spec", "policy", k, "order"]).is_some_and(|o| o.eq_ignore_ascii_case("desc"))
-    };
-    let kind = if let Some(range) = s(&["spec", "policy", "semver", "range"]) {
-        flux::PolicyKind::Semver { range }
-    } else if yaml
-        .path(root, &["spec", "policy", "alphabetical"])
-        .is_some()
-    {
-        flux::PolicyKind::Alphabetical {
-            desc: order_desc("alphabetical"),
-        }
-    } else if yaml.path(root, &["spec", "policy", "numerical"]).is_some() {
-        flux::PolicyKind::Numerical {
-            desc: order_desc("numerical"),
-        }
-    } else {
-        return Err(Unresolved::Reason(
+    let kind = policy.kind().ok_or_else(|| {
+        Unresolved::Reason(
             "the ImagePolicy sets no semver, alphabetical or numerical policy".into(),
-        ));
-    };
-    let exclusion_list = repo.and_then(|r| {
-        let y = yaml_of(ws, r.meta.file);
-        y.path(r.meta.root, &["spec", "exclusionList"]).map(|l| {
-            y.items(l)
-                .iter()
-                .filter_map(|&i| y.str(i).map(str::to_owned))
-                .collect()
-        })
-    });
+        )
+    })?;
+    let value = |s: &Option<Str>| s.as_ref().map(|s| s.value.clone());
     Ok(flux::FluxPolicy {
         kind,
-        filter_pattern: s(&["spec", "filterTags", "pattern"]),
-        filter_extract: s(&["spec", "filterTags", "extract"]),
-        exclusion_list,
+        filter_pattern: value(&policy.filter_pattern),
+        filter_extract: value(&policy.filter_extract),
+        exclusion_list: repo
+            .and_then(|r| r.exclusion_list.as_ref())
+            .map(|l| l.items.iter().map(|i| i.value.clone()).collect()),
     })
 }
 
-#[allow(clippy::too_many_arguments)]
 fn flux_target(
-    ws: &Workspace,
     model: &Model,
     cache: &Cache,
     namespace: &str,
@@ -287,7 +254,7 @@ fn flux_target(
         )));
     };
     update.image = repo_image.clone();
-    let spec = flux_policy(ws, policy, repo)?;
+    let spec = flux_policy(policy, repo)?;
     update.policy = format!("{namespace}/{name} ({})", describe_flux(&spec));
     let tags = cache.tags(&repo_image)?;
     let names: Vec<String> = tags.iter().map(|t| t.tag.clone()).collect();

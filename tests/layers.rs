@@ -209,14 +209,14 @@ fn only_io_modules_touch_the_disk() {
 }
 
 /// The updater checks judge what the model's readers kept
-/// (`Updater::written`, the merged images); which keys a document has is
-/// the shape check's (check/shape.rs), the one place validate reads
-/// updater objects' trees.
+/// (`Updater::written`, the merged images, the Flux index's values);
+/// which keys a document has is the shape check's (check/shape.rs), the
+/// one place validate reads updater objects' trees.
 #[test]
 fn updater_checks_read_the_model() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/check");
     let mut wrong = Vec::new();
-    for name in ["argo.rs", "kubesphere.rs"] {
+    for name in ["argo.rs", "flux.rs", "kubesphere.rs"] {
         let code = code_of(&fs::read_to_string(src.join(name)).unwrap());
         for tree in [
             "cx.yaml(",
@@ -231,6 +231,19 @@ fn updater_checks_read_the_model() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// Preview resolves what the model kept (the Flux index's policies and
+/// repositories, the targets); it reads no object's tree.
+#[test]
+fn preview_reads_the_model() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/preview.rs");
+    let code = code_of(&fs::read_to_string(path).unwrap());
+    let wrong: Vec<_> = ["str_at(", "yaml_of(", ".path(", "Yaml"]
+        .into_iter()
+        .filter(|tree| code.contains(tree))
+        .collect();
+    assert!(wrong.is_empty(), "preview.rs reads the tree: {wrong:?}");
 }
 
 #[test]

@@ -1,126 +1,62 @@
-//! IU301–IU316: Flux ImageRepository, ImagePolicy and ImageUpdateAutomation
-//! objects, checked the way the CRDs and controllers would judge them.
+//! IU302–IU316 (IU305 aside): the values of Flux ImageRepository,
+//! ImagePolicy and ImageUpdateAutomation objects, judged the way the CRDs
+//! and controllers would: durations, the repository image, semver ranges,
+//! orders, tag filters, digest reflection, references to other objects,
+//! the update strategy and path, commit message templates. The values are
+//! the model's Flux index (`model::flux`), each at the node it was
+//! written; the objects' shape (a spec, the fields the CRDs require, one
+//! policy kind, a served API version) is the shape check's
+//! (`super::shape`). The range, duration and template judges serve the
+//! KubeSphere check too.
 
 use super::Context;
 use super::argo::At;
-use crate::diagnostic::{Diagnostic, FileId, Severity};
+use crate::diagnostic::{Diagnostic, FileId};
 use crate::gosyntax::{duration, regex as goregex, template};
-use crate::model::flux::{IMAGE_GROUP, SOURCE_GROUP, normalize_rel};
-use crate::model::object::str_at;
+use crate::model::flux::{
+    ImagePolicy, ImageRepository, ImageUpdateAutomation, PolicyName, SOURCE_GROUP, normalize_rel,
+};
 use crate::model::spec::Origin;
-use crate::model::{Object, image, value_subspan};
+use crate::model::{Str, image};
 use crate::resolve::constraint::Constraint;
 use crate::rules;
-use crate::yaml::{NodeId, Yaml};
 
 pub fn check(cx: &mut Context) {
-    let objects: Vec<&Object> = cx
-        .reported_objects()
-        .map(|(_, o)| o)
-        .filter(|o| o.group() == IMAGE_GROUP)
-        .collect();
-    for obj in objects {
-        let yaml = cx.yaml(obj.file);
-        api_version(cx, obj);
-        let Some(spec) = obj.spec(yaml) else {
-            if matches!(
-                obj.kind(),
-                "ImageRepository" | "ImagePolicy" | "ImageUpdateAutomation"
-            ) {
-                cx.report(Diagnostic::new(
-                    &rules::MISSING_FIELD,
-                    obj.file,
-                    cx.span(obj.file, obj.root),
-                    format!("{} has no spec", obj.kind()),
-                ));
-            }
-            continue;
-        };
-        match obj.kind() {
-            "ImageRepository" => image_repository(cx, obj, yaml, spec),
-            "ImagePolicy" => image_policy(cx, obj, yaml, spec),
-            "ImageUpdateAutomation" => automation(cx, obj, yaml, spec),
-            _ => {}
+    let model = cx.model;
+    let ws = cx.ws;
+    let flux = &model.flux;
+    for r in &flux.repositories {
+        if ws.files[r.meta.file].report {
+            image_repository(cx, r);
+        }
+    }
+    for p in &flux.policies {
+        if ws.files[p.meta.file].report {
+            image_policy(cx, p);
+        }
+    }
+    for a in &flux.automations {
+        if ws.files[a.meta.file].report {
+            automation(cx, a);
         }
     }
 }
 
-/// Where a scalar of a Flux object sits (the Flux check reads its objects
-/// through the model's Flux index, which keeps nodes).
-fn node_at(cx: &Context, file: FileId, node: NodeId) -> At {
-    let yaml = cx.yaml(file);
-    let value = yaml.str_of(yaml.node(node)).unwrap_or_default();
+/// Where a value the model kept sits, so parts of it can be pointed at.
+fn at(cx: &Context, file: FileId, s: &Str) -> At {
     At::of(
         cx,
         Origin {
             file,
-            span: yaml.node(node).span,
+            span: cx.span(file, s.node),
         },
-        value,
+        &s.value,
     )
 }
 
-fn api_version(cx: &mut Context, obj: &Object) {
-    let Some(api) = &obj.api_version else { return };
-    let span = cx.span(obj.file, api.node);
-    match obj.version() {
-        "v1" => {}
-        "v1beta2" => cx.report(Diagnostic::new(
-            &rules::FLUX_API_VERSION,
-            obj.file,
-            span,
-            format!(
-                "{} is deprecated since Flux 2.7 and removed in Flux 2.9",
-                api.value
-            ),
-        )),
-        other => cx.report(
-            Diagnostic::new(
-                &rules::FLUX_API_VERSION,
-                obj.file,
-                span,
-                format!("{IMAGE_GROUP}/{other} is no longer served by Flux"),
-            )
-            .severity(Severity::Error),
-        ),
-    }
-}
-
-fn required(
-    cx: &mut Context,
-    obj: &Object,
-    yaml: &Yaml,
-    at: NodeId,
-    path: &[&str],
-) -> Option<crate::model::Str> {
-    let found = str_at(yaml, at, path);
-    if found.is_none() {
-        cx.report(Diagnostic::new(
-            &rules::MISSING_FIELD,
-            obj.file,
-            yaml.node(at).span,
-            format!("{} requires spec.{}", obj.kind(), path.join(".")),
-        ));
-    }
-    found
-}
-
-pub(super) fn interval(
-    cx: &mut Context,
-    file: FileId,
-    yaml: &Yaml,
-    spec: NodeId,
-    key: &str,
-    timeout: bool,
-) {
-    if let Some(field) = str_at(yaml, spec, &[key]) {
-        duration_value(
-            cx,
-            node_at(cx, file, field.node),
-            key,
-            &field.value,
-            timeout,
-        );
+fn interval(cx: &mut Context, file: FileId, value: Option<&Str>, key: &str, timeout: bool) {
+    if let Some(v) = value {
+        duration_value(cx, at(cx, file, v), key, &v.value, timeout);
     }
 }
 
@@ -146,99 +82,56 @@ pub(super) fn duration_value(cx: &mut Context, at: At, key: &str, value: &str, t
     }
 }
 
-fn image_repository(cx: &mut Context, obj: &Object, yaml: &Yaml, spec: NodeId) {
-    if let Some(img) = required(cx, obj, yaml, spec, &["image"])
+fn image_repository(cx: &mut Context, r: &ImageRepository) {
+    let file = r.meta.file;
+    if let Some(img) = &r.image
         && let Err(err) = image::validate_repository(&img.value)
     {
         cx.report(Diagnostic::new(
             &rules::INVALID_REPOSITORY_IMAGE,
-            obj.file,
-            yaml.node(img.node).span,
+            file,
+            cx.span(file, img.node),
             format!("spec.image {:?}: {err}", img.value),
         ));
     }
-    required(cx, obj, yaml, spec, &["interval"]);
-    interval(cx, obj.file, yaml, spec, "interval", false);
-    interval(cx, obj.file, yaml, spec, "timeout", true);
+    interval(cx, file, r.interval.as_ref(), "interval", false);
+    interval(cx, file, r.timeout.as_ref(), "timeout", true);
 }
 
-fn image_policy(cx: &mut Context, obj: &Object, yaml: &Yaml, spec: NodeId) {
-    let src = cx.src(obj.file);
-    let policy = yaml.get(spec, "policy");
-    let choices: Vec<(&str, NodeId)> = ["semver", "alphabetical", "numerical"]
-        .into_iter()
-        .filter_map(|k| {
-            policy
-                .and_then(|p| yaml.entry(p, k))
-                .map(|(key, _)| (k, key))
-        })
-        .collect();
-    match (policy, choices.len()) {
-        (None, _) => {
-            cx.report(Diagnostic::new(
-                &rules::MISSING_FIELD,
-                obj.file,
-                yaml.node(spec).span,
-                "ImagePolicy requires spec.policy",
-            ));
-        }
-        (Some(p), 0) => cx.report(Diagnostic::new(
-            &rules::POLICY_CHOICE,
-            obj.file,
-            yaml.node(p).span,
-            "spec.policy sets none of semver, alphabetical, numerical; the policy is Stalled",
-        )),
-        (Some(_), 1) => {}
-        (Some(_), _) => cx.report(Diagnostic::new(
-            &rules::POLICY_CHOICE,
-            obj.file,
-            yaml.node(yaml.entry(spec, "policy").map_or(spec, |(k, _)| k))
-                .span,
-            format!(
-                "spec.policy sets {}; Flux silently uses only {}",
-                choices
-                    .iter()
-                    .map(|c| c.0)
-                    .collect::<Vec<_>>()
-                    .join(" and "),
-                choices[0].0
-            ),
-        )),
-    }
-    if let Some(p) = policy {
-        if let Some(range) = str_at(yaml, p, &["semver", "range"]) {
-            semver_range(cx, node_at(cx, obj.file, range.node), &range.value);
-        } else if let Some(semver) = yaml.get(p, "semver") {
-            cx.report(Diagnostic::new(
-                &rules::MISSING_FIELD,
-                obj.file,
-                yaml.node(semver).span,
-                "policy.semver requires range",
-            ));
-        }
-        for kind in ["alphabetical", "numerical"] {
-            if let Some(order) = str_at(yaml, p, &[kind, "order"])
-                && order.value != "asc"
-                && order.value != "desc"
-            {
-                cx.report(Diagnostic::new(
-                    &rules::INVALID_ORDER,
-                    obj.file,
-                    yaml.node(order.node).span,
-                    format!("{kind}.order {:?} must be asc or desc", order.value),
-                ));
+fn image_policy(cx: &mut Context, p: &ImagePolicy) {
+    let file = p.meta.file;
+    for choice in &p.choices {
+        let Some(setting) = &choice.setting else {
+            continue;
+        };
+        match choice.name {
+            PolicyName::Semver => semver_range(cx, at(cx, file, setting), &setting.value),
+            kind => {
+                if setting.value != "asc" && setting.value != "desc" {
+                    cx.report(Diagnostic::new(
+                        &rules::INVALID_ORDER,
+                        file,
+                        cx.span(file, setting.node),
+                        format!(
+                            "{}.order {:?} must be asc or desc",
+                            kind.as_str(),
+                            setting.value
+                        ),
+                    ));
+                }
             }
         }
     }
-    if let Some(pattern) = str_at(yaml, spec, &["filterTags", "pattern"]) {
+    if let Some(pattern) = &p.filter_pattern {
         match goregex::compile_go_regex(&pattern.value) {
             Ok(re) => {
-                if let Some(extract) = str_at(yaml, spec, &["filterTags", "extract"]) {
+                if let Some(extract) = &p.filter_extract {
+                    let written = at(cx, file, extract);
                     for (group, range) in goregex::unknown_groups(&re, &extract.value) {
                         cx.report(Diagnostic::new(
                             &rules::EXTRACT_UNKNOWN_GROUP,
-                            obj.file,
-                            value_subspan(yaml, src, extract.node, range),
+                            file,
+                            written.span(range),
                             format!("extract refers to group {group:?}, which the pattern does not define"),
                         ));
                     }
@@ -248,23 +141,21 @@ fn image_policy(cx: &mut Context, obj: &Object, yaml: &Yaml, spec: NodeId) {
             Err(err) if err.kind == goregex::GoRegexErrorKind::Unsupported => {}
             Err(err) => cx.report(Diagnostic::new(
                 &rules::INVALID_FILTER_PATTERN,
-                obj.file,
-                yaml.node(pattern.node).span,
+                file,
+                cx.span(file, pattern.node),
                 format!("filterTags.pattern: {err}"),
             )),
         }
     }
-    let reflection = str_at(yaml, spec, &["digestReflectionPolicy"]);
-    let interval_field = str_at(yaml, spec, &["interval"]);
-    let always = reflection.as_ref().is_some_and(|r| r.value == "Always");
-    if let Some(r) = &reflection
+    let reflection = p.digest_reflection.as_ref();
+    if let Some(r) = reflection
         && !matches!(r.value.as_str(), "Never" | "IfNotPresent" | "Always")
     {
         cx.report(
             Diagnostic::new(
                 &rules::MISSING_FIELD,
-                obj.file,
-                yaml.node(r.node).span,
+                file,
+                cx.span(file, r.node),
                 format!(
                     "digestReflectionPolicy {:?} must be Never, IfNotPresent or Always",
                     r.value
@@ -273,87 +164,98 @@ fn image_policy(cx: &mut Context, obj: &Object, yaml: &Yaml, spec: NodeId) {
             .help("the API server rejects any other value"),
         );
     }
-    match (&interval_field, always) {
-        (Some(i), false) => cx.report(Diagnostic::new(
+    match (&p.interval, reflection.filter(|r| r.value == "Always")) {
+        (Some(i), None) => cx.report(Diagnostic::new(
             &rules::DIGEST_REFLECTION_INTERVAL,
-            obj.file,
-            yaml.node(i.node).span,
+            file,
+            cx.span(file, i.node),
             "spec.interval is only allowed with digestReflectionPolicy: Always",
         )),
-        (None, true) => cx.report(Diagnostic::new(
+        (None, Some(r)) => cx.report(Diagnostic::new(
             &rules::DIGEST_REFLECTION_INTERVAL,
-            obj.file,
-            yaml.node(reflection.as_ref().map_or(spec, |r| r.node)).span,
+            file,
+            cx.span(file, r.node),
             "digestReflectionPolicy: Always requires spec.interval",
         )),
         _ => {}
     }
-    interval(cx, obj.file, yaml, spec, "interval", false);
+    interval(cx, file, p.interval.as_ref(), "interval", false);
+    repository_ref(cx, p);
+}
 
-    let Some(repo_name) = required(cx, obj, yaml, spec, &["imageRepositoryRef", "name"]) else {
+/// The ImageRepository a policy names: in the repository, and open to the
+/// policy's namespace.
+fn repository_ref(cx: &mut Context, p: &ImagePolicy) {
+    // A policy without the name is the shape check's.
+    let Some(repo_name) = &p.repository_name else {
         return;
     };
-    let repo_ns = str_at(yaml, spec, &["imageRepositoryRef", "namespace"]);
-    let wanted_ns = repo_ns
-        .as_ref()
-        .map(|n| n.value.as_str())
-        .or(obj.namespace());
-    let flux = &cx.model.flux;
-    let found = flux.repositories.iter().find(|r| {
-        r.meta.name == repo_name.value && wanted_ns.is_none_or(|ns| r.meta.in_namespace(ns))
-    });
-    match found {
-        None => cx.report(Diagnostic::new(
+    let file = p.meta.file;
+    let wanted_ns = p.repository_ns();
+    let Some(repo) = cx.model.flux.repository_for(p) else {
+        cx.report(Diagnostic::new(
             &rules::UNRESOLVED_REFERENCE,
-            obj.file,
-            yaml.node(repo_name.node).span,
+            file,
+            cx.span(file, repo_name.node),
             format!(
                 "no ImageRepository {}{} in the repository",
                 wanted_ns.map(|n| format!("{n}/")).unwrap_or_default(),
                 repo_name.value
             ),
-        )),
-        Some(repo) => {
-            let cross = match (obj.namespace(), repo.meta.namespace.as_deref()) {
-                (Some(a), Some(b)) => a != b,
-                _ => false,
-            };
-            if cross && !repo.has_access_from {
-                cx.report(
-                    Diagnostic::new(
-                        &rules::CROSS_NAMESPACE_POLICY,
-                        obj.file,
-                        yaml.node(repo_ns.as_ref().map_or(repo_name.node, |n| n.node)).span,
-                        format!(
-                            "ImageRepository {}/{} has no accessFrom; it denies policies from namespace {}",
-                            repo.meta.namespace.as_deref().unwrap_or_default(),
-                            repo.meta.name,
-                            obj.namespace().unwrap_or_default()
-                        ),
-                    )
-                    .related(repo.meta.file, cx.span(repo.meta.file, repo.meta.root), "ImageRepository defined here"),
-                );
-            }
-        }
+        ));
+        return;
+    };
+    let cross = match (p.meta.namespace.as_deref(), repo.meta.namespace.as_deref()) {
+        (Some(a), Some(b)) => a != b,
+        _ => false,
+    };
+    if cross && !repo.has_access_from {
+        let node = p
+            .repository_namespace
+            .as_ref()
+            .map_or(repo_name.node, |n| n.node);
+        cx.report(
+            Diagnostic::new(
+                &rules::CROSS_NAMESPACE_POLICY,
+                file,
+                cx.span(file, node),
+                format!(
+                    "ImageRepository {}/{} has no accessFrom; it denies policies from namespace {}",
+                    repo.meta.namespace.as_deref().unwrap_or_default(),
+                    repo.meta.name,
+                    p.meta.namespace.as_deref().unwrap_or_default()
+                ),
+            )
+            .related(
+                repo.meta.file,
+                cx.span(repo.meta.file, repo.meta.root),
+                "ImageRepository defined here",
+            ),
+        );
     }
 }
 
-fn automation(cx: &mut Context, obj: &Object, yaml: &Yaml, spec: NodeId) {
-    required(cx, obj, yaml, spec, &["interval"]);
-    interval(cx, obj.file, yaml, spec, "interval", false);
-    if let Some(source) = required(cx, obj, yaml, spec, &["sourceRef", "name"]) {
-        let kind = str_at(yaml, spec, &["sourceRef", "kind"]);
-        let kind_ok = kind.as_ref().is_none_or(|k| k.value == "GitRepository");
-        if let Some(k) = kind.as_ref().filter(|_| !kind_ok) {
+fn automation(cx: &mut Context, a: &ImageUpdateAutomation) {
+    let file = a.meta.file;
+    interval(cx, file, a.interval.as_ref(), "interval", false);
+    if let Some(source_ref) = &a.source_ref
+        && let Some(source) = &source_ref.name
+    {
+        let kind = source_ref.kind.as_ref();
+        let kind_ok = kind.is_none_or(|k| k.value == "GitRepository");
+        if let Some(k) = kind.filter(|_| !kind_ok) {
             cx.report(Diagnostic::new(
                 &rules::MISSING_FIELD,
-                obj.file,
-                yaml.node(k.node).span,
+                file,
+                cx.span(file, k.node),
                 format!("sourceRef.kind {:?} must be GitRepository", k.value),
             ));
         }
-        let ns = str_at(yaml, spec, &["sourceRef", "namespace"]);
-        let wanted = ns.as_ref().map(|n| n.value.as_str()).or(obj.namespace());
+        let wanted = source_ref
+            .namespace
+            .as_ref()
+            .map(|n| n.value.as_str())
+            .or(a.meta.namespace.as_deref());
         let exists = cx
             .model
             .flux
@@ -363,8 +265,8 @@ fn automation(cx: &mut Context, obj: &Object, yaml: &Yaml, spec: NodeId) {
         if kind_ok && !exists {
             cx.report(Diagnostic::new(
                 &rules::UNRESOLVED_REFERENCE,
-                obj.file,
-                yaml.node(source.node).span,
+                file,
+                cx.span(file, source.node),
                 format!(
                     "no {SOURCE_GROUP} GitRepository {:?} in the repository",
                     source.value
@@ -372,40 +274,23 @@ fn automation(cx: &mut Context, obj: &Object, yaml: &Yaml, spec: NodeId) {
             ));
         }
     }
-    if obj.version() == "v1" || obj.version() == "v1beta2" {
-        if yaml.path(spec, &["git"]).is_none() {
-            cx.report(Diagnostic::new(
-                &rules::MISSING_FIELD,
-                obj.file,
-                yaml.node(spec).span,
-                "ImageUpdateAutomation needs spec.git (checkout, commit author, push)",
-            ));
-        } else if str_at(yaml, spec, &["git", "commit", "author", "email"]).is_none() {
-            cx.report(Diagnostic::new(
-                &rules::MISSING_FIELD,
-                obj.file,
-                yaml.node(yaml.path(spec, &["git"]).unwrap_or(spec)).span,
-                "spec.git.commit.author.email is required",
-            ));
-        }
-    }
-    if let Some(strategy) = str_at(yaml, spec, &["update", "strategy"])
+    if let Some(strategy) = &a.update_strategy
         && strategy.value != "Setters"
     {
         cx.report(Diagnostic::new(
             &rules::INVALID_UPDATE_STRATEGY,
-            obj.file,
-            yaml.node(strategy.node).span,
+            file,
+            cx.span(file, strategy.node),
             format!("update.strategy {:?} is not supported", strategy.value),
         ));
     }
-    if let Some(path) = str_at(yaml, spec, &["update", "path"]) {
+    if let Some(path) = &a.update_path {
         let rel = normalize_rel(&path.value);
         if !rel.is_empty() && !cx.ws.exists(&rel) {
             cx.report(Diagnostic::new(
                 &rules::UPDATE_PATH_MISSING,
-                obj.file,
-                yaml.node(path.node).span,
+                file,
+                cx.span(file, path.node),
                 format!(
                     "update.path {:?} does not exist in the repository",
                     path.value
@@ -413,8 +298,8 @@ fn automation(cx: &mut Context, obj: &Object, yaml: &Yaml, spec: NodeId) {
             ));
         }
     }
-    if let Some(tpl) = str_at(yaml, spec, &["git", "commit", "messageTemplate"]) {
-        message_template(cx, node_at(cx, obj.file, tpl.node), &tpl.value);
+    if let Some(tpl) = &a.message_template {
+        message_template(cx, at(cx, file, tpl), &tpl.value);
     }
 }
 

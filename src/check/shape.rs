@@ -1,14 +1,15 @@
 //! The objects' shape, as the API server's CRD validation sees it: IU007
 //! unknown fields (with a did-you-mean) for Flux image objects, the Argo
 //! CD Image Updater CR and KubeSphere `ImageUpdater`s; the fields the
-//! CRDs require; one alias per list and one `manifestTargets` kind; and
-//! KubeSphere's two spellings and sections. These rules are about which
-//! keys the document has, so they read the tree; the readers skip an
-//! incomplete entry rather than keep it, and every other check judges the
-//! values the model kept.
+//! CRDs require (a Flux object's spec among them); a served Flux API
+//! version (IU301); one policy kind per ImagePolicy (IU305), one alias per
+//! list and one `manifestTargets` kind; and KubeSphere's two spellings and
+//! sections. These rules are about which keys the document has, so they
+//! read the tree; the readers skip an incomplete entry rather than keep
+//! it, and every other check judges the values the model kept.
 
 use super::Context;
-use crate::diagnostic::{Diagnostic, FileId};
+use crate::diagnostic::{Diagnostic, FileId, Severity};
 use crate::model::Object;
 use crate::model::argo::{self, CR_GROUP};
 use crate::model::flux::IMAGE_GROUP;
@@ -21,6 +22,9 @@ use crate::yaml::{NodeId, Yaml};
 pub fn check(cx: &mut Context) {
     let objects: Vec<_> = cx.reported_objects().map(|(_, o)| o.clone()).collect();
     for obj in objects {
+        if obj.group() == IMAGE_GROUP {
+            flux_api_version(cx, &obj);
+        }
         let schema: &'static [Field] = match (obj.group(), obj.kind()) {
             (IMAGE_GROUP, "ImageRepository") => schema::IMAGE_REPOSITORY_SPEC,
             (IMAGE_GROUP, "ImagePolicy") => schema::IMAGE_POLICY_SPEC,
@@ -47,6 +51,142 @@ pub fn check(cx: &mut Context) {
         {
             image_updater(cx, obj.file, yaml, spec);
         }
+        if obj.group() == IMAGE_GROUP {
+            flux_required(cx, &obj, yaml, spec);
+        }
+    }
+}
+
+/// IU301: a Flux image object's `apiVersion`, whatever its kind.
+fn flux_api_version(cx: &mut Context, obj: &Object) {
+    let Some(api) = &obj.api_version else { return };
+    let span = cx.span(obj.file, api.node);
+    match obj.version() {
+        "v1" => {}
+        "v1beta2" => cx.report(Diagnostic::new(
+            &rules::FLUX_API_VERSION,
+            obj.file,
+            span,
+            format!(
+                "{} is deprecated since Flux 2.7 and removed in Flux 2.9",
+                api.value
+            ),
+        )),
+        other => cx.report(
+            Diagnostic::new(
+                &rules::FLUX_API_VERSION,
+                obj.file,
+                span,
+                format!("{IMAGE_GROUP}/{other} is no longer served by Flux"),
+            )
+            .severity(Severity::Error),
+        ),
+    }
+}
+
+/// The fields a Flux image object's CRD requires, and ImagePolicy's one
+/// policy kind (IU305). A field counts when it holds a non-null scalar.
+fn flux_required(cx: &mut Context, obj: &Object, yaml: &Yaml, spec: Option<NodeId>) {
+    let file = obj.file;
+    let kind = obj.kind();
+    let Some(spec) = spec else {
+        cx.report(Diagnostic::new(
+            &rules::MISSING_FIELD,
+            file,
+            cx.span(file, obj.root),
+            format!("{kind} has no spec"),
+        ));
+        return;
+    };
+    let spec_span = cx.span(file, spec);
+    let required = |cx: &mut Context, path: &[&str]| {
+        if str_at(yaml, spec, path).is_none() {
+            cx.report(Diagnostic::new(
+                &rules::MISSING_FIELD,
+                file,
+                spec_span,
+                format!("{kind} requires spec.{}", path.join(".")),
+            ));
+        }
+    };
+    match kind {
+        "ImageRepository" => {
+            required(cx, &["image"]);
+            required(cx, &["interval"]);
+        }
+        "ImagePolicy" => {
+            policy_choice(cx, file, yaml, spec);
+            required(cx, &["imageRepositoryRef", "name"]);
+        }
+        "ImageUpdateAutomation" => {
+            required(cx, &["interval"]);
+            required(cx, &["sourceRef", "name"]);
+            if obj.version() == "v1" || obj.version() == "v1beta2" {
+                match yaml.get(spec, "git") {
+                    None => cx.report(Diagnostic::new(
+                        &rules::MISSING_FIELD,
+                        file,
+                        spec_span,
+                        "ImageUpdateAutomation needs spec.git (checkout, commit author, push)",
+                    )),
+                    Some(git) if str_at(yaml, git, &["commit", "author", "email"]).is_none() => cx
+                        .report(Diagnostic::new(
+                            &rules::MISSING_FIELD,
+                            file,
+                            cx.span(file, git),
+                            "spec.git.commit.author.email is required",
+                        )),
+                    Some(_) => {}
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `spec.policy` with exactly one of semver, alphabetical, numerical, and
+/// a semver with its range.
+fn policy_choice(cx: &mut Context, file: FileId, yaml: &Yaml, spec: NodeId) {
+    let Some((key, policy)) = yaml.entry(spec, "policy") else {
+        cx.report(Diagnostic::new(
+            &rules::MISSING_FIELD,
+            file,
+            cx.span(file, spec),
+            "ImagePolicy requires spec.policy",
+        ));
+        return;
+    };
+    let choices: Vec<&str> = ["semver", "alphabetical", "numerical"]
+        .into_iter()
+        .filter(|k| yaml.get(policy, k).is_some())
+        .collect();
+    match choices.as_slice() {
+        [] => cx.report(Diagnostic::new(
+            &rules::POLICY_CHOICE,
+            file,
+            cx.span(file, policy),
+            "spec.policy sets none of semver, alphabetical, numerical; the policy is Stalled",
+        )),
+        [_] => {}
+        [first, ..] => cx.report(Diagnostic::new(
+            &rules::POLICY_CHOICE,
+            file,
+            cx.span(file, key),
+            format!(
+                "spec.policy sets {}; Flux silently uses only {first}",
+                choices.join(" and ")
+            ),
+        )),
+    }
+    if let Some(semver) = yaml.get(policy, "semver")
+        && str_at(yaml, semver, &["range"]).is_none()
+    {
+        cx.report(Diagnostic::new(
+            &rules::MISSING_FIELD,
+            file,
+            cx.span(file, semver),
+            "policy.semver requires range",
+        ));
     }
 }
 

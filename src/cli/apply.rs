@@ -203,7 +203,7 @@ fn apply_in(
         _ => None,
     };
     let (ws, model) = super::load_parsed(root, targets);
-    let resolution = source.map(|s| crate::preview::resolve(&ws, &model, s));
+    let resolution = source.map(|s| crate::preview::resolve(&model, s));
     let plan = plan::plan(&ws, &model, resolution.as_ref(), sets)?;
     if args.dry_run || plan.files.is_empty() {
         return Ok(Outcome {

@@ -147,7 +147,7 @@ fn wait_for_tag(
         let engine = model
             .flux
             .policy(&p.namespace, &p.name)
-            .and_then(|mp| crate::preview::flux_engine(&ws, mp, model.flux.repository_for(mp)));
+            .and_then(|mp| crate::preview::flux_engine(mp, model.flux.repository_for(mp)));
         let Some(engine) = engine else {
             eprintln!(
                 "warning: {}: the policy cannot be read; not waited for",

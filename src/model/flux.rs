@@ -1,13 +1,17 @@
 //! Flux image automation objects found in the repository
 //! (`image.toolkit.fluxcd.io` ImageRepository, ImagePolicy,
-//! ImageUpdateAutomation, and `source.toolkit.fluxcd.io` GitRepository),
-//! indexed for the lookups markers and references need.
+//! ImageUpdateAutomation, and `source.toolkit.fluxcd.io` GitRepository):
+//! the typed model of their settings, read once from each object's `spec`
+//! (every value with the node it was written at), and indexed for the
+//! lookups markers and references need. The Flux check, preview and the
+//! updater reader take the values from here; which keys a document has is
+//! the shape check's.
 
 use super::object::str_at;
 use super::{Object, Str};
 use crate::diagnostic::FileId;
 use crate::discover::Workspace;
-use crate::yaml::NodeId;
+use crate::yaml::{NodeId, Yaml};
 
 /// The ImageRepository `exclusionList` Flux applies when none is given.
 pub const DEFAULT_EXCLUSION: &str = "^.*\\.sig$";
@@ -61,7 +65,83 @@ impl Named {
 pub struct ImageRepository {
     pub meta: Named,
     pub image: Option<Str>,
+    pub interval: Option<Str>,
+    pub timeout: Option<Str>,
+    /// `spec.exclusionList`, `None` when the key is absent.
+    pub exclusion_list: Option<StrList>,
+    /// `spec.accessFrom` is there (null included: the key is written).
     pub has_access_from: bool,
+}
+
+/// A list setting: its node, and the items that are scalars, as written.
+#[derive(Debug, Clone)]
+pub struct StrList {
+    pub node: NodeId,
+    pub items: Vec<Str>,
+}
+
+/// `spec.policy` of an ImagePolicy, typed: what selection runs. When
+/// several kinds are set Flux takes semver, then alphabetical, then
+/// numerical ([`ImagePolicy::kind`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PolicyKind {
+    /// `semver.range`, a Masterminds constraint.
+    Semver { range: String },
+    /// `alphabetical.order`: `asc` (default) picks the greatest string,
+    /// `desc` the smallest.
+    Alphabetical { desc: bool },
+    /// `numerical.order`: `asc` (default) picks the largest number, `desc`
+    /// the smallest.
+    Numerical { desc: bool },
+}
+
+/// The keys of `spec.policy`, in the order Flux prefers them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyName {
+    Semver,
+    Alphabetical,
+    Numerical,
+}
+
+impl PolicyName {
+    pub const ALL: [PolicyName; 3] = [Self::Semver, Self::Alphabetical, Self::Numerical];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Semver => "semver",
+            Self::Alphabetical => "alphabetical",
+            Self::Numerical => "numerical",
+        }
+    }
+}
+
+/// One kind `spec.policy` sets, as written.
+#[derive(Debug, Clone)]
+pub struct PolicyChoice {
+    pub name: PolicyName,
+    /// The kind's value (`semver:`'s mapping; null when only the key is
+    /// written).
+    pub node: NodeId,
+    /// `semver.range`, or `alphabetical.order` / `numerical.order`.
+    pub setting: Option<Str>,
+}
+
+impl PolicyChoice {
+    /// The selection it asks for; `None` for a semver without a range.
+    pub fn kind(&self) -> Option<PolicyKind> {
+        let desc = || {
+            self.setting
+                .as_ref()
+                .is_some_and(|o| o.value.eq_ignore_ascii_case("desc"))
+        };
+        Some(match self.name {
+            PolicyName::Semver => PolicyKind::Semver {
+                range: self.setting.as_ref()?.value.clone(),
+            },
+            PolicyName::Alphabetical => PolicyKind::Alphabetical { desc: desc() },
+            PolicyName::Numerical => PolicyKind::Numerical { desc: desc() },
+        })
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -70,6 +150,13 @@ pub struct ImagePolicy {
     pub repository_name: Option<Str>,
     pub repository_namespace: Option<Str>,
     pub digest_reflection: Option<Str>,
+    pub interval: Option<Str>,
+    /// `spec.policy`'s value, when the key is there.
+    pub policy: Option<NodeId>,
+    /// The kinds `spec.policy` sets, in [`PolicyName::ALL`] order.
+    pub choices: Vec<PolicyChoice>,
+    pub filter_pattern: Option<Str>,
+    pub filter_extract: Option<Str>,
 }
 
 impl ImagePolicy {
@@ -87,11 +174,34 @@ impl ImagePolicy {
             .as_ref()
             .is_some_and(|d| d.value == "IfNotPresent" || d.value == "Always")
     }
+
+    /// What selection runs: the first kind that says what to select (a
+    /// semver without a range does not).
+    pub fn kind(&self) -> Option<PolicyKind> {
+        self.choices.iter().find_map(PolicyChoice::kind)
+    }
+}
+
+/// An ImageUpdateAutomation's `spec.sourceRef`, as written.
+#[derive(Debug, Clone)]
+pub struct SourceRef {
+    pub node: NodeId,
+    pub name: Option<Str>,
+    /// `None` when absent (GitRepository).
+    pub kind: Option<Str>,
+    pub namespace: Option<Str>,
 }
 
 #[derive(Debug, Clone)]
 pub struct ImageUpdateAutomation {
     pub meta: Named,
+    pub interval: Option<Str>,
+    pub source_ref: Option<SourceRef>,
+    /// `spec.git`'s value, when the key is there.
+    pub git: Option<NodeId>,
+    pub author_email: Option<Str>,
+    pub message_template: Option<Str>,
+    pub update_strategy: Option<Str>,
     /// `spec.update.path`, `None` when absent (the repository root).
     pub update_path: Option<Str>,
 }
@@ -108,6 +218,20 @@ impl ImageUpdateAutomation {
         let scope = self.scope();
         scope.is_empty() || file == scope || file.starts_with(&format!("{scope}/"))
     }
+}
+
+fn str_list(yaml: &Yaml, node: NodeId) -> StrList {
+    let items = yaml
+        .items(node)
+        .iter()
+        .filter_map(|&i| {
+            yaml.str(i).map(|v| Str {
+                value: v.to_owned(),
+                node: i,
+            })
+        })
+        .collect();
+    StrList { node, items }
 }
 
 /// Clamps a path inside the repository the way securejoin does: `.` and
@@ -142,29 +266,62 @@ impl FluxObjects {
                 continue;
             };
             let meta = Named::of(i, obj);
+            // Without a `spec` mapping every setting is absent.
+            let spec = yaml.get(obj.root, "spec");
+            let at = |keys: &[&str]| spec.and_then(|s| str_at(yaml, s, keys));
+            let node = |keys: &[&str]| spec.and_then(|s| yaml.path(s, keys));
             match (obj.group(), obj.kind()) {
                 (IMAGE_GROUP, "ImageRepository") => out.repositories.push(ImageRepository {
-                    image: str_at(yaml, obj.root, &["spec", "image"]),
-                    has_access_from: yaml.path(obj.root, &["spec", "accessFrom"]).is_some(),
+                    image: at(&["image"]),
+                    interval: at(&["interval"]),
+                    timeout: at(&["timeout"]),
+                    exclusion_list: node(&["exclusionList"]).map(|l| str_list(yaml, l)),
+                    has_access_from: node(&["accessFrom"]).is_some(),
                     meta,
                 }),
-                (IMAGE_GROUP, "ImagePolicy") => out.policies.push(ImagePolicy {
-                    repository_name: str_at(
-                        yaml,
-                        obj.root,
-                        &["spec", "imageRepositoryRef", "name"],
-                    ),
-                    repository_namespace: str_at(
-                        yaml,
-                        obj.root,
-                        &["spec", "imageRepositoryRef", "namespace"],
-                    ),
-                    digest_reflection: str_at(yaml, obj.root, &["spec", "digestReflectionPolicy"]),
-                    meta,
-                }),
+                (IMAGE_GROUP, "ImagePolicy") => {
+                    let policy = node(&["policy"]);
+                    let choices = PolicyName::ALL
+                        .into_iter()
+                        .filter_map(|name| {
+                            let node = yaml.get(policy?, name.as_str())?;
+                            let setting = match name {
+                                PolicyName::Semver => "range",
+                                _ => "order",
+                            };
+                            Some(PolicyChoice {
+                                name,
+                                node,
+                                setting: str_at(yaml, node, &[setting]),
+                            })
+                        })
+                        .collect();
+                    out.policies.push(ImagePolicy {
+                        repository_name: at(&["imageRepositoryRef", "name"]),
+                        repository_namespace: at(&["imageRepositoryRef", "namespace"]),
+                        digest_reflection: at(&["digestReflectionPolicy"]),
+                        interval: at(&["interval"]),
+                        policy,
+                        choices,
+                        filter_pattern: at(&["filterTags", "pattern"]),
+                        filter_extract: at(&["filterTags", "extract"]),
+                        meta,
+                    })
+                }
                 (IMAGE_GROUP, "ImageUpdateAutomation") => {
                     out.automations.push(ImageUpdateAutomation {
-                        update_path: str_at(yaml, obj.root, &["spec", "update", "path"]),
+                        interval: at(&["interval"]),
+                        source_ref: node(&["sourceRef"]).map(|s| SourceRef {
+                            node: s,
+                            name: str_at(yaml, s, &["name"]),
+                            kind: str_at(yaml, s, &["kind"]),
+                            namespace: str_at(yaml, s, &["namespace"]),
+                        }),
+                        git: node(&["git"]),
+                        author_email: at(&["git", "commit", "author", "email"]),
+                        message_template: at(&["git", "commit", "messageTemplate"]),
+                        update_strategy: at(&["update", "strategy"]),
+                        update_path: at(&["update", "path"]),
                         meta,
                     })
                 }

@@ -96,6 +96,14 @@ pub fn span_of(ws: &Workspace, file: FileId, node: NodeId) -> Span {
     yaml_of(ws, file).node(node).span
 }
 
+/// The 1-based line `node` starts on.
+pub fn line_of(ws: &Workspace, file: FileId, node: NodeId) -> usize {
+    let yaml = yaml_of(ws, file);
+    yaml.lines
+        .line_col(&ws.files[file].text, yaml.node(node).span.start)
+        .line
+}
+
 /// Byte span, in the file, of `range` within a scalar's parsed value. Exact
 /// when the value is written verbatim (plain, or quoted without escapes);
 /// otherwise the whole scalar.

@@ -97,19 +97,9 @@ use crate::gosyntax::strconv::parse_float;
 /// it when the list is empty.
 pub const DEFAULT_EXCLUSION: &str = r"^.*\.sig$";
 
-/// `spec.policy` of an ImagePolicy. When several are set Flux takes semver,
-/// then alphabetical, then numerical; the caller resolves that.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PolicyKind {
-    /// `semver.range`, a Masterminds constraint.
-    Semver { range: String },
-    /// `alphabetical.order`: `asc` (default) picks the greatest string,
-    /// `desc` the smallest.
-    Alphabetical { desc: bool },
-    /// `numerical.order`: `asc` (default) picks the largest number, `desc`
-    /// the smallest.
-    Numerical { desc: bool },
-}
+/// `spec.policy` of an ImagePolicy: the model reads it (and resolves
+/// which of several kinds Flux takes); selection runs it.
+pub use crate::model::flux::PolicyKind;
 
 /// Everything selection needs from an ImagePolicy and its ImageRepository.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -62,12 +62,21 @@
 //! `policySelector.matchExpressions`. A policy whose ImageRepository is
 //! not in the repository, or that names no policy kind, is Skipped.
 //!
+//! The settings the checks and preview judge too (image, intervals,
+//! policy kinds, filters, digest reflection, exclusion list, source
+//! reference, author email, template, update path) come from the Flux
+//! index ([`crate::model::flux`]), which read them once; this reader
+//! reads from each object's `spec` only what export alone carries.
+//!
 
 use std::collections::HashSet;
 
 use crate::diagnostic::FileId;
 use crate::discover::Workspace;
-use crate::model::flux::{DEFAULT_EXCLUSION, ImagePolicy, ImageUpdateAutomation};
+use crate::model::flux::{
+    DEFAULT_EXCLUSION, ImagePolicy, ImageRepository, ImageUpdateAutomation, PolicyKind,
+    canonical_interval,
+};
 use crate::model::marker::Suffix;
 use crate::model::object::str_at;
 use crate::model::spec::{
@@ -75,7 +84,7 @@ use crate::model::spec::{
     SigningKey, SourceRef, Strategy, Updater, WriteMethod,
 };
 use crate::model::target::{Driver, Source};
-use crate::model::{Model, yaml_of};
+use crate::model::{Model, Str, yaml_of};
 use crate::yaml::{NodeId, NodeKind, Span, Yaml};
 
 pub fn read(ws: &Workspace, model: &Model) -> Vec<Updater> {
@@ -281,20 +290,32 @@ fn origin(yaml: &Yaml, file: FileId, node: NodeId) -> Origin {
 }
 
 fn field_at(yaml: &Yaml, file: FileId, at: NodeId, keys: &[&str]) -> Option<Field<String>> {
-    str_at(yaml, at, keys).map(|s| Field::new(s.value, Some(origin(yaml, file, s.node))))
+    str_at(yaml, at, keys).map(|s| field_of(yaml, file, &s))
+}
+
+/// A value the Flux index kept, as a spec field.
+fn field_of(yaml: &Yaml, file: FileId, s: &Str) -> Field<String> {
+    Field::new(s.value.clone(), Some(origin(yaml, file, s.node)))
+}
+
+fn kept(yaml: &Yaml, file: FileId, s: &Option<Str>) -> Option<Field<String>> {
+    s.as_ref().map(|s| field_of(yaml, file, s))
 }
 
 /// The entry at `keys` (key and value), when present and not null.
 fn entry_origin(yaml: &Yaml, file: FileId, at: NodeId, keys: &[&str]) -> Option<Origin> {
-    let (last, parents) = keys.split_last()?;
-    let map = yaml.path(at, parents)?;
-    let (k, v) = yaml.entry(map, last)?;
-    if yaml.is_scalar(v) && yaml.non_null_str(v).is_none() {
+    entry_of(yaml, file, yaml.path(at, keys)?)
+}
+
+/// The entry (key and value) whose value is `value`, unless it is null.
+fn entry_of(yaml: &Yaml, file: FileId, value: NodeId) -> Option<Origin> {
+    if yaml.is_scalar(value) && yaml.non_null_str(value).is_none() {
         return None;
     }
+    let key = yaml.key_for(value)?;
     Some(Origin {
         file,
-        span: Span::new(yaml.node(k).span.start, yaml.node(v).span.end),
+        span: Span::new(yaml.node(key).span.start, yaml.node(value).span.end),
     })
 }
 
@@ -307,23 +328,28 @@ impl Reader<'_> {
         let file = a.meta.file;
         let yaml = yaml_of(self.ws, file);
         let root = a.meta.root;
-        let spec = yaml.get(root, "spec").unwrap_or(root);
-        let f = |keys: &[&str]| field_at(yaml, file, spec, keys);
+        // The settings the Flux index holds come from there; the rest,
+        // which only export carries, are read here, from the same spec.
+        let spec = yaml.get(root, "spec");
+        let f = |keys: &[&str]| spec.and_then(|s| field_at(yaml, file, s, keys));
+        let entry = |keys: &[&str]| spec.and_then(|s| entry_origin(yaml, file, s, keys));
         let mut dropped = Vec::new();
-        let source_ref = yaml.get(spec, "sourceRef").and_then(|s| {
-            let name = str_at(yaml, s, &["name"])?;
+        let source_ref = a.source_ref.as_ref().and_then(|s| {
+            let name = s.name.as_ref()?;
             Some(Field::new(
                 SourceRef {
-                    kind: str_at(yaml, s, &["kind"])
-                        .map_or_else(|| "GitRepository".to_owned(), |k| k.value),
-                    name: name.value,
-                    namespace: str_at(yaml, s, &["namespace"]).map(|n| n.value),
+                    kind: s
+                        .kind
+                        .as_ref()
+                        .map_or_else(|| "GitRepository".to_owned(), |k| k.value.clone()),
+                    name: name.value.clone(),
+                    namespace: s.namespace.as_ref().map(|n| n.value.clone()),
                 },
-                Some(origin(yaml, file, s)),
+                Some(origin(yaml, file, s.node)),
             ))
         });
-        let signing_key = yaml
-            .path(spec, &["git", "commit", "signingKey"])
+        let signing_key = spec
+            .and_then(|s| yaml.path(s, &["git", "commit", "signingKey"]))
             .and_then(|k| {
                 let secret = str_at(yaml, k, &["secretRef", "name"])?;
                 Some(Field::new(
@@ -336,7 +362,7 @@ impl Reader<'_> {
             });
         for other in ["tag", "semver", "name", "commit"] {
             let keys = ["git", "checkout", "ref", other];
-            if let Some(o) = entry_origin(yaml, file, spec, &keys) {
+            if let Some(o) = entry(&keys) {
                 dropped.push(Remark::no_equivalent(
                     Some(o),
                     format!("spec.{}", keys.join(".")),
@@ -359,7 +385,7 @@ impl Reader<'_> {
             ),
         ];
         for (keys, why) in unmapped {
-            if let Some(o) = entry_origin(yaml, file, spec, keys) {
+            if let Some(o) = entry(keys) {
                 dropped.push(Remark::no_equivalent(
                     Some(o),
                     format!("spec.{}", keys.join(".")),
@@ -367,14 +393,14 @@ impl Reader<'_> {
                 ));
             }
         }
-        if is_true(yaml, spec, &["suspend"]) {
+        if spec.is_some_and(|s| is_true(yaml, s, &["suspend"])) {
             dropped.push(Remark::no_equivalent(
-                entry_origin(yaml, file, spec, &["suspend"]),
+                entry(&["suspend"]),
                 "spec.suspend",
                 "the automation is suspended; the exported updater is not",
             ));
         }
-        let git_node = yaml.get(spec, "git").unwrap_or(root);
+        let git_node = a.git.unwrap_or(root);
         Updater {
             name: a.meta.name.clone(),
             namespace: a.meta.namespace.clone(),
@@ -387,13 +413,13 @@ impl Reader<'_> {
                 source_ref,
                 checkout_branch: f(&["git", "checkout", "ref", "branch"]),
                 push_branch: f(&["git", "push", "branch"]),
-                path: f(&["update", "path"]),
+                path: kept(yaml, file, &a.update_path),
                 author_name: f(&["git", "commit", "author", "name"]),
-                author_email: f(&["git", "commit", "author", "email"]),
+                author_email: kept(yaml, file, &a.author_email),
                 signing_key,
-                message_template: f(&["git", "commit", "messageTemplate"]),
-                interval: f(&["interval"]),
-                automation: field_at(yaml, file, root, &["metadata", "name"]),
+                message_template: kept(yaml, file, &a.message_template),
+                interval: kept(yaml, file, &a.interval),
+                automation: kept(yaml, file, &self.model.objects[a.meta.object].name),
                 ..Default::default()
             },
             dropped,
@@ -406,9 +432,9 @@ impl Reader<'_> {
     fn selected(&self, a: &ImageUpdateAutomation, dropped: &mut Vec<Remark>) -> Vec<usize> {
         let file = a.meta.file;
         let yaml = yaml_of(self.ws, file);
-        let spec = yaml.get(a.meta.root, "spec").unwrap_or(a.meta.root);
+        let spec = yaml.get(a.meta.root, "spec");
         let mut labels: Vec<(String, String)> = Vec::new();
-        if let Some(sel) = yaml.get(spec, "policySelector") {
+        if let Some(sel) = spec.and_then(|s| yaml.get(s, "policySelector")) {
             let expressions = yaml
                 .get(sel, "matchExpressions")
                 .is_some_and(|e| !yaml.items(e).is_empty());
@@ -468,10 +494,9 @@ impl Reader<'_> {
         let file = policy.meta.file;
         let yaml = yaml_of(ws, file);
         let root = policy.meta.root;
-        let spec = yaml.get(root, "spec").unwrap_or(root);
+        let spec = yaml.get(root, "spec");
         let fresh = self.first_time(policy.meta.object);
         let mut remarks = Vec::new();
-        let at = |keys: &[&str]| entry_origin(yaml, file, spec, keys);
 
         let Some(repo) = flux.repository_for(policy) else {
             if fresh {
@@ -494,8 +519,7 @@ impl Reader<'_> {
         };
         let ry = yaml_of(ws, repo.meta.file);
         let rfile = repo.meta.file;
-        let rspec = ry.get(repo.meta.root, "spec").unwrap_or(repo.meta.root);
-        let Some(name) = field_at(ry, rfile, rspec, &["image"]) else {
+        let Some(name) = kept(ry, rfile, &repo.image) else {
             if fresh {
                 dropped.push(Remark::new(
                     RemarkKind::Skipped,
@@ -507,17 +531,12 @@ impl Reader<'_> {
             return None;
         };
 
-        // Flux takes the first kind set, in this order.
-        let policy_node = yaml.get(spec, "policy");
-        let kinds: Vec<(&str, NodeId)> = ["semver", "alphabetical", "numerical"]
-            .into_iter()
-            .filter_map(|k| policy_node.and_then(|p| yaml.get(p, k)).map(|n| (k, n)))
-            .collect();
-        let Some(&(kind, node)) = kinds.first() else {
+        // Flux takes the first kind set.
+        let Some(first) = policy.choices.first() else {
             if fresh {
                 dropped.push(Remark::new(
                     RemarkKind::Skipped,
-                    Some(origin(yaml, file, policy_node.unwrap_or(root))),
+                    Some(origin(yaml, file, policy.policy.unwrap_or(root))),
                     "spec.policy",
                     format!(
                         "ImagePolicy {} sets none of semver, alphabetical, numerical",
@@ -527,62 +546,54 @@ impl Reader<'_> {
             }
             return None;
         };
-        for &(ignored, _) in &kinds[1..] {
+        let kind = first.name.as_str();
+        for ignored in &policy.choices[1..] {
+            let ignored_name = ignored.name.as_str();
             remarks.push(Remark::no_equivalent(
-                at(&["policy", ignored]),
-                format!("spec.policy.{ignored}"),
-                format!("Flux uses only policy.{kind}; {ignored} is ignored there too"),
+                entry_of(yaml, file, ignored.node),
+                format!("spec.policy.{ignored_name}"),
+                format!("Flux uses only policy.{kind}; {ignored_name} is ignored there too"),
             ));
         }
-        let kind_origin = Some(origin(yaml, file, node));
-        let order_desc = |n: NodeId| {
-            yaml.path_str(n, &["order"])
-                .is_some_and(|o| o.eq_ignore_ascii_case("desc"))
-        };
-        let (strategy, constraint) = match kind {
-            "semver" => (Strategy::Semver, field_at(yaml, file, node, &["range"])),
-            "alphabetical" => (
-                Strategy::Alphabetical {
-                    desc: order_desc(node),
-                },
-                None,
-            ),
-            _ => (
-                Strategy::Numerical {
-                    desc: order_desc(node),
-                },
-                None,
-            ),
+        let kind_origin = Some(origin(yaml, file, first.node));
+        let (strategy, constraint) = match first.kind() {
+            Some(PolicyKind::Alphabetical { desc }) => (Strategy::Alphabetical { desc }, None),
+            Some(PolicyKind::Numerical { desc }) => (Strategy::Numerical { desc }, None),
+            // A semver without its range is still semver (the shape check
+            // says the range is missing).
+            _ => (Strategy::Semver, kept(yaml, file, &first.setting)),
         };
 
-        let pull_secret = ry.get(rspec, "secretRef").and_then(|s| {
-            let n = str_at(ry, s, &["name"])?;
-            Some(Field::new(
-                PullSecret::Secret {
-                    namespace: repo.meta.namespace.clone(),
-                    name: n.value,
-                },
-                Some(origin(ry, rfile, s)),
-            ))
-        });
-        let scan_interval = field_at(ry, rfile, rspec, &["interval"]);
-
-        if let Some(iv) = str_at(yaml, spec, &["interval"]) {
-            let same = scan_interval.as_ref().is_some_and(|s| {
-                crate::model::flux::canonical_interval(&s.value)
-                    == crate::model::flux::canonical_interval(&iv.value)
+        let pull_secret = ry
+            .get(repo.meta.root, "spec")
+            .and_then(|s| ry.get(s, "secretRef"))
+            .and_then(|s| {
+                let n = str_at(ry, s, &["name"])?;
+                Some(Field::new(
+                    PullSecret::Secret {
+                        namespace: repo.meta.namespace.clone(),
+                        name: n.value,
+                    },
+                    Some(origin(ry, rfile, s)),
+                ))
             });
+        let scan_interval = kept(ry, rfile, &repo.interval);
+
+        if let Some(iv) = &policy.interval {
+            let same = scan_interval
+                .as_ref()
+                .is_some_and(|s| canonical_interval(&s.value) == canonical_interval(&iv.value));
             if !same {
                 remarks.push(Remark::no_equivalent(
-                    at(&["interval"]),
+                    entry_of(yaml, file, iv.node),
                     "spec.interval",
                     "the policy's own digest refresh interval is not kept; Flux output uses the scan interval",
                 ));
             }
         }
-        if is_true(yaml, spec, &["suspend"]) {
+        if spec.is_some_and(|s| is_true(yaml, s, &["suspend"])) {
             remarks.push(Remark::no_equivalent(
-                at(&["suspend"]),
+                spec.and_then(|s| entry_origin(yaml, file, s, &["suspend"])),
                 "spec.suspend",
                 "the policy is suspended; the exported image is not",
             ));
@@ -591,21 +602,19 @@ impl Reader<'_> {
             dropped.append(&mut remarks);
         }
         if self.first_time(repo.meta.object) {
-            repository_remarks(ry, rfile, rspec, dropped);
+            repository_remarks(ry, repo, dropped);
         }
 
         let mut img = Image {
-            alias: field_at(yaml, file, root, &["metadata", "name"]),
+            alias: kept(yaml, file, &model.objects[policy.meta.object].name),
             name,
             constraint,
             strategy: Some(Field::new(strategy, kind_origin)),
-            tag_pattern: field_at(yaml, file, spec, &["filterTags", "pattern"])
-                .filter(|p| !p.value.is_empty()),
-            extract: field_at(yaml, file, spec, &["filterTags", "extract"])
-                .filter(|e| !e.value.is_empty()),
+            tag_pattern: kept(yaml, file, &policy.filter_pattern).filter(|p| !p.value.is_empty()),
+            extract: kept(yaml, file, &policy.filter_extract).filter(|e| !e.value.is_empty()),
             pull_secret,
             scan_interval,
-            reflect_digest: field_at(yaml, file, spec, &["digestReflectionPolicy"]),
+            reflect_digest: kept(yaml, file, &policy.digest_reflection),
             origin: Some(origin(yaml, file, root)),
             ..Default::default()
         };
@@ -727,65 +736,67 @@ fn describe(shape: &Shape) -> String {
     }
 }
 
-fn repository_remarks(yaml: &Yaml, file: FileId, spec: NodeId, out: &mut Vec<Remark>) {
-    let at = |keys: &[&str]| entry_origin(yaml, file, spec, keys);
-    let mut push = |keys: &[&str], why: &str| {
-        if let Some(o) = at(keys) {
-            out.push(Remark::no_equivalent(
-                Some(o),
-                format!("spec.{}", keys.join(".")),
-                why,
-            ));
+/// What the spec cannot hold of an ImageRepository: the index's
+/// exclusion list when it is not the default, and the keys only Flux has.
+fn repository_remarks(yaml: &Yaml, repo: &ImageRepository, out: &mut Vec<Remark>) {
+    let file = repo.meta.file;
+    let spec = yaml.get(repo.meta.root, "spec");
+    let mut push = |key: &str, at: Option<Origin>, why: &str| {
+        if let Some(o) = at {
+            out.push(Remark::no_equivalent(Some(o), format!("spec.{key}"), why));
         }
     };
-    if let Some(list) = yaml.get(spec, "exclusionList") {
-        let items: Vec<&str> = yaml
-            .items(list)
-            .iter()
-            .filter_map(|&i| yaml.str(i))
-            .collect();
+    let at = |key: &str| spec.and_then(|s| entry_origin(yaml, file, s, &[key]));
+    let is = |key: &str| spec.is_some_and(|s| is_true(yaml, s, &[key]));
+    if let Some(list) = &repo.exclusion_list {
+        let items: Vec<&str> = list.items.iter().map(|i| i.value.as_str()).collect();
         if !(items.is_empty() || items == [DEFAULT_EXCLUSION]) {
             push(
-                &["exclusionList"],
+                "exclusionList",
+                entry_of(yaml, file, list.node),
                 "scan-time tag exclusions are not carried over",
             );
         }
     }
-    if yaml
-        .path_str(spec, &["provider"])
+    if spec
+        .and_then(|s| yaml.path_str(s, &["provider"]))
         .is_some_and(|p| p != "generic")
     {
         push(
-            &["provider"],
+            "provider",
+            at("provider"),
             "cloud provider registry login is not carried over",
         );
     }
-    push(
-        &["certSecretRef"],
-        "registry TLS certificates are not carried over",
-    );
-    push(
-        &["proxySecretRef"],
-        "the registry proxy is not carried over",
-    );
-    push(
-        &["serviceAccountName"],
-        "service account pull secrets are not carried over",
-    );
-    push(
-        &["accessFrom"],
-        "cross-namespace access rules are not carried over",
-    );
-    push(&["timeout"], "the scan timeout is not carried over");
-    if is_true(yaml, spec, &["insecure"]) {
+    for (key, why) in [
+        (
+            "certSecretRef",
+            "registry TLS certificates are not carried over",
+        ),
+        ("proxySecretRef", "the registry proxy is not carried over"),
+        (
+            "serviceAccountName",
+            "service account pull secrets are not carried over",
+        ),
+        (
+            "accessFrom",
+            "cross-namespace access rules are not carried over",
+        ),
+        ("timeout", "the scan timeout is not carried over"),
+    ] {
+        push(key, at(key), why);
+    }
+    if is("insecure") {
         push(
-            &["insecure"],
+            "insecure",
+            at("insecure"),
             "plain-HTTP registry access is not carried over",
         );
     }
-    if is_true(yaml, spec, &["suspend"]) {
+    if is("suspend") {
         push(
-            &["suspend"],
+            "suspend",
+            at("suspend"),
             "the repository is suspended; the exported image is not",
         );
     }
