@@ -133,7 +133,7 @@ impl Cluster {
         if let Some(s) = selector {
             params = params.labels(s);
         }
-        let listed = self.runtime.block_on(api.list(&params));
+        let listed = self.retrying(|| api.list(&params));
         let list = match listed {
             Ok(list) => list,
             Err(kube::Error::Api(e)) if e.code == 404 => return Ok(None),
@@ -161,6 +161,26 @@ impl Cluster {
             .collect();
         out.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
         Ok(Some(out))
+    }
+
+    /// Runs `call`, again after a pause when the API server says it is
+    /// briefly unable to answer (429, 503: a CRD's storage that is still
+    /// initialising, a server that is starting), up to four times.
+    fn retrying<T, F: std::future::Future<Output = Result<T, kube::Error>>>(
+        &self,
+        call: impl Fn() -> F,
+    ) -> Result<T, kube::Error> {
+        let mut pause = std::time::Duration::from_millis(250);
+        for _ in 0..3 {
+            match self.runtime.block_on(call()) {
+                Err(kube::Error::Api(e)) if e.code == 429 || e.code == 503 => {
+                    std::thread::sleep(pause);
+                    pause *= 2;
+                }
+                other => return other,
+            }
+        }
+        self.runtime.block_on(call())
     }
 
     fn failure(&self, what: &str, e: kube::Error) -> ClusterError {
