@@ -138,6 +138,24 @@ fn gitops_promotion_invalid_config_matches_mistakes_table() {
     );
 }
 
+/// A config file with no document (only a comment) is a finding at its
+/// first byte; it used to panic (index out of bounds on node 0).
+#[test]
+fn gitops_promotion_empty_config_is_a_finding() {
+    let repo = testdata("gitops-promotion/empty-config");
+    let out = common::validate(&repo, &["--format", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        reported(&repo).into_iter().collect::<Vec<_>>(),
+        [("gitops-promotion.yaml".to_owned(), 1, "IU602".to_owned())]
+    );
+}
+
 #[test]
 fn gitops_promotion_clean_has_no_findings() {
     assert!(reported(&testdata("gitops-promotion/clean")).is_empty());

@@ -27,14 +27,16 @@ pub fn check(cx: &mut Context) {
                 &rules::PROMOTION_INVALID_CONFIG,
                 file,
                 // A finding about a mapping or sequence points at its key's line.
-                cx.span(
-                    file,
-                    if yaml.is_scalar(err.node) {
-                        err.node
-                    } else {
-                        yaml.key_for(err.node).unwrap_or(err.node)
-                    },
-                ),
+                err.node.map_or(crate::yaml::Span::empty(0), |n| {
+                    cx.span(
+                        file,
+                        if yaml.is_scalar(n) {
+                            n
+                        } else {
+                            yaml.key_for(n).unwrap_or(n)
+                        },
+                    )
+                }),
                 err.message,
             ));
             return;

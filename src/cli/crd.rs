@@ -29,7 +29,10 @@ pub fn run(args: Args, kube: &KubeFlags) -> u8 {
     // server stores no empty list, so a second server-side apply of the
     // same file by another manager conflicts on them (measured on
     // kube-apiserver 1.35); leaving them out says the same.
-    if let Some(names) = crd.pointer_mut("/spec/names").and_then(|n| n.as_object_mut()) {
+    if let Some(names) = crd
+        .pointer_mut("/spec/names")
+        .and_then(|n| n.as_object_mut())
+    {
         names.retain(|_, v| v.as_array().is_none_or(|a| !a.is_empty()));
     }
     let docs = [crd];

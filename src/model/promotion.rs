@@ -17,23 +17,27 @@ pub struct Config {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
-    pub node: NodeId,
+    /// `None`: the file holds no document at all.
+    pub node: Option<NodeId>,
     pub message: String,
 }
 
 pub fn read(yaml: &Yaml) -> Result<Config, ConfigError> {
     let Some(root) = yaml.roots().next().filter(|&r| yaml.is_mapping(r)) else {
-        let node = yaml.roots().next().unwrap_or(NodeId::new(0));
+        let node = yaml.roots().next();
         return Err(ConfigError {
             node,
-            message: "the file must be a mapping".into(),
+            message: match node {
+                Some(_) => "the file must be a mapping".into(),
+                None => "the file holds no document; it must be a mapping with environments".into(),
+            },
         });
     };
     if let Some(flow) = str_at(yaml, root, &["prflow"])
         && !matches!(flow.value.as_str(), "per-app" | "per-env")
     {
         return Err(ConfigError {
-            node: flow.node,
+            node: Some(flow.node),
             message: format!(
                 "invalid prflow value {:?}; use per-app or per-env",
                 flow.value
@@ -42,13 +46,13 @@ pub fn read(yaml: &Yaml) -> Result<Config, ConfigError> {
     }
     let Some(envs) = yaml.get(root, "environments") else {
         return Err(ConfigError {
-            node: root,
+            node: Some(root),
             message: "environments list cannot be empty".into(),
         });
     };
     if !yaml.is_sequence(envs) {
         return Err(ConfigError {
-            node: envs,
+            node: Some(envs),
             message: "environments must be a list of {name, auto} items".into(),
         });
     }
@@ -58,7 +62,7 @@ pub fn read(yaml: &Yaml) -> Result<Config, ConfigError> {
             Some(name) => environments.push(name),
             None => {
                 return Err(ConfigError {
-                    node: item,
+                    node: Some(item),
                     message: "every environment needs a name".into(),
                 });
             }
@@ -66,7 +70,7 @@ pub fn read(yaml: &Yaml) -> Result<Config, ConfigError> {
     }
     if environments.is_empty() {
         return Err(ConfigError {
-            node: envs,
+            node: Some(envs),
             message: "environments list cannot be empty".into(),
         });
     }
