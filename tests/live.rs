@@ -91,6 +91,21 @@ fn imageupdate_in(c: &Cluster, args: &[&str], dir: Option<&Path>) -> Run {
     run
 }
 
+trait WithCode {
+    /// The run, after checking its exit code.
+    fn with_code(self, code: i32) -> Run;
+}
+
+impl WithCode for Run {
+    fn with_code(self, code: i32) -> Run {
+        assert_eq!(self.code, Some(code), "{}{}", self.stdout, self.stderr);
+        Run {
+            code: Some(0),
+            ..self
+        }
+    }
+}
+
 fn json_of(run: &Run) -> Value {
     assert!(
         run.success(),
@@ -696,6 +711,142 @@ fn reconcile_case(c: &Cluster, ns: &str) {
     );
 }
 
+/// A checkout holding the Flux objects of `FLUX` and a Deployment whose
+/// image follows the policy, at `tag`.
+fn checkout(ns: &str, tag: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join(".git")).unwrap();
+    common::write(
+        dir.path(),
+        "flux/podinfo.yaml",
+        &FLUX.replace("metadata:\n", &format!("metadata:\n  namespace: {ns}\n")),
+    );
+    common::write(
+        dir.path(),
+        "apps/podinfo.yaml",
+        &format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: podinfo\n  namespace: {ns}\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        image: ghcr.io/stefanprodan/podinfo:{tag} # {{\"$imagepolicy\": \"{ns}:podinfo\"}}\n"
+        ),
+    );
+    dir
+}
+
+fn diff_case(c: &Cluster, ns: &str) {
+    const IP: &str = "imagepolicies.image.toolkit.fluxcd.io";
+    c.apply_ok(ns, FLUX);
+    c.patch_status(
+        ns,
+        IP,
+        "podinfo",
+        r#"{"status":{"latestRef":{"name":"ghcr.io/stefanprodan/podinfo","tag":"6.5.4"}}}"#,
+    );
+    // What runs: a Pod (nothing schedules it; the API server keeps it).
+    c.apply_ok(
+        ns,
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: podinfo-1\nspec:\n  containers:\n  - name: app\n    image: ghcr.io/stefanprodan/podinfo:6.5.4\n",
+    );
+    let diff = |dir: &Path, extra: &[&str]| {
+        let root = dir.to_str().unwrap();
+        let mut args = vec!["diff", "--root", root, root];
+        args.extend(extra);
+        imageupdate(c, &args)
+    };
+
+    // In step: the repository has what the policy picked and what runs.
+    let same = checkout(ns, "6.5.4");
+    let run = diff(same.path(), &[]);
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    assert_eq!(run.stdout, "");
+    assert!(run.stderr.contains("agrees"), "{}", run.stderr);
+
+    // The repository is behind: the value differs from the pick and the Pod.
+    let behind = checkout(ns, "6.5.3");
+    let run = diff(behind.path(), &[]);
+    assert_eq!(run.code, Some(1), "{}{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.stdout,
+        "apps/podinfo.yaml:11 ghcr.io/stefanprodan/podinfo: repository ghcr.io/stefanprodan/podinfo:6.5.3, selected ghcr.io/stefanprodan/podinfo:6.5.4, running ghcr.io/stefanprodan/podinfo:6.5.4\n"
+    );
+    let json = json_of(
+        &imageupdate(
+            c,
+            &[
+                "diff",
+                "--root",
+                behind.path().to_str().unwrap(),
+                behind.path().to_str().unwrap(),
+                "-o",
+                "json",
+            ],
+        )
+        .with_code(1),
+    );
+    assert_eq!(
+        json["targets"][0]["selected"],
+        "ghcr.io/stefanprodan/podinfo:6.5.4"
+    );
+    assert_eq!(
+        json["targets"][0]["running"],
+        serde_json::json!(["ghcr.io/stefanprodan/podinfo:6.5.4"])
+    );
+    assert_eq!(json["objects"].as_array().unwrap().len(), 2);
+    assert!(
+        json["objects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o["state"]["state"] == "same"),
+        "{json}"
+    );
+
+    // The objects drift: the cluster's range is not the repository's.
+    c.kubectl_ok(
+        &[
+            "patch",
+            "-n",
+            ns,
+            IP,
+            "podinfo",
+            "--type=merge",
+            "-p",
+            r#"{"spec":{"policy":{"semver":{"range":"5.x"}}}}"#,
+        ],
+        None,
+    );
+    let run = diff(same.path(), &[]);
+    assert_eq!(run.code, Some(1), "{}{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.stdout,
+        "flux/podinfo.yaml imagepolicy.image.toolkit.fluxcd.io/podinfo: differs at .spec.policy.semver.range\n"
+    );
+    // The dry run stored nothing.
+    assert_eq!(
+        c.get(ns, IP, "podinfo")["spec"]["policy"]["semver"]["range"],
+        "5.x"
+    );
+
+    // An object only the repository has.
+    c.kubectl_ok(
+        &[
+            "delete",
+            "-n",
+            ns,
+            "imagerepositories.image.toolkit.fluxcd.io",
+            "podinfo",
+        ],
+        None,
+    );
+    let run = diff(same.path(), &[]);
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.stdout.contains(
+            "flux/podinfo.yaml imagerepository.image.toolkit.fluxcd.io/podinfo: not in the cluster"
+        ),
+        "{}",
+        run.stdout
+    );
+}
+
 #[test]
 fn cluster_commands() {
     let c = Cluster::start();
@@ -703,6 +854,7 @@ fn cluster_commands() {
         ("status", &status_case),
         ("apply", &apply_case),
         ("reconcile", &reconcile_case),
+        ("diff", &diff_case),
     ]);
 }
 
