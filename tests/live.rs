@@ -11,6 +11,8 @@
 mod common;
 #[path = "cluster/harness.rs"]
 mod harness;
+#[path = "registry/harness.rs"]
+mod registry;
 
 use std::path::Path;
 use std::process::Command;
@@ -847,6 +849,137 @@ fn diff_case(c: &Cluster, ns: &str) {
     );
 }
 
+/// `pullsecret:` and `secret:` credentials in registries.conf are read
+/// from the cluster: a basic-auth registry on loopback answers only with
+/// the password the cluster's Secret holds.
+fn pull_secret_case(c: &Cluster, ns: &str) {
+    use registry::{Auth, Registry, SeedTag, Storage, seed, support};
+    let work = tempfile::tempdir().unwrap();
+    let reg = Registry::start(
+        &work.path().join("reg"),
+        Auth::Htpasswd(support().join("htpasswd")),
+        Storage::Memory,
+    );
+    let repos = std::collections::BTreeMap::from([(
+        "team/app".to_owned(),
+        vec![
+            SeedTag::new("1.0.0"),
+            SeedTag::new("1.1.0"),
+            SeedTag::new("2.0.0"),
+        ],
+    )]);
+    seed(
+        &work.path().join("seed"),
+        &reg.addr,
+        &repos,
+        Some("Basic YWxpY2U6czNjcmV0"),
+    );
+    c.kubectl_ok(
+        &[
+            "create",
+            "secret",
+            "docker-registry",
+            "regcred",
+            "-n",
+            ns,
+            "--docker-server",
+            &reg.addr,
+            "--docker-username",
+            "alice",
+            "--docker-password",
+            "s3cret",
+        ],
+        None,
+    );
+    c.kubectl_ok(
+        &[
+            "create",
+            "secret",
+            "generic",
+            "plain",
+            "-n",
+            ns,
+            "--from-literal=creds=alice:s3cret",
+        ],
+        None,
+    );
+    c.kubectl_ok(
+        &[
+            "create",
+            "secret",
+            "generic",
+            "wrong",
+            "-n",
+            ns,
+            "--from-literal=creds=alice:nope",
+        ],
+        None,
+    );
+    let root = work.path().join("tree");
+    common::write(
+        &root,
+        "flux.yaml",
+        &format!(
+            "apiVersion: image.toolkit.fluxcd.io/v1\nkind: ImageRepository\nmetadata:\n  name: app\n  namespace: flux-system\nspec:\n  image: {addr}/team/app\n  interval: 5m\n---\napiVersion: image.toolkit.fluxcd.io/v1\nkind: ImagePolicy\nmetadata:\n  name: app\n  namespace: flux-system\nspec:\n  imageRepositoryRef:\n    name: app\n  policy:\n    semver:\n      range: 1.x\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        image: {addr}/team/app:1.0.0 # {{\"$imagepolicy\": \"flux-system:app\"}}\n",
+            addr = reg.addr
+        ),
+    );
+    let preview = |credentials: &str| {
+        let conf = work.path().join("registries.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "registries:\n- name: test\n  prefix: {addr}\n  api_url: http://{addr}\n  credentials: {credentials}\n",
+                addr = reg.addr
+            ),
+        )
+        .unwrap();
+        let root = root.to_str().unwrap();
+        imageupdate(
+            c,
+            &[
+                "preview",
+                "--root",
+                root,
+                root,
+                "-o",
+                "json",
+                "--no-cache",
+                "--registries-conf",
+                conf.to_str().unwrap(),
+            ],
+        )
+    };
+    for reference in [
+        format!("pullsecret:{ns}/regcred"),
+        format!("secret:{ns}/plain#creds"),
+    ] {
+        let run = preview(&reference);
+        let doc = json_of(&run);
+        assert_eq!(
+            doc["updates"][0]["candidate"],
+            format!("{}/team/app:1.1.0", reg.addr),
+            "{reference}: {doc}"
+        );
+        assert!(!run.stderr.contains("s3cret"), "{}", run.stderr);
+    }
+    // The cluster's password is wrong: the registry says so.
+    let run = preview(&format!("secret:{ns}/wrong#creds"));
+    assert_eq!(run.code, Some(2), "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("401"), "{}", run.stderr);
+    assert!(!run.stderr.contains("nope"), "{}", run.stderr);
+    // No such Secret: named, with the API server's reason.
+    let run = preview(&format!("pullsecret:{ns}/absent"));
+    assert_eq!(run.code, Some(2), "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains(&format!(
+            "cannot read Secret {ns}/absent from the cluster: secrets \"absent\" not found"
+        )),
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn cluster_commands() {
     let c = Cluster::start();
@@ -855,6 +988,7 @@ fn cluster_commands() {
         ("apply", &apply_case),
         ("reconcile", &reconcile_case),
         ("diff", &diff_case),
+        ("pull-secret", &pull_secret_case),
     ]);
 }
 

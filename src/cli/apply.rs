@@ -60,7 +60,7 @@ struct Outcome {
     written: bool,
 }
 
-pub fn run(args: Args) -> u8 {
+pub fn run(args: Args, kube: &super::KubeFlags) -> u8 {
     let sets = match args
         .sets
         .iter()
@@ -75,7 +75,7 @@ pub fn run(args: Args) -> u8 {
     };
     // `--set` alone writes only what it names and asks no registry.
     let source = if sets.is_empty() || args.tags_from.is_some() {
-        match Source::load(args.tags_from.as_deref(), &args.registry) {
+        match Source::load(args.tags_from.as_deref(), &args.registry, kube) {
             Ok(s) => Some(s),
             Err(err) => {
                 eprintln!("error: {err}");

@@ -167,8 +167,8 @@ pub fn main() -> ExitCode {
     };
     let code = match cli.command {
         Command::Validate(args) => validate::run(args),
-        Command::Preview(args) => preview::run(args),
-        Command::Apply(args) => apply::run(*args),
+        Command::Preview(args) => preview::run(args, &cli.kube),
+        Command::Apply(args) => apply::run(*args, &cli.kube),
         Command::Export(args) => export::run(args, &cli.kube),
         Command::Status(args) => status::run(args, &cli.kube),
         Command::Reconcile(args) => reconcile::run(args, &cli.kube),

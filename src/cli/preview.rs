@@ -101,8 +101,13 @@ pub(super) fn positive_duration(s: &str) -> Result<Duration, CliError> {
 }
 
 impl RegistryArgs {
-    fn options(&self) -> registry::Options {
+    /// `kube` names the cluster whose Secrets `pullsecret:` and `secret:`
+    /// references read (connected only when one is used).
+    fn options(&self, kube: &super::KubeFlags) -> registry::Options {
         registry::Options {
+            cluster_secrets: Some(std::sync::Arc::new(
+                crate::cluster::secrets::LazySecrets::new(kube.connect()),
+            )),
             registries_conf: self.registries_conf.clone(),
             docker_config: self.docker_config.clone(),
             pull_secret: self.pull_secret.clone(),
@@ -147,10 +152,11 @@ impl Source {
     pub(super) fn load(
         tags_from: Option<&std::path::Path>,
         registry: &RegistryArgs,
+        kube: &super::KubeFlags,
     ) -> Result<Self, LoadError> {
         Ok(match tags_from {
             Some(path) => Source::File(TagsFile::load(path)?),
-            None => Source::Registry(Box::new(RegistrySource::new(registry.options())?)),
+            None => Source::Registry(Box::new(RegistrySource::new(registry.options(kube))?)),
         })
     }
 
@@ -162,8 +168,8 @@ impl Source {
     }
 }
 
-pub fn run(args: Args) -> u8 {
-    let source = match Source::load(args.tags_from.as_deref(), &args.registry) {
+pub fn run(args: Args, kube: &super::KubeFlags) -> u8 {
+    let source = match Source::load(args.tags_from.as_deref(), &args.registry, kube) {
         Ok(s) => s,
         Err(err) => {
             eprintln!("error: {err}");

@@ -13,6 +13,7 @@ pub mod apply;
 pub mod diff;
 pub mod kinds;
 pub mod reconcile;
+pub mod secrets;
 pub mod status;
 
 use std::path::PathBuf;

@@ -483,6 +483,19 @@ fn run_bounded(cmd: &mut Command, stdin: Option<&[u8]>) -> Result<ProgramOutput,
 pub struct CredentialSources {
     pub pull_secret: Option<DockerConfig>,
     pub docker_config: Option<DockerConfig>,
+    /// Where `pullsecret:` and `secret:` references are read when a
+    /// cluster is configured.
+    pub cluster: Option<std::sync::Arc<dyn ClusterSecrets>>,
+}
+
+/// Reads a Secret from the cluster: the object as JSON. Implemented by
+/// the cluster layer, so the registry client needs no Kubernetes client.
+pub trait ClusterSecrets: Send + Sync + std::fmt::Debug {
+    fn secret(
+        &self,
+        namespace: &str,
+        name: &str,
+    ) -> Result<String, Box<dyn std::error::Error + Send + Sync>>;
 }
 
 impl CredentialSources {
@@ -502,7 +515,7 @@ impl CredentialSources {
             return Ok(Some(c));
         }
         if let Some(r) = endpoint_ref {
-            return r.resolve().map(Some);
+            return r.resolve(&hosts, self.cluster.as_deref());
         }
         match &self.docker_config {
             Some(cfg) => cfg.lookup(&hosts),
@@ -581,14 +594,21 @@ pub fn parse_credential_ref(
 }
 
 impl CredentialRef {
-    /// Reads the credential. Cluster references cannot be read offline and
-    /// say so (use `--pull-secret FILE` with the Secret's manifest).
-    pub fn resolve(&self) -> Result<Credential, RegistryError> {
+    /// Reads the credential for `hosts` (a pull secret may hold several
+    /// registries). Cluster references are read from `cluster` when one is
+    /// configured; offline they say so (use `--pull-secret FILE` with the
+    /// Secret's manifest). `None`: a pull secret without these hosts.
+    pub fn resolve(
+        &self,
+        hosts: &[&str],
+        cluster: Option<&dyn ClusterSecrets>,
+    ) -> Result<Option<Credential>, RegistryError> {
         match self {
             CredentialRef::Env(var) => {
                 let v =
                     std::env::var(var).map_err(|_| RegistryError::EnvUnset { var: var.clone() })?;
                 Credential::from_user_password(&v)
+                    .map(Some)
                     .ok_or_else(|| RegistryError::EnvNotUserPassword { var: var.clone() })
             }
             CredentialRef::Ext(path) => {
@@ -606,22 +626,68 @@ impl CredentialRef {
                 let text = String::from_utf8_lossy(&out.stdout);
                 let line = text.lines().next().unwrap_or("");
                 Credential::from_user_password(line)
+                    .map(Some)
                     .ok_or_else(|| RegistryError::ExtOutput { path: path.clone() })
             }
             CredentialRef::PullSecret { namespace, name } => {
-                Err(RegistryError::ClusterPullSecret {
-                    namespace: namespace.clone(),
-                    name: name.clone(),
-                })
+                let Some(cluster) = cluster else {
+                    return Err(RegistryError::ClusterPullSecret {
+                        namespace: namespace.clone(),
+                        name: name.clone(),
+                    });
+                };
+                let text = read_secret(cluster, namespace, name)?;
+                let origin = format!("pullsecret:{namespace}/{name}");
+                DockerConfig::from_secret(&text, &origin)?.lookup(hosts)
             }
             CredentialRef::Secret {
-                namespace, name, ..
-            } => Err(RegistryError::ClusterSecret {
-                namespace: namespace.clone(),
-                name: name.clone(),
-            }),
+                namespace,
+                name,
+                field,
+            } => {
+                let Some(cluster) = cluster else {
+                    return Err(RegistryError::ClusterSecret {
+                        namespace: namespace.clone(),
+                        name: name.clone(),
+                    });
+                };
+                let text = read_secret(cluster, namespace, name)?;
+                let at = format!("secret:{namespace}/{name}#{field}");
+                let bad = |problem: &str| RegistryError::PullSecret {
+                    at: at.clone(),
+                    problem: problem.to_owned(),
+                };
+                let secret: serde_json::Value =
+                    serde_json::from_str(&text).map_err(|_| bad("not a Secret"))?;
+                let encoded = secret
+                    .pointer(&format!(
+                        "/data/{}",
+                        field.replace('~', "~0").replace('/', "~1")
+                    ))
+                    .and_then(serde_json::Value::as_str)
+                    .ok_or_else(|| bad("the Secret has no such field"))?;
+                let bytes = decode_base64(encoded).ok_or_else(|| bad("the field is not base64"))?;
+                let value = String::from_utf8(bytes).map_err(|_| bad("the field is not UTF-8"))?;
+                Credential::from_user_password(value.trim_end())
+                    .map(Some)
+                    .ok_or_else(|| bad("the field is not user:password"))
+            }
         }
     }
+}
+
+fn read_secret(
+    cluster: &dyn ClusterSecrets,
+    namespace: &str,
+    name: &str,
+) -> Result<String, RegistryError> {
+    cluster
+        .secret(namespace, name)
+        .map_err(|source| RegistryError::ClusterRead {
+            namespace: namespace.to_owned(),
+            name: name.to_owned(),
+            source,
+        })
 }
 
 #[cfg(test)]

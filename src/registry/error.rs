@@ -232,6 +232,16 @@ pub enum RegistryError {
     #[diagnostic(code(imageupdate::registry::needs_cluster))]
     ClusterSecret { namespace: String, name: String },
 
+    /// A cluster Secret that could not be read (not there, no access, no
+    /// cluster reachable).
+    #[error("cannot read Secret {namespace}/{name} from the cluster: {source}")]
+    #[diagnostic(code(imageupdate::registry::cluster_secret))]
+    ClusterRead {
+        namespace: String,
+        name: String,
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+
     /// A URL without `scheme://`.
     #[error("{url:?} is not an absolute URL")]
     #[diagnostic(code(imageupdate::registry::url))]

@@ -78,6 +78,9 @@ pub struct Options {
     pub verbose: bool,
     /// Draw a progress bar (the caller checks that stderr is a terminal).
     pub progress: bool,
+    /// Reads `pullsecret:` and `secret:` references when a cluster is
+    /// configured.
+    pub cluster_secrets: Option<Arc<dyn credentials::ClusterSecrets>>,
 }
 
 impl Default for Options {
@@ -96,6 +99,7 @@ impl Default for Options {
             backoff: Duration::from_millis(200),
             verbose: false,
             progress: false,
+            cluster_secrets: None,
         }
     }
 }
@@ -204,6 +208,7 @@ impl RegistrySource {
             sources: Arc::new(CredentialSources {
                 pull_secret,
                 docker_config,
+                cluster: opts.cluster_secrets.clone(),
             }),
             cache: DiskCache::new(opts.cache_dir.clone(), opts.cache_ttl, opts.cache_mode),
             stats: Arc::default(),

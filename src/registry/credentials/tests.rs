@@ -199,8 +199,87 @@ fn user_password_splitting() {
         namespace: "a".into(),
         name: "b".into(),
     }
-    .resolve()
+    .resolve(&["reg.example"], None)
     .unwrap_err()
     .to_string();
     assert!(e.contains("--pull-secret"), "{e}");
+}
+
+/// Secrets as a cluster would return them.
+#[derive(Debug)]
+struct Secrets(Vec<(&'static str, String)>);
+
+impl ClusterSecrets for Secrets {
+    fn secret(
+        &self,
+        namespace: &str,
+        name: &str,
+    ) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
+        let key = format!("{namespace}/{name}");
+        self.0
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.clone())
+            .ok_or_else(|| format!("secrets \"{name}\" not found").into())
+    }
+}
+
+#[test]
+fn cluster_references_read_the_secret_for_the_hosts() {
+    use base64::Engine;
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    let config = format!(
+        r#"{{"auths":{{"reg.example":{{"auth":"{}"}}}}}}"#,
+        b64("alice:s3cret")
+    );
+    let cluster = Secrets(vec![
+        (
+            "ci/regcred",
+            serde_json::json!({"kind": "Secret", "type": "kubernetes.io/dockerconfigjson",
+                "data": {".dockerconfigjson": b64(&config)}})
+            .to_string(),
+        ),
+        (
+            "ci/plain",
+            serde_json::json!({"kind": "Secret", "data": {"creds": b64("bob:pw\n")}}).to_string(),
+        ),
+    ]);
+    let pull = CredentialRef::PullSecret {
+        namespace: "ci".into(),
+        name: "regcred".into(),
+    };
+    assert_eq!(
+        pull.resolve(&["reg.example"], Some(&cluster)).unwrap(),
+        Some(basic("alice", "s3cret"))
+    );
+    assert_eq!(
+        pull.resolve(&["other.example"], Some(&cluster)).unwrap(),
+        None
+    );
+    let field = |f: &str| CredentialRef::Secret {
+        namespace: "ci".into(),
+        name: "plain".into(),
+        field: f.into(),
+    };
+    assert_eq!(
+        field("creds").resolve(&[], Some(&cluster)).unwrap(),
+        Some(basic("bob", "pw"))
+    );
+    let e = field("nope")
+        .resolve(&[], Some(&cluster))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("no such field"), "{e}");
+    let missing = CredentialRef::PullSecret {
+        namespace: "ci".into(),
+        name: "gone".into(),
+    };
+    let e = missing
+        .resolve(&[], Some(&cluster))
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        e,
+        "cannot read Secret ci/gone from the cluster: secrets \"gone\" not found"
+    );
 }
