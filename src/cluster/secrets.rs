@@ -15,7 +15,7 @@ use crate::registry::credentials::ClusterSecrets;
 pub struct LazySecrets {
     how: Connect,
     /// The connection, or why there is none (said once per reference).
-    cluster: OnceLock<Result<Mutex<Cluster>, String>>,
+    cluster: OnceLock<Result<Mutex<Cluster>, super::ClusterError>>,
 }
 
 impl LazySecrets {
@@ -48,7 +48,7 @@ impl ClusterSecrets for LazySecrets {
         });
         let cluster = match connected {
             Ok(c) => c,
-            Err(e) => return Err(e.clone().into()),
+            Err(e) => return Err(e.to_string().into()),
         };
         // One request at a time on the current-thread runtime; registry
         // lookups may ask from several threads.
