@@ -41,11 +41,9 @@ impl ClusterSecrets for LazySecrets {
         namespace: &str,
         name: &str,
     ) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
-        let connected = self.cluster.get_or_init(|| {
-            Cluster::connect(&self.how)
-                .map(Mutex::new)
-                .map_err(|e| e.to_string())
-        });
+        let connected = self
+            .cluster
+            .get_or_init(|| Cluster::connect(&self.how).map(Mutex::new));
         let cluster = match connected {
             Ok(c) => c,
             Err(e) => return Err(e.to_string().into()),
