@@ -695,6 +695,34 @@ fn reconcile_case(c: &Cluster, ns: &str) {
         late.stderr
     );
 
+    // An OCIRepository follows its oci:// URL.
+    c.apply_ok(
+        ns,
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: manifests\nspec:\n  interval: 5m\n  url: oci://ghcr.io/stefanprodan/manifests/podinfo\n  ref:\n    tag: latest\n",
+    );
+    let oci = imageupdate(
+        c,
+        &[
+            "reconcile",
+            "ghcr.io/stefanprodan/manifests/podinfo:6.5.5",
+            "-n",
+            ns,
+        ],
+    );
+    assert!(oci.success(), "{}", oci.stderr);
+    assert!(
+        oci.stdout.starts_with(&format!(
+            "ocirepository.source.toolkit.fluxcd.io/{ns}/manifests: "
+        )),
+        "{}",
+        oci.stdout
+    );
+    assert!(
+        c.get(ns, "ocirepositories.source.toolkit.fluxcd.io", "manifests")["metadata"]["annotations"]
+            ["reconcile.fluxcd.io/requestedAt"]
+            .is_string()
+    );
+
     // Nothing follows the image.
     let none = imageupdate(c, &["reconcile", "ghcr.io/org/unfollowed:1.0.0", "-n", ns]);
     assert_eq!(none.code, Some(1), "{}", none.stderr);
