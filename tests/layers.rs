@@ -246,6 +246,23 @@ fn preview_reads_the_model() {
     assert!(wrong.is_empty(), "preview.rs reads the tree: {wrong:?}");
 }
 
+/// Argo CD write-back resolves its target from what the model read of
+/// the Application (`ArgoWriteBack::application`: name, namespace,
+/// source); it reads only the file it edits, never the Application's tree.
+#[test]
+fn argo_write_back_reads_the_model() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/edit/argo/target.rs");
+    let code = code_of(&fs::read_to_string(path).unwrap());
+    let wrong: Vec<_> = ["str_at(", "yaml_of("]
+        .into_iter()
+        .filter(|tree| code.contains(tree))
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "edit/argo/target.rs reads the Application's tree: {wrong:?}"
+    );
+}
+
 #[test]
 fn the_checker_sees_imports() {
     let text = "use crate::git::Change;\n// crate::preview in a comment\nfn f() { crate::edit::x(); }\n#[cfg(test)]\nuse crate::cli;\n";

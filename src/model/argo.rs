@@ -2,8 +2,8 @@
 //! annotations on Applications (v0.x, and v1.x with useAnnotations) and the
 //! v1.x `ImageUpdater` custom resource.
 
-use super::Str;
 use super::object::str_at;
+use super::{Object, Str};
 use crate::yaml::{NodeId, Yaml};
 
 pub const ANNOTATION_PREFIX: &str = "argocd-image-updater.argoproj.io/";
@@ -185,6 +185,81 @@ pub fn source_file_name(namespace: Option<&str>, app: &str) -> String {
     match namespace {
         Some(ns) if ns != CONTROLLER_NAMESPACE => format!(".argocd-source-{ns}_{app}.yaml"),
         _ => format!(".argocd-source-{app}.yaml"),
+    }
+}
+
+/// What Argo CD Image Updater's write-back needs of an Application, read
+/// once: its name and namespace, and its source as the manifest writes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppSource {
+    /// `metadata.name` (empty when absent).
+    pub name: String,
+    /// `metadata.namespace`.
+    pub namespace: Option<String>,
+    pub source: SourceKind,
+}
+
+/// `spec.source` of an Application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceKind {
+    /// `spec.source` is a mapping.
+    One(OneSource),
+    /// No `spec.source` mapping, but `spec.sources` (multi-source apps).
+    Several,
+    /// Neither.
+    Missing,
+}
+
+/// A single `spec.source` mapping.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OneSource {
+    /// `path`, as written.
+    pub path: Option<String>,
+    /// Which of `helm`, `chart`, `plugin`, `kustomize` it has (any value).
+    pub helm: bool,
+    pub chart: bool,
+    pub plugin: bool,
+    pub kustomize: bool,
+    /// The string items of `kustomize.images`, as written.
+    pub kustomize_images: Vec<String>,
+}
+
+impl AppSource {
+    /// Reads `app` (an Application) from its file's `yaml`.
+    pub fn read(yaml: &Yaml, app: &Object) -> Self {
+        let spec = yaml.get(app.root, "spec");
+        let source = match spec.and_then(|s| yaml.get(s, "source")) {
+            Some(s) if yaml.is_mapping(s) => SourceKind::One(OneSource::read(yaml, s)),
+            _ if spec.and_then(|s| yaml.get(s, "sources")).is_some() => SourceKind::Several,
+            _ => SourceKind::Missing,
+        };
+        AppSource {
+            name: app.name().to_owned(),
+            namespace: app.namespace().map(str::to_owned),
+            source,
+        }
+    }
+}
+
+impl OneSource {
+    fn read(yaml: &Yaml, source: NodeId) -> Self {
+        let has = |k: &str| yaml.get(source, k).is_some();
+        OneSource {
+            path: str_at(yaml, source, &["path"]).map(|p| p.value),
+            helm: has("helm"),
+            chart: has("chart"),
+            plugin: has("plugin"),
+            kustomize: has("kustomize"),
+            kustomize_images: yaml
+                .path(source, &["kustomize", "images"])
+                .map(|l| {
+                    yaml.items(l)
+                        .iter()
+                        .filter_map(|&i| yaml.str(i).map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }
     }
 }
 

@@ -86,6 +86,9 @@ pub struct ArgoWriteBack {
     /// (the annotated Application itself; for a CR or KubeSphere object,
     /// the Application named exactly by `namePattern` / `app.name`).
     pub app: Option<(FileId, NodeId)>,
+    /// That Application's name, namespace and source, as written (set
+    /// whenever [`Self::app`] is).
+    pub application: Option<argo::AppSource>,
     /// The namespace the configuring object lives in (the Application's
     /// own for annotations; the CR's or KubeSphere object's, where the
     /// controller looks the Application up; KubeSphere design spelling:
@@ -297,6 +300,7 @@ fn updater_targets(
     let value = |f: &Option<Field<String>>| f.as_ref().map(|f| f.value.clone());
     let list = |f: &Option<Field<Vec<String>>>| f.as_ref().map_or(Vec::new(), |f| f.value.clone());
     let app = application(ws, model, u, source);
+    let app_source = app.map(|a| argo::AppSource::read(yaml_of(ws, a.file), a));
     for img in &u.images {
         let Some(at) = img.name.origin.or(img.origin) else {
             continue;
@@ -349,6 +353,7 @@ fn updater_targets(
             write_back: keys.write_back(
                 method_text(u, source),
                 app.map(|a| (a.file, a.root)),
+                app_source.clone(),
                 namespace,
             ),
             ..config
@@ -379,6 +384,7 @@ impl ArgoKeys {
         self,
         method: Option<String>,
         app: Option<(FileId, NodeId)>,
+        application: Option<argo::AppSource>,
         namespace: Option<String>,
     ) -> Box<ArgoWriteBack> {
         Box::new(ArgoWriteBack {
@@ -389,6 +395,7 @@ impl ArgoKeys {
             helm_name: self.helm_name,
             kustomize_name: self.kustomize_name,
             app,
+            application,
             namespace,
         })
     }

@@ -2,7 +2,10 @@
 //! its source path and type, and the file its target names
 //! (`.argocd-source-<app>.yaml`, a kustomization, a Helm values file),
 //! plus that file's text as the [`Workspace`] holds it. Hands [`Job`]s and
-//! [`Loaded`] files to the planner; reads nothing from disk itself.
+//! [`Loaded`] files to the planner; reads nothing from disk itself. The
+//! Application's facts (name, namespace, source) are the model's
+//! ([`ArgoWriteBack::application`](crate::model::target::ArgoWriteBack));
+//! only the target file is read here, as editing needs its text.
 
 use std::borrow::Cow;
 
@@ -10,9 +13,9 @@ use super::error::ArgoError;
 use super::{ArgoUpdate, KUSTOMIZATION_NAMES};
 use crate::diagnostic::FileId;
 use crate::discover::Workspace;
-use crate::model::object::str_at;
+use crate::model::argo::{OneSource, SourceKind};
+use crate::model::image;
 use crate::model::target::{ArgoImage, Driver, Source};
-use crate::model::{image, yaml_of};
 use crate::yaml::{self, NodeId, Yaml};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,27 +53,19 @@ pub(super) fn resolve<'a>(ws: &'a Workspace, u: &'a ArgoUpdate<'a>) -> Result<Jo
     };
     let wb = &cfg.write_back;
     check_method(t.source, wb.method.as_deref())?;
-    let Some((file, root)) = wb.app else {
+    let (Some(app_key), Some(app)) = (wb.app, wb.application.as_ref()) else {
         return Err(missing_app(t.source, &cfg.app));
     };
-    let y = yaml_of(ws, file);
-    let name = str_at(y, root, &["metadata", "name"]).map_or_else(String::new, |s| s.value);
-    let namespace = str_at(y, root, &["metadata", "namespace"])
-        .map(|s| s.value)
-        .or_else(|| wb.namespace.clone());
-    let spec = y.get(root, "spec");
-    let source = match spec.and_then(|s| y.get(s, "source")) {
-        Some(s) if y.is_mapping(s) => s,
-        _ if spec.and_then(|s| y.get(s, "sources")).is_some() => {
-            return Err(ArgoError::SeveralSources(name));
-        }
-        _ => return Err(ArgoError::NoSource(name)),
+    let name = app.name.clone();
+    let namespace = app.namespace.clone().or_else(|| wb.namespace.clone());
+    let source = match &app.source {
+        SourceKind::One(s) => s,
+        SourceKind::Several => return Err(ArgoError::SeveralSources(name)),
+        SourceKind::Missing => return Err(ArgoError::NoSource(name)),
     };
     // Argo joins the target to the source path; no path is the root.
-    let src_path = match str_at(y, source, &["path"]) {
-        Some(p) => {
-            join("", &p.value).ok_or_else(|| ArgoError::SourcePathOutside(p.value.clone()))?
-        }
+    let src_path = match &source.path {
+        Some(p) => join("", p).ok_or_else(|| ArgoError::SourcePathOutside(p.clone()))?,
         None => String::new(),
     };
     let rel =
@@ -85,7 +80,7 @@ pub(super) fn resolve<'a>(ws: &'a Workspace, u: &'a ArgoUpdate<'a>) -> Result<Jo
             // W13: the namespace prefix only for apps outside the
             // controller's namespace.
             let file = crate::model::argo::source_file_name(namespace.as_deref(), &name);
-            let kind = app_kind(ws, y, source, &src_path, &name)?;
+            let kind = app_kind(ws, source, &src_path, &name)?;
             (rel(&src_path, &file)?, Dest::Override(kind))
         }
         Some(t) if t == "kustomization" || t.starts_with("kustomization:") => {
@@ -122,20 +117,11 @@ pub(super) fn resolve<'a>(ws: &'a Workspace, u: &'a ArgoUpdate<'a>) -> Result<Jo
             {
                 (file, Dest::Values)
             } else {
-                let kind = app_kind(ws, y, source, &src_path, &name)?;
+                let kind = app_kind(ws, source, &src_path, &name)?;
                 (file, Dest::Override(kind))
             }
         }
     };
-    let source_images = y
-        .path(source, &["kustomize", "images"])
-        .map(|l| {
-            y.items(l)
-                .iter()
-                .filter_map(|&i| y.str(i).map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
     let changed = match &t.current {
         Some(current) => !same_tag(&u.new_tag, current),
         None => true,
@@ -144,8 +130,8 @@ pub(super) fn resolve<'a>(ws: &'a Workspace, u: &'a ArgoUpdate<'a>) -> Result<Jo
         update: u,
         cfg,
         app_name: name,
-        app_key: (file, root),
-        source_images,
+        app_key,
+        source_images: source.kustomize_images.clone(),
         path,
         dest,
         changed,
@@ -198,17 +184,15 @@ pub(super) fn missing_app(source: Source, name: &str) -> ArgoError {
 
 pub(super) fn app_kind(
     ws: &Workspace,
-    y: &Yaml,
-    source: NodeId,
+    source: &OneSource,
     path: &str,
     name: &str,
 ) -> Result<AppKind, ArgoError> {
-    let has = |k: &str| y.get(source, k).is_some();
     // A Plugin app without plugin targets is written as Helm (v1.3).
-    if has("helm") || has("chart") || has("plugin") {
+    if source.helm || source.chart || source.plugin {
         return Ok(AppKind::Helm);
     }
-    if has("kustomize") {
+    if source.kustomize {
         return Ok(AppKind::Kustomize);
     }
     let exists =
