@@ -82,9 +82,11 @@ pub struct ArgoWriteBack {
     pub helm_name: Option<String>,
     /// `<alias>.kustomize.image-name` / `manifestTargets.kustomize.name`.
     pub kustomize_name: Option<String>,
-    /// The Application in the repository: its file and document root
-    /// (the annotated Application itself; for a CR or KubeSphere object,
-    /// the Application named exactly by `namePattern` / `app.name`).
+    /// Where the Application in the repository is (the annotated
+    /// Application itself; for a CR or KubeSphere object, the Application
+    /// named exactly by `namePattern` / `app.name`): the key the planner
+    /// groups one application's images by. What it says is in
+    /// `application`.
     pub app: Option<(FileId, NodeId)>,
     /// That Application's name, namespace and source, as written (set
     /// whenever [`Self::app`] is).
