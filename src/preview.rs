@@ -190,15 +190,7 @@ pub fn resolve(model: &Model, source: &dyn TagSource) -> Resolution {
 fn same_value(candidate: &str, current: &str, driver: &Driver) -> bool {
     match driver {
         Driver::Flux { .. } => candidate == current,
-        _ => {
-            let tag_of = |v: &str| {
-                image::parse(v)
-                    .ok()
-                    .and_then(|r| r.tag().map(str::to_owned))
-                    .unwrap_or_else(|| v.to_owned())
-            };
-            candidate == current || tag_of(candidate) == tag_of(current)
-        }
+        _ => image::same_tag(candidate, current),
     }
 }
 

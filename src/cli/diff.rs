@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, KubeFlags, print};
+use super::{EXIT_CLEAN, EXIT_FINDINGS, KubeFlags, print};
 use crate::cluster::Cluster;
 use crate::cluster::apply::FIELD_MANAGER;
 use crate::cluster::diff::{self, Report, State};
@@ -35,18 +35,12 @@ pub fn run(args: Args, kube: &KubeFlags) -> u8 {
     let (root, targets) = match super::validate::root_and_targets(&args.paths, args.root.as_deref())
     {
         Ok(v) => v,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_ERROR;
-        }
+        Err(e) => return super::failed(&e),
     };
     let (ws, model) = super::load_parsed(&root, &targets);
     let cluster = match Cluster::connect(&kube.connect()) {
         Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_ERROR;
-        }
+        Err(e) => return super::failed(&e),
     };
     let namespace = kube
         .namespace
@@ -54,10 +48,7 @@ pub fn run(args: Args, kube: &KubeFlags) -> u8 {
         .unwrap_or_else(|| cluster.default_namespace.clone());
     let report = match diff::diff(&cluster, &ws, &model, &namespace, &args.field_manager) {
         Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_ERROR;
-        }
+        Err(e) => return super::failed(&e),
     };
     match args.output {
         Output::Json => {

@@ -198,6 +198,13 @@ pub(crate) fn load_parsed(
     (ws, model)
 }
 
+/// An operational failure (no cluster, a refused request): one line on
+/// stderr, exit 2.
+pub(crate) fn failed(e: &dyn std::fmt::Display) -> u8 {
+    eprintln!("error: {e}");
+    EXIT_ERROR
+}
+
 /// Writes to stdout; a closed pipe (`| head`) is not an error.
 pub(crate) fn print(text: &str) {
     use std::io::Write;

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, KubeFlags, print};
 use crate::cluster::apply::FIELD_MANAGER;
 use crate::cluster::reconcile::{REQUESTED_AT, handled};
-use crate::cluster::{Cluster, KINDS, Live, Scope, live_workspace};
+use crate::cluster::{Cluster, Live, Scope, kinds, live_workspace};
 use crate::model::{Model, image};
 use crate::resolve::flux;
 
@@ -44,7 +44,7 @@ pub fn run(args: Args, kube: &KubeFlags) -> u8 {
     let tag = parsed.tag().map(str::to_owned);
     let cluster = match Cluster::connect(&kube.connect()) {
         Ok(c) => c,
-        Err(e) => return fail(&e),
+        Err(e) => return super::failed(&e),
     };
     let scope = match &kube.namespace {
         Some(ns) if !args.all_namespaces => Scope::Namespace(ns.clone()),
@@ -52,7 +52,7 @@ pub fn run(args: Args, kube: &KubeFlags) -> u8 {
     };
     let sources = match cluster.sources_of(&repository, &scope) {
         Ok(s) => s,
-        Err(e) => return fail(&e),
+        Err(e) => return super::failed(&e),
     };
     if sources.is_empty() {
         eprintln!(
@@ -64,7 +64,7 @@ pub fn run(args: Args, kube: &KubeFlags) -> u8 {
     let token = k8s_openapi::jiff::Timestamp::now().to_string();
     for s in &sources {
         if let Err(e) = cluster.request(s, &token, &args.field_manager) {
-            return fail(&e);
+            return super::failed(&e);
         }
         print(&format!("{}: {REQUESTED_AT}={token}\n", name(s)));
     }
@@ -75,7 +75,7 @@ pub fn run(args: Args, kube: &KubeFlags) -> u8 {
     let every = Duration::from_millis(500);
     let state = match cluster.wait_for(&sources, |o| handled(o, &token), every, deadline) {
         Ok(s) => s,
-        Err(e) => return fail(&e),
+        Err(e) => return super::failed(&e),
     };
     let mut failed = false;
     for (o, done) in &state {
@@ -93,7 +93,7 @@ pub fn run(args: Args, kube: &KubeFlags) -> u8 {
     if let Some(tag) = tag {
         failed |=
             wait_for_tag(&cluster, &state, &scope, &tag, deadline, every).unwrap_or_else(|e| {
-                fail(&e);
+                super::failed(&e);
                 true
             });
     }
@@ -112,27 +112,16 @@ fn wait_for_tag(
     deadline: Instant,
     every: Duration,
 ) -> Result<bool, crate::cluster::ClusterError> {
-    let Some(policy_kind) = KINDS.iter().find(|k| k.kind == "ImagePolicy") else {
-        return Ok(false);
-    };
     let repositories: Vec<&Live> = sources
         .iter()
         .map(|(o, _)| o)
         .filter(|o| o.kind.kind == "ImageRepository")
         .collect();
     let policies: Vec<Live> = cluster
-        .list(policy_kind, scope, None)?
+        .list(&kinds::IMAGE_POLICY, scope, None)?
         .unwrap_or_default()
         .into_iter()
-        .filter(|p| {
-            let name = p.str_at("spec.imageRepositoryRef.name");
-            let ns = p
-                .str_at("spec.imageRepositoryRef.namespace")
-                .unwrap_or(&p.namespace);
-            repositories
-                .iter()
-                .any(|r| Some(r.name.as_str()) == name && r.namespace == ns)
-        })
+        .filter(|p| repositories.iter().any(|r| p.is_policy_of(r)))
         .collect();
     // The policies and their repositories go through the model, as files
     // would, and the engine judges them as preview does.
@@ -202,9 +191,4 @@ fn name(o: &Live) -> String {
         o.namespace,
         o.name
     )
-}
-
-fn fail(e: &crate::cluster::ClusterError) -> u8 {
-    eprintln!("error: {e}");
-    EXIT_ERROR
 }

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, KubeFlags};
+use super::{EXIT_CLEAN, EXIT_FINDINGS, KubeFlags};
 use crate::cluster::Cluster;
 use crate::cluster::apply::{ApplyOptions, FIELD_MANAGER, Outcome};
 
@@ -38,10 +38,7 @@ pub struct Flags {
 pub fn run(documents: &[Value], flags: &Flags, kube: &KubeFlags) -> u8 {
     let cluster = match Cluster::connect(&kube.connect()) {
         Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_ERROR;
-        }
+        Err(e) => return super::failed(&e),
     };
     let opts = ApplyOptions {
         field_manager: flags.field_manager.clone(),
@@ -61,10 +58,7 @@ pub fn run(documents: &[Value], flags: &Flags, kube: &KubeFlags) -> u8 {
     for doc in documents {
         let applied = match cluster.apply(doc, &opts) {
             Ok(a) => a,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return EXIT_ERROR;
-            }
+            Err(e) => return super::failed(&e),
         };
         let object = &applied.object;
         match &applied.result {

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use super::{EXIT_CLEAN, EXIT_ERROR, KubeFlags, print};
+use super::{EXIT_CLEAN, KubeFlags, print};
 use crate::cluster::status::{self, Row};
 use crate::cluster::{Cluster, KINDS, Live, Scope};
 use crate::report;
@@ -37,7 +37,7 @@ pub struct Args {
 pub fn run(args: Args, kube: &KubeFlags) -> u8 {
     let cluster = match Cluster::connect(&kube.connect()) {
         Ok(c) => c,
-        Err(e) => return fail(&e),
+        Err(e) => return super::failed(&e),
     };
     let scope = if args.all_namespaces {
         Scope::All
@@ -54,7 +54,7 @@ pub fn run(args: Args, kube: &KubeFlags) -> u8 {
         match cluster.list(kind, &scope, args.selector.as_deref()) {
             Ok(Some(objects)) => live.extend(objects),
             Ok(None) => not_served.push(format!("{} ({})", kind.kind, kind.api_version())),
-            Err(e) => return fail(&e),
+            Err(e) => return super::failed(&e),
         }
     }
     let checkout = args.root.clone().or_else(|| {
@@ -88,10 +88,4 @@ pub fn run(args: Args, kube: &KubeFlags) -> u8 {
         Output::Yaml => report::status::yaml(&rows, &not_served),
     });
     EXIT_CLEAN
-}
-
-/// One line: what failed and where; the help only when it says more.
-fn fail(e: &crate::cluster::ClusterError) -> u8 {
-    eprintln!("error: {e}");
-    EXIT_ERROR
 }

@@ -15,7 +15,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::apply::{ApplyOptions, Outcome};
-use super::{Cluster, ClusterError, KINDS, Kind, Live};
+use super::{Cluster, ClusterError, KINDS, Kind, kinds};
 use crate::discover::Workspace;
 use crate::model::Model;
 use crate::model::marker::Suffix;
@@ -75,34 +75,13 @@ pub enum State {
 }
 
 fn kind_of(group: &str, kind: &str) -> Option<&'static Kind> {
-    KINDS.iter().find(|k| k.group == group && k.kind == kind)
+    KINDS
+        .iter()
+        .copied()
+        .find(|k| k.group == group && k.kind == kind)
 }
 
 impl Cluster {
-    /// One live object, `None` when absent or its kind is not served.
-    pub fn get_named(
-        &self,
-        kind: &'static Kind,
-        namespace: &str,
-        name: &str,
-    ) -> Result<Option<Live>, ClusterError> {
-        let api = kube::Api::<kube::api::DynamicObject>::namespaced_with(
-            self.client.clone(),
-            namespace,
-            &super::resource(kind),
-        );
-        match self.runtime.block_on(api.get_opt(name)) {
-            Ok(found) => Ok(found.map(|o| Live {
-                kind,
-                namespace: namespace.to_owned(),
-                name: name.to_owned(),
-                object: serde_json::to_value(&o).unwrap_or(Value::Null),
-            })),
-            Err(kube::Error::Api(e)) if e.code == 404 => Ok(None),
-            Err(e) => Err(self.failure(&format!("{}/{name}", kind.kind), e)),
-        }
-    }
-
     /// Container images of the Pods in `namespace`.
     pub fn pod_images(&self, namespace: &str) -> Result<Vec<String>, ClusterError> {
         let api: Api<Pod> = Api::namespaced(self.client.clone(), namespace);
@@ -123,14 +102,6 @@ impl Cluster {
             .collect())
     }
 }
-
-const APPLICATION: Kind = Kind {
-    dialect: crate::model::spec::Dialect::Argocd,
-    group: "argoproj.io",
-    version: "v1alpha1",
-    kind: "Application",
-    plural: "applications",
-};
 
 pub fn diff(
     cluster: &Cluster,
@@ -249,8 +220,7 @@ fn target(
     namespace: &str,
     pods: &mut BTreeMap<String, Vec<String>>,
 ) -> Result<TargetDiff, ClusterError> {
-    let yaml = ws.files[t.file].yaml.as_ref();
-    let line = yaml.map_or(0, |y| y.lines.line_of(y.node(t.node).span.start) + 1);
+    let line = crate::model::line_of(ws, t.file, t.node);
     let mut out = TargetDiff {
         file: ws.files[t.file].path.clone(),
         line,
@@ -268,11 +238,7 @@ fn target(
             name,
             suffix,
         } => {
-            let policy_kind = KINDS
-                .iter()
-                .find(|k| k.kind == "ImagePolicy")
-                .expect("ImagePolicy kind");
-            match cluster.get_named(policy_kind, pns, name)? {
+            match cluster.get(&kinds::IMAGE_POLICY, pns, name)? {
                 None => out.note = Some(format!("no ImagePolicy {pns}/{name} in the cluster")),
                 Some(p) => {
                     let s = |f: &str| {
@@ -330,7 +296,7 @@ fn target(
                 })
                 .unwrap_or_else(|| namespace.to_owned());
             let wanted = key(&a.repository);
-            match cluster.get_named(&APPLICATION, &app_ns, &a.app)? {
+            match cluster.get(&kinds::APPLICATION, &app_ns, &a.app)? {
                 None => {
                     out.note = Some(format!("no Application {app_ns}/{} in the cluster", a.app))
                 }
@@ -354,20 +320,11 @@ fn target(
             out.note = Some("KubeSphere objects report no selection yet".to_owned());
         }
     }
-    let tag_of = |v: &str| {
-        image::parse(v)
-            .ok()
-            .and_then(|r| r.tag().map(str::to_owned))
-            .unwrap_or_else(|| v.to_owned())
-    };
     let current = t.current.as_deref();
     let selected_differs = matches!((&out.selected, current), (Some(s), Some(c)) if s != c);
     // What runs is compared by tag (a Pod may spell the registry another way).
     let running_differs = match current {
-        Some(c) if !out.running.is_empty() => {
-            let want = tag_of(c);
-            !out.running.iter().any(|r| tag_of(r) == want)
-        }
+        Some(c) if !out.running.is_empty() => !out.running.iter().any(|r| image::same_tag(r, c)),
         _ => false,
     };
     out.differs = selected_differs || running_differs;

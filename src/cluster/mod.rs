@@ -82,6 +82,18 @@ impl Live {
     pub fn str_at(&self, path: &str) -> Option<&str> {
         self.at(path).and_then(Value::as_str)
     }
+
+    /// Whether this is an ImagePolicy over the ImageRepository `repo`
+    /// (`imageRepositoryRef`, its namespace defaulting to the policy's).
+    pub fn is_policy_of(&self, repo: &Live) -> bool {
+        let ns = self
+            .str_at("spec.imageRepositoryRef.namespace")
+            .unwrap_or(&self.namespace);
+        self.kind.kind == "ImagePolicy"
+            && repo.kind.kind == "ImageRepository"
+            && self.str_at("spec.imageRepositoryRef.name") == Some(repo.name.as_str())
+            && ns == repo.namespace
+    }
 }
 
 /// A connected client and the namespace the configuration names.
@@ -128,7 +140,7 @@ impl Cluster {
         let resource = resource(kind);
         let api: Api<DynamicObject> = match scope {
             Scope::All => Api::all_with(self.client.clone(), &resource),
-            Scope::Namespace(ns) => Api::namespaced_with(self.client.clone(), ns, &resource),
+            Scope::Namespace(ns) => self.namespaced(kind, ns),
         };
         let mut params = ListParams::default();
         if let Some(s) = selector {
@@ -162,6 +174,30 @@ impl Cluster {
             .collect();
         out.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
         Ok(Some(out))
+    }
+
+    /// One live object, `None` when absent or its kind is not served.
+    pub fn get(
+        &self,
+        kind: &'static Kind,
+        namespace: &str,
+        name: &str,
+    ) -> Result<Option<Live>, ClusterError> {
+        let api = self.namespaced(kind, namespace);
+        match self.runtime.block_on(api.get_opt(name)) {
+            Ok(found) => Ok(found.map(|o| Live {
+                kind,
+                namespace: namespace.to_owned(),
+                name: name.to_owned(),
+                object: serde_json::to_value(&o).unwrap_or(Value::Null),
+            })),
+            Err(kube::Error::Api(e)) if e.code == 404 => Ok(None),
+            Err(e) => Err(self.failure(&format!("{}/{name}", kind.kind), e)),
+        }
+    }
+
+    fn namespaced(&self, kind: &Kind, namespace: &str) -> Api<DynamicObject> {
+        Api::namespaced_with(self.client.clone(), namespace, &resource(kind))
     }
 
     /// Runs `call`, again after a pause when the API server says it is

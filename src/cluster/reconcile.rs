@@ -8,33 +8,14 @@
 
 use std::time::{Duration, Instant};
 
-use kube::api::{Api, DynamicObject, Patch, PatchParams};
-use serde_json::{Value, json};
+use kube::api::{Patch, PatchParams};
+use serde_json::json;
 
-use super::{Cluster, ClusterError, KINDS, Kind, Live, Scope};
+use super::kinds::SOURCES;
+use super::{Cluster, ClusterError, Live, Scope};
 use crate::model::image;
 
 pub const REQUESTED_AT: &str = "reconcile.fluxcd.io/requestedAt";
-
-const SOURCE_GROUP: &str = "source.toolkit.fluxcd.io";
-
-/// Flux source kinds that can follow an OCI artifact.
-pub const SOURCES: &[Kind] = &[
-    Kind {
-        dialect: crate::model::spec::Dialect::Flux,
-        group: SOURCE_GROUP,
-        version: "v1",
-        kind: "OCIRepository",
-        plural: "ocirepositories",
-    },
-    Kind {
-        dialect: crate::model::spec::Dialect::Flux,
-        group: SOURCE_GROUP,
-        version: "v1",
-        kind: "HelmRepository",
-        plural: "helmrepositories",
-    },
-];
 
 /// `docker.io/library/nginx` form of a repository, tag and digest cut.
 pub fn repository_key(s: &str) -> Option<String> {
@@ -67,9 +48,8 @@ pub fn follows(o: &Live, repository: &str) -> bool {
 impl Cluster {
     /// Every source in `scope` that follows `repository` (a key).
     pub fn sources_of(&self, repository: &str, scope: &Scope) -> Result<Vec<Live>, ClusterError> {
-        let image_repositories = KINDS.iter().filter(|k| k.kind == "ImageRepository");
         let mut out = Vec::new();
-        for kind in image_repositories.chain(SOURCES) {
+        for kind in SOURCES {
             for o in self.list(kind, scope, None)?.unwrap_or_default() {
                 if follows(&o, repository) {
                     out.push(o);
@@ -81,7 +61,7 @@ impl Cluster {
 
     /// Sets the request annotation to `token` on `o`.
     pub fn request(&self, o: &Live, token: &str, manager: &str) -> Result<(), ClusterError> {
-        let api = self.api_for(o);
+        let api = self.namespaced(o.kind, &o.namespace);
         let patch = json!({
             "apiVersion": o.kind.api_version(),
             "kind": o.kind.kind,
@@ -98,19 +78,6 @@ impl Cluster {
             .map_err(|e| self.failure(&format!("{}/{}", o.kind.kind, o.name), e))
     }
 
-    /// The object as it is now.
-    pub fn get(&self, o: &Live) -> Result<Live, ClusterError> {
-        let api = self.api_for(o);
-        let now = self
-            .runtime
-            .block_on(api.get(&o.name))
-            .map_err(|e| self.failure(&format!("{}/{}", o.kind.kind, o.name), e))?;
-        Ok(Live {
-            object: serde_json::to_value(&now).unwrap_or(Value::Null),
-            ..o.clone()
-        })
-    }
-
     /// Waits until every object in `pending` says `done`, polling every
     /// `every`, until `deadline`. Returns the objects as last read and
     /// whether each finished.
@@ -124,7 +91,10 @@ impl Cluster {
         let mut state: Vec<(Live, bool)> = pending.iter().map(|o| (o.clone(), false)).collect();
         loop {
             for (o, finished) in state.iter_mut().filter(|(_, f)| !*f) {
-                *o = self.get(o)?;
+                // One deleted meanwhile stays as last seen, unfinished.
+                if let Some(now) = self.get(o.kind, &o.namespace, &o.name)? {
+                    *o = now;
+                }
                 *finished = done(o);
             }
             if state.iter().all(|(_, f)| *f) || Instant::now() >= deadline {
@@ -132,10 +102,6 @@ impl Cluster {
             }
             std::thread::sleep(every.min(deadline.saturating_duration_since(Instant::now())));
         }
-    }
-
-    fn api_for(&self, o: &Live) -> Api<DynamicObject> {
-        Api::namespaced_with(self.client.clone(), &o.namespace, &super::resource(o.kind))
     }
 }
 

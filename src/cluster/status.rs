@@ -176,14 +176,8 @@ pub fn files(o: &Live, live: &[Live], ws: &Workspace, model: &Model) -> Vec<Stri
         "ImagePolicy" => policy_files(&o.namespace, &o.name, &mut out),
         "ImageRepository" => {
             // Policies (live ones: the cluster decides who follows whom).
-            for p in live.iter().filter(|p| p.kind.kind == "ImagePolicy") {
-                let repo = p.str_at("spec.imageRepositoryRef.name");
-                let ns = p
-                    .str_at("spec.imageRepositoryRef.namespace")
-                    .unwrap_or(&p.namespace);
-                if repo == Some(o.name.as_str()) && ns == o.namespace {
-                    policy_files(&p.namespace, &p.name, &mut out);
-                }
+            for p in live.iter().filter(|p| p.is_policy_of(o)) {
+                policy_files(&p.namespace, &p.name, &mut out);
             }
         }
         "ImageUpdateAutomation" => {
@@ -191,9 +185,9 @@ pub fn files(o: &Live, live: &[Live], ws: &Workspace, model: &Model) -> Vec<Stri
                 crate::model::flux::normalize_rel(o.str_at("spec.update.path").unwrap_or_default());
             for t in &model.targets {
                 let path = &ws.files[t.file].path;
-                let inside =
-                    scope.is_empty() || path == &scope || path.starts_with(&format!("{scope}/"));
-                if matches!(t.driver, Driver::Flux { .. }) && inside {
+                if matches!(t.driver, Driver::Flux { .. })
+                    && crate::model::flux::covers(&scope, path)
+                {
                     out.insert(path.clone());
                 }
             }

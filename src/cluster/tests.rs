@@ -6,7 +6,7 @@ use crate::model::spec::Dialect;
 
 fn live(kind: usize, ns: &str, name: &str, object: serde_json::Value) -> Live {
     Live {
-        kind: &KINDS[kind],
+        kind: KINDS[kind],
         namespace: ns.to_owned(),
         name: name.to_owned(),
         object,

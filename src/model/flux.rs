@@ -215,9 +215,13 @@ impl ImageUpdateAutomation {
     }
 
     pub fn covers(&self, file: &str) -> bool {
-        let scope = self.scope();
-        scope.is_empty() || file == scope || file.starts_with(&format!("{scope}/"))
+        covers(&self.scope(), file)
     }
+}
+
+/// Whether `file` lies in the normalised `scope` (empty: everything).
+pub fn covers(scope: &str, file: &str) -> bool {
+    scope.is_empty() || file == scope || file.starts_with(&format!("{scope}/"))
 }
 
 fn str_list(yaml: &Yaml, node: NodeId) -> StrList {

@@ -361,6 +361,21 @@ pub fn same_repository(a: &ImageRef, b: &ImageRef) -> bool {
 // The grammar
 // ---------------------------------------------------------------------------
 
+/// The tag of a reference, or the value itself when it has none (a bare
+/// tag, or text that is not a reference): what Argo CD compares.
+pub fn tag_or_value(v: &str) -> String {
+    parse(v)
+        .ok()
+        .and_then(|r| r.tag().map(str::to_owned))
+        .unwrap_or_else(|| v.to_owned())
+}
+
+/// Equal, or equal by [`tag_or_value`]: a full reference and a bare tag
+/// name the same update.
+pub fn same_tag(a: &str, b: &str) -> bool {
+    a == b || tag_or_value(a) == tag_or_value(b)
+}
+
 /// Parse a reference the way Docker, containerd, Kubernetes tooling, Argo CD
 /// Image Updater and Renovate's Docker datasource agree on.
 pub fn parse(s: &str) -> Result<ImageRef, RefError> {

@@ -64,7 +64,7 @@ use formats::{
     fold, full_name, helm_keys, kimage, kustomize_entry, merge_image, values_name, values_spec,
 };
 use mirror::{Ctx, Tree, expects, mirror};
-use target::{AppKind, Dest, Job, Loaded, load, resolve, tag_of};
+use target::{AppKind, Dest, Job, Loaded, load, resolve};
 
 /// One Argo-driven image and the value it moves to: the tag, or
 /// `tag@digest` for the digest strategy (what preview's `candidate` holds).
@@ -421,7 +421,7 @@ fn build(path: &str, loaded: &Loaded, group: &[&Job], sorted: bool) -> Result<Bu
             old_tag: if current.is_empty() {
                 String::new()
             } else {
-                tag_of(&current)
+                crate::model::image::tag_or_value(&current)
             },
             new_tag: j.update.new_tag.clone(),
             setter: None,

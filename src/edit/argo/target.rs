@@ -123,7 +123,7 @@ pub(super) fn resolve<'a>(ws: &'a Workspace, u: &'a ArgoUpdate<'a>) -> Result<Jo
         }
     };
     let changed = match &t.current {
-        Some(current) => !same_tag(&u.new_tag, current),
+        Some(current) => !image::same_tag(&u.new_tag, current),
         None => true,
     };
     Ok(Job {
@@ -235,18 +235,6 @@ pub(super) fn shown_dir(dir: &str) -> &str {
     } else {
         dir
     }
-}
-
-/// Tag part of a value, or the value (preview's comparison for Argo).
-pub(super) fn tag_of(v: &str) -> String {
-    image::parse(v)
-        .ok()
-        .and_then(|r| r.tag().map(str::to_owned))
-        .unwrap_or_else(|| v.to_owned())
-}
-
-pub(super) fn same_tag(candidate: &str, current: &str) -> bool {
-    candidate == current || tag_of(candidate) == tag_of(current)
 }
 
 pub(super) struct Loaded<'w> {
