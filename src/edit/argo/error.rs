@@ -145,6 +145,14 @@ pub enum ArgoError {
         current: String,
         hint: &'static str,
     },
+    #[error(
+        "{what} pins {current}; the new tag {new} comes without a digest, and writing it would drop the pin: give the digest (IMAGE=TAG@DIGEST) or track it with the digest strategy"
+    )]
+    WouldDropDigest {
+        what: String,
+        current: String,
+        new: String,
+    },
     #[error("key {name} not found; an index ({key}) needs an existing list")]
     IndexWithoutList { name: String, key: String },
     #[error("key {name} is {kind}, not a list")]
