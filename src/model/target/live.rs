@@ -39,6 +39,10 @@ struct Rendered {
     complete: bool,
     /// How the images were found, for the reason.
     how: &'static str,
+    /// Chart values: a name without a registry may get one from the
+    /// chart's templates (a `global.imageRegistry`, a fixed prefix), so the
+    /// short form of the configured image (`ExtractShortForm`) also counts.
+    short_form_counts: bool,
     path: String,
 }
 
@@ -63,10 +67,12 @@ pub(super) fn gate(
     let Some(r) = rendered(ws, app) else {
         return Live::Unknown;
     };
-    let found = [Some(repository), kustomize_name]
+    let wanted = [Some(repository), kustomize_name];
+    let found = wanted
         .into_iter()
         .flatten()
-        .any(|wanted| contains_image(&r.images, wanted));
+        .any(|w| contains_image(&r.images, w))
+        || (r.short_form_counts && short_form_in(&r.images, repository));
     if found {
         return Live::Yes;
     }
@@ -105,6 +111,20 @@ pub(super) fn contains_image(live: &[String], wanted: &str) -> bool {
         .any(|l| l.same_image(&w))
 }
 
+/// A live name without a registry prefix that is the configured image's
+/// short form (`ghcr.io/org/web` → `org/web`).
+fn short_form_in(live: &[String], repository: &str) -> bool {
+    let Some((_, short)) = repository
+        .split_once('/')
+        .filter(|_| image::argo_has_registry_prefix(repository))
+    else {
+        return false;
+    };
+    live.iter()
+        .filter_map(|l| image::parse_argo_item(l).ok())
+        .any(|l| l.registry().is_none() && l.name() == short)
+}
+
 fn parsed<'w>(ws: &'w Workspace, rel: &str) -> Option<(FileId, &'w Yaml)> {
     let id = ws.file_id(rel)?;
     Some((id, ws.files[id].yaml.as_ref()?))
@@ -131,8 +151,9 @@ fn containers_of(ws: &Workspace, id: FileId, yaml: &Yaml) -> Vec<String> {
 fn rendered(ws: &Workspace, app: &Object) -> Option<Rendered> {
     let yaml = ws.files[app.file].yaml.as_ref()?;
     let source = argo::source_node(yaml, app.root).filter(|&s| yaml.is_mapping(s))?;
-    // A chart from a Helm repository is rendered from nothing here.
-    if yaml.get(source, "chart").is_some() {
+    // A chart from a Helm repository, or what a Config Management Plugin
+    // renders, is out of sight here.
+    if yaml.get(source, "chart").is_some() || yaml.get(source, "plugin").is_some() {
         return None;
     }
     let path = normalize_rel(yaml.path_str(source, &["path"])?);
@@ -152,6 +173,7 @@ fn rendered(ws: &Workspace, app: &Object) -> Option<Rendered> {
             images: Vec::new(),
             complete: true,
             how: "a kustomization with its images applied",
+            short_form_counts: false,
             path: path.clone(),
         };
         let mut seen = Vec::new();
@@ -358,6 +380,7 @@ fn helm(ws: &Workspace, app: &Yaml, source: NodeId, path: &str) -> Rendered {
         images,
         complete: true,
         how: "chart values and templates",
+        short_form_counts: true,
         path: path.to_owned(),
     }
 }
@@ -393,6 +416,7 @@ fn directory(ws: &Workspace, app: &Yaml, source: NodeId, path: &str) -> Rendered
         images,
         complete: true,
         how: "the folder's manifests",
+        short_form_counts: false,
         path: path.to_owned(),
     }
 }

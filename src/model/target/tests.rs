@@ -335,3 +335,32 @@ fn live_image_gate_reads_charts_and_plain_folders() {
         "{live:?}"
     );
 }
+
+/// An ApplicationSet's `spec.template` annotations are read as the
+/// generated Application's (real repositories configure the updater
+/// there); an image that is a generator placeholder is not a target, a
+/// concrete one is. Nothing is written back for a template (apply says no
+/// Application of that name is in the repository).
+#[test]
+fn applicationset_template_annotations_are_read() {
+    let appset = "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: previews\n  namespace: argocd\nspec:\n  generators:\n  - list:\n      elements: [{name: a}]\n  template:\n    metadata:\n      name: 'preview-{{name}}'\n      annotations:\n        argocd-image-updater.argoproj.io/image-list: 'web=ghcr.io/org/{{name}}:~1.0, proxy=nginx:~1.27'\n        argocd-image-updater.argoproj.io/proxy.update-strategy: newest-build\n    spec:\n      source:\n        path: 'previews/{{name}}'\n";
+    let ws = workspace(&[("apps/previews.yaml", appset)]);
+    let model = Model::build(&ws);
+    let [u] = &model.updaters[..] else {
+        panic!("{:?}", model.updaters);
+    };
+    assert!(u.templated);
+    assert_eq!(u.name, "preview-{{name}}");
+    let images: Vec<(String, Option<String>)> = model
+        .targets
+        .iter()
+        .filter_map(|t| match &t.driver {
+            Driver::Argo(a) => Some((a.repository.clone(), a.strategy.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        images,
+        [("nginx".to_owned(), Some("newest-build".to_owned()))]
+    );
+}
