@@ -19,6 +19,15 @@ fn params(c: &ArgoImage) -> Option<Vec<String>> {
     if wb.plugin.is_some() {
         return None;
     }
+    // A `helmvalues` target skips images without an alias
+    // (`marshalParamsOverride`, `pkg/argocd/update.go`).
+    let values = wb
+        .target
+        .as_deref()
+        .is_some_and(|t| t.trim().starts_with("helmvalues"));
+    if values && c.alias.as_deref().is_none_or(str::is_empty) {
+        return None;
+    }
     let set = |k: &Option<String>| k.clone().filter(|k| !k.trim().is_empty());
     if let Some(spec) = set(&wb.helm_spec) {
         return Some(vec![spec]);
@@ -88,7 +97,11 @@ pub fn check(cx: &mut Context) {
                 && u.source == t.source
                 && d.app == c.app
                 && d.write_back.app == c.write_back.app;
-            if !same_app || !(helm_app(c) || (explicit(c) && explicit(d))) {
+            // Twice the same alias is IU419's finding, not a second one.
+            if !same_app
+                || (c.alias.is_some() && d.alias == c.alias)
+                || !(helm_app(c) || (explicit(c) && explicit(d)))
+            {
                 return None;
             }
             let theirs = params(d)?;
