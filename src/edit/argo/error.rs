@@ -52,6 +52,10 @@ pub enum ArgoError {
     #[error("the Application {0} is not in the repository, so where its source lives is unknown")]
     AppMissing(String),
     #[error(
+        "{0} is an ApplicationSet template: the Applications it generates, and their sources, exist only in the cluster, so apply writes nothing back for it"
+    )]
+    AppTemplate(String),
+    #[error(
         "Application {0} has several sources (spec.sources); apply writes back for single-source Applications only"
     )]
     SeveralSources(String),

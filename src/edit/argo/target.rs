@@ -177,6 +177,8 @@ pub(super) fn check_method(source: Source, method: Option<&str>) -> Result<(), A
 pub(super) fn missing_app(source: Source, name: &str) -> ArgoError {
     if source == Source::ArgocdImageUpdater && name.contains(['*', '?', '[']) {
         ArgoError::AppPattern(name.to_owned())
+    } else if name.contains("{{") {
+        ArgoError::AppTemplate(name.to_owned())
     } else if name.is_empty() {
         ArgoError::AppUnnamed
     } else {

@@ -1627,3 +1627,21 @@ fn argocd_source_helm_parameter_digest_is_kept_or_moved() {
         r.reasons()
     );
 }
+
+/// An ApplicationSet template's images are previewed, but nothing is
+/// written back: the generated Applications are the updater's to write
+/// (each gets its own `.argocd-source-<app>.yaml`), and which exist is the
+/// generator's answer, not the repository's.
+#[test]
+fn applicationset_template_images_are_skipped_with_the_reason() {
+    let appset = format!(
+        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: previews\n  namespace: argocd\nspec:\n  generators:\n  - list:\n      elements: [{{name: a}}]\n  template:\n    metadata:\n      name: 'preview-{{{{name}}}}'\n      annotations:\n        {PREFIX}image-list: proxy=nginx:~1.27\n        {PREFIX}write-back-method: git\n    spec:\n      source:\n        path: 'previews/{{{{name}}}}'\n"
+    );
+    let run = Run::new(&[("apps/previews.yaml", &appset)], &[("nginx", "1.27.4")]);
+    assert!(run.files.is_empty());
+    assert!(
+        run.reasons()[0].starts_with("preview-{{name}} is an ApplicationSet template"),
+        "{:?}",
+        run.reasons()
+    );
+}
