@@ -46,6 +46,9 @@ struct Rendered {
     path: String,
 }
 
+/// Live images a reason names; a long list would bury the reason.
+const SHOWN: usize = 6;
+
 const KUSTOMIZATION_NAMES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
 /// The gate for one configured image (`repository` as the updater reads
@@ -82,8 +85,15 @@ pub(super) fn gate(
     let mut live: Vec<&str> = r.images.iter().map(String::as_str).collect();
     live.sort_unstable();
     live.dedup();
+    let more = live.len().saturating_sub(SHOWN);
+    live.truncate(SHOWN);
+    let more = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
     Live::No(format!(
-        "not among Application {}'s live images (offline: the workloads its source path {} renders from, {}: {}); skipped unless forceUpdate",
+        "not among Application {}'s live images (offline: the workloads its source path {} renders from, {}: {}{more}); skipped unless forceUpdate",
         app.name(),
         shown(&r.path),
         r.how,
