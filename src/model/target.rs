@@ -17,7 +17,7 @@ use crate::discover::Workspace;
 use crate::yaml::{NodeId, NodeKind, Yaml};
 
 mod live;
-pub use live::Live;
+pub use live::{Live, contains_image};
 
 /// Where a target was found (the `source` key of `preview -o json`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +62,8 @@ pub struct ArgoImage {
     /// Whether the Application runs the image (the updater skips it
     /// otherwise), decided offline from what its source renders.
     pub live: Live,
+    /// `force-update` / `forceUpdate`: the live-image gate does not apply.
+    pub force_update: bool,
     /// Where and how the updater writes this image back (apply reads it;
     /// preview does not). Boxed to keep [`Driver`] small.
     pub write_back: Box<ArgoWriteBack>,
@@ -367,12 +369,13 @@ fn updater_targets(
             plugin,
             write_back_target: value(&u.git.target),
         };
+        let force_update = img.force_update.as_ref().is_some_and(|f| f.value);
         let live = live::gate(
             ws,
             app,
             &repository,
             img.kustomize_name.as_ref().map(|k| k.value.as_str()),
-            img.force_update.as_ref().is_some_and(|f| f.value),
+            force_update,
         );
         let config = ArgoImage {
             app: value(&u.app.name).unwrap_or_default(),
@@ -384,6 +387,7 @@ fn updater_targets(
             ignore_tags: list(&img.ignore_tags),
             platforms: list(&img.platforms),
             live,
+            force_update,
             write_back: Box::default(),
         };
         let current = app.and_then(|a| argo_current(ws, a, yaml_of(ws, a.file), &config, &keys));

@@ -112,7 +112,7 @@ fn shown(path: &str) -> String {
 /// `ContainerImageList.ContainsImage` (`registry-scanner/pkg/image/
 /// image.go`): registry and name compared as `NewFromIdentifier` reads
 /// them, so `nginx` and `docker.io/library/nginx` differ.
-pub(super) fn contains_image(live: &[String], wanted: &str) -> bool {
+pub fn contains_image(live: &[String], wanted: &str) -> bool {
     let Ok(w) = image::parse_argo_item(wanted) else {
         return false;
     };
