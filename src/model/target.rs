@@ -3,8 +3,10 @@
 //! policy, an Argo CD Image Updater image, a KubeSphere ImageUpdater).
 //! Markers are read here; Argo CD and KubeSphere targets are the images of
 //! the model's updaters ([`super::read`]), seen as Argo's controller sees
-//! them: nothing here reads those objects again. Preview resolves the
-//! targets; apply writes them.
+//! them: nothing here reads those objects again. Each Argo image carries
+//! the live-image gate's answer ([`Live`]: does the Application run it?),
+//! decided offline by `live`. Preview resolves the targets; apply writes
+//! them.
 
 use super::image;
 use super::marker::{Suffix, Target as MarkerTarget};

@@ -42,6 +42,10 @@
 //! (IU702), so that validate still judges its annotations: every
 //! annotation is kept as written in `Updater::written`.
 //!
+//! An ApplicationSet's `spec.template` is read as the Application it
+//! generates (its metadata for the Application's), marked `templated`:
+//! generator placeholders stay as written, for validate to leave alone.
+//!
 
 use std::ops::Range;
 
