@@ -318,6 +318,38 @@ fn kustomize(
             }
         }
     }
+    // What else may set an image: charts it inflates, plugins and
+    // JSON patches are out of sight; a strategic-merge patch file names its
+    // images like any manifest.
+    for key in [
+        "helmCharts",
+        "generators",
+        "transformers",
+        "replacements",
+        "patchesJson6902",
+    ] {
+        if y.get(root, key).is_some() {
+            *complete = false;
+        }
+    }
+    for key in ["patchesStrategicMerge", "patches"] {
+        let Some(list) = y.get(root, key) else {
+            continue;
+        };
+        for &p in y.items(list) {
+            let file = y.str(p).or_else(|| y.path_str(p, &["path"]));
+            match file.map(|f| join(dir, f)).and_then(|f| parsed(ws, &f)) {
+                Some((id, py)) => out.extend(containers_of(ws, id, py)),
+                None if y
+                    .path_str(p, &["patch"])
+                    .is_some_and(|t| t.contains("image")) =>
+                {
+                    *complete = false;
+                }
+                None => {}
+            }
+        }
+    }
     if let Some(list) = y.get(root, "images") {
         for &e in y.items(list) {
             let Some(name) = y.path_str(e, &["name"]) else {

@@ -364,3 +364,38 @@ fn applicationset_template_annotations_are_read() {
         [("nginx".to_owned(), Some("newest-build".to_owned()))]
     );
 }
+
+/// A strategic-merge patch that sets an image makes that image live; a
+/// kustomization that inflates a chart or patches by JSON path says
+/// nothing for certain, so nothing is skipped.
+#[test]
+fn live_image_gate_reads_patches_and_gives_up_on_what_it_cannot_render() {
+    let app = gated_app(
+        &[(
+            "image-list",
+            "canary=ghcr.io/org/canary,gone=ghcr.io/org/gone",
+        )],
+        "",
+    );
+    let patch = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: ghcr.io/org/canary:2.0.0\n";
+    let live = live_of(&[
+        ("apps/web.yaml", &app),
+        (
+            "k/web/kustomization.yaml",
+            "resources:\n- deploy.yaml\npatches:\n- path: canary.yaml\n",
+        ),
+        ("k/web/deploy.yaml", DEPLOY),
+        ("k/web/canary.yaml", patch),
+    ]);
+    assert_eq!(live[0].1, Live::Yes, "{live:?}");
+    assert!(matches!(live[1].1, Live::No(_)), "{live:?}");
+    let live = live_of(&[
+        ("apps/web.yaml", &app),
+        (
+            "k/web/kustomization.yaml",
+            "resources:\n- deploy.yaml\nhelmCharts:\n- name: canary\n  repo: https://charts.example.com\n",
+        ),
+        ("k/web/deploy.yaml", DEPLOY),
+    ]);
+    assert_eq!(live[1].1, Live::Unknown, "{live:?}");
+}
