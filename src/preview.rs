@@ -323,6 +323,9 @@ fn argo_target(
             .map(|k| format!(" {k}"))
             .unwrap_or_default()
     );
+    if let target::Live::No(reason) = &c.live {
+        return Err(Unresolved::Reason(reason.clone()));
+    }
     let settings = argo::ArgoSettings {
         strategy,
         constraint: c.constraint.clone(),

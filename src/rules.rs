@@ -317,6 +317,14 @@ is skipped with an error.";
         summary: "An alias is declared twice"
         help: None,
         doc: "Image lists are keyed by alias; the second entry replaces or conflicts with the first.";
+    SHARED_HELM_PARAMETER = "IU425" "shared-helm-parameter" Warning
+        summary: "Two images of one Application write the same Helm parameter"
+        help: Some("give each image its own helm.image-name / helm.image-tag (manifestTargets.helm.name / tag)"),
+        doc: "Argo CD Image Updater sets each image's Helm parameters in turn (image-spec, or \
+image-name and image-tag, defaulting to image.name and image.tag) on the Application or in its \
+write-back file. When two images name the same parameter, the one written last wins: the chart \
+deploys one image's name or tag for both, and each run may flip it back. Reported for Helm \
+Applications, and wherever both images name their parameters themselves.";
 
     KS_INVALID_KIND = "IU501" "kubesphere-invalid-kind" Error
         summary: "KubeSphere ImageUpdater kind must be argocd or fluxcd"

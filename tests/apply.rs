@@ -205,6 +205,45 @@ fn example_repositories_diffs() {
     }
 }
 
+/// What apply writes for the write-back example (issue 22), each file as
+/// Argo CD Image Updater writes it: the values file keeps the short form
+/// (`ExtractShortForm`, `marshalParamsOverride` in `pkg/argocd/update.go`),
+/// the hydrated app's override goes to its dry source
+/// (`getApplicationSource`, `pkg/argocd/argocd.go`), the plugin app gets
+/// `plugin.env` entries (`SetPluginImage`), the pinned digest stays, and
+/// the image that is not live is listed under skipped.
+#[test]
+fn argocd_writeback_example_diff() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&testdata("argocd-writeback"), dir.path());
+    let out = apply(
+        dir.path(),
+        &[
+            "--tags-from".into(),
+            testdata("argocd-writeback.tags.yaml").display().to_string(),
+            "--dry-run".into(),
+            "--diff".into(),
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stdout.contains("+++ b/dry/catalog/.argocd-source-catalog.yaml")
+            && stdout.contains("+++ b/cmp/recommender/.argocd-source-recommender.yaml")
+            && stdout.contains("  - nginx:1.27.3@sha256:")
+            && !stdout.contains("-  repository: acme/storefront"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("skipped ghcr.io/acme/waf: not among"),
+        "{stderr}"
+    );
+    insta::assert_snapshot!(
+        "apply_diff_argocd-writeback",
+        format!("{stdout}\n--- stderr\n{stderr}")
+    );
+}
+
 fn one_file_repo(text: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "deploy.yaml", text);

@@ -156,6 +156,19 @@ fn gitops_promotion_empty_config_is_a_finding() {
     );
 }
 
+/// Argo write-back shapes (issue 22): an ApplicationSet template's
+/// annotations are checked, its placeholders are not; two images writing
+/// one Helm parameter are reported (IU425).
+#[test]
+fn argocd_writeback_matches_mistakes_table() {
+    assert_matches_spec("argocd-writeback", "argocd-writeback/MISTAKES.md", "");
+}
+
+#[test]
+fn snapshots_argocd_writeback() {
+    snapshot("argocd-writeback");
+}
+
 #[test]
 fn gitops_promotion_clean_has_no_findings() {
     assert!(reported(&testdata("gitops-promotion/clean")).is_empty());
@@ -197,6 +210,7 @@ fn every_rule_is_exercised_by_an_example() {
         ("flux/MISTAKES.md", ""),
         ("argocd-kustomize/MISTAKES.md", ""),
         ("argocd-helm/MISTAKES.md", ""),
+        ("argocd-writeback/MISTAKES.md", ""),
         ("kubesphere/MISTAKES.md", ""),
         ("gitops-promotion/MISTAKES.md", "missing-env/"),
         ("gitops-promotion/MISTAKES.md", "invalid-config/"),

@@ -634,3 +634,26 @@ fn in_place_merges_into_the_application() {
     assert_eq!(merged, unchanged);
     let _ = scrub("", tmp.path());
 }
+
+/// An ApplicationSet template's annotations are read (validate and preview
+/// judge them) but not exported: its placeholders name no updater until
+/// the ApplicationSet controller generates the Applications.
+#[test]
+fn an_applicationset_template_is_not_exported() {
+    let dir = tempfile::tempdir().unwrap();
+    let appset = std::fs::read_to_string(testdata("argocd-writeback/apps/previews.yaml")).unwrap();
+    std::fs::write(dir.path().join("previews.yaml"), appset).unwrap();
+    let edge = std::fs::read_to_string(testdata("argocd-writeback/apps/edge.yaml")).unwrap();
+    std::fs::write(dir.path().join("edge.yaml"), edge).unwrap();
+    let out = export_cmd(dir.path(), "argocd-crd", &[]);
+    let stdout = text(&out.stdout);
+    let stderr = text(&out.stderr);
+    assert!(
+        stdout.contains("namePattern: edge") && !stdout.contains("preview-"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("IU702") && stderr.contains("an ApplicationSet template"),
+        "{stderr}"
+    );
+}

@@ -1008,6 +1008,52 @@ fn pull_secret_case(c: &Cluster, ns: &str) {
     );
 }
 
+/// `diff` reads the Application's `status.summary.images` and says which
+/// configured images the updater would skip as not live
+/// (`UpdateApplication`, `pkg/argocd/update.go`, with `ContainsImage`,
+/// `registry-scanner/pkg/image/image.go`: the registry compared as
+/// written); a forced image is not gated (`GetImagesFromApplication`,
+/// `pkg/argocd/argocd.go`).
+fn argo_live_gate_case(c: &Cluster, ns: &str) {
+    let app = format!(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: edge\n  namespace: {ns}\n  annotations:\n    argocd-image-updater.argoproj.io/image-list: proxy=nginx:~1.27, long=docker.io/library/nginx:~1.27, auth=ghcr.io/acme/auth:~4.0\n    argocd-image-updater.argoproj.io/auth.force-update: 'true'\nspec:\n  project: default\n  source:\n    repoURL: https://git.example.com/acme/deploy.git\n    path: edge\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: edge\n"
+    );
+    c.apply_ok(
+        ns,
+        &format!("{app}status:\n  summary:\n    images:\n    - nginx:1.27.3\n"),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join(".git")).unwrap();
+    common::write(dir.path(), "apps/edge.yaml", &app);
+    let root = dir.path().to_str().unwrap();
+    let run = imageupdate(c, &["diff", "--root", root, root, "-o", "json"]);
+    assert!(
+        run.code.is_some_and(|c| c <= 1),
+        "{}{}",
+        run.stdout,
+        run.stderr
+    );
+    let json: Value =
+        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout));
+    let targets = json["targets"].as_array().unwrap();
+    let note = |image: &str| {
+        targets
+            .iter()
+            .find(|t| t["image"] == image)
+            .unwrap_or_else(|| panic!("{image}: {json}"))["note"]
+            .clone()
+    };
+    assert_eq!(note("nginx"), Value::Null, "{json}");
+    assert_eq!(note("ghcr.io/acme/auth"), Value::Null, "{json}");
+    let long = note("docker.io/nginx");
+    assert!(
+        long.as_str().is_some_and(|n| n.contains(&format!(
+            "not among Application {ns}/edge's live images (status.summary.images)"
+        ))),
+        "{json}"
+    );
+}
+
 #[test]
 fn cluster_commands() {
     let c = Cluster::start();
@@ -1016,6 +1062,7 @@ fn cluster_commands() {
         ("apply", &apply_case),
         ("reconcile", &reconcile_case),
         ("diff", &diff_case),
+        ("argo-live-gate", &argo_live_gate_case),
         ("pull-secret", &pull_secret_case),
     ]);
 }

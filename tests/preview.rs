@@ -266,3 +266,38 @@ fn snapshots_argocd_helm() {
 fn snapshots_kubesphere() {
     snapshot("kubesphere");
 }
+
+/// The write-back example with its own tags: the live-image gate skips
+/// `waf` (no workload of `kustomize/edge` runs it; `UpdateApplication`,
+/// `pkg/argocd/update.go`, with `ContainsImage`,
+/// `registry-scanner/pkg/image/image.go`) and lets the forced `auth`
+/// through; the hydrated app's current value is read from its dry source.
+#[test]
+fn argocd_writeback_preview_gates_images_that_are_not_live() {
+    let root = testdata("argocd-writeback");
+    let tags = testdata("argocd-writeback.tags.yaml");
+    let out = preview(&root, &tags, &["-o", "json"]);
+    assert!(out.status.code().is_some_and(|c| c <= 1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = v["updates"].as_array().unwrap();
+    let row = |image: &str| {
+        rows.iter()
+            .find(|r| r["image"] == image)
+            .unwrap_or_else(|| panic!("{image}: {rows:#?}"))
+    };
+    let waf = row("ghcr.io/acme/waf");
+    assert!(waf["candidate"].is_null());
+    let reason = waf["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("not among Application edge's live images")
+            && reason.contains("kustomize/edge"),
+        "{reason}"
+    );
+    assert_eq!(row("ghcr.io/acme/auth")["candidate"], "4.0.2");
+    assert_eq!(row("ghcr.io/acme/storefront")["current"], "2.4.1");
+    let out = preview(&root, &tags, &["-o", "table"]);
+    insta::assert_snapshot!(
+        "argocd-writeback__table",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

@@ -518,6 +518,16 @@ fn annotations(cx: &mut Context, u: &Updater) {
                     .then(|| kept.next())
                     .flatten();
                 let at = list_at.item(item.range.start);
+                // A generator placeholder is resolved by the ApplicationSet
+                // controller, not judged here; its alias is still declared.
+                if u.templated && item.text.contains("{{") {
+                    if let Some((alias, _)) = item.text.split_once('=')
+                        && !alias.contains("{{")
+                    {
+                        declared.push(alias.trim().to_owned());
+                    }
+                    continue;
+                }
                 if let Some(entry) = image_entry(cx, at, &item.text, true) {
                     if let Some(alias) = &entry.alias {
                         if declared.contains(alias) {
@@ -540,6 +550,9 @@ fn annotations(cx: &mut Context, u: &Updater) {
         let (Some((at, v)), Some((file, key_span))) = (At::value(cx, w), span_of(&w.key)) else {
             continue;
         };
+        if u.templated && (v.contains("{{") || w.key.value.contains("{{")) {
+            continue;
+        }
         let alias = match argo::classify(&w.key.value) {
             AnnotationKey::Alias { alias, .. } => Some(alias),
             _ => None,

@@ -5,6 +5,7 @@
 
 mod argo;
 mod flux;
+mod helm_params;
 mod images;
 mod kubesphere;
 mod markers;
@@ -72,6 +73,7 @@ pub fn run(ws: &Workspace, model: &Model) -> Vec<Diagnostic> {
     images::check(&mut cx);
     flux::check(&mut cx);
     argo::check(&mut cx);
+    helm_params::check(&mut cx);
     kubesphere::check(&mut cx);
     promotion::check(&mut cx);
     shape::check(&mut cx);

@@ -19,7 +19,7 @@ use super::{Cluster, ClusterError, KINDS, Kind, kinds};
 use crate::discover::Workspace;
 use crate::model::Model;
 use crate::model::marker::Suffix;
-use crate::model::target::{Driver, Target};
+use crate::model::target::{Driver, Target, contains_image};
 use crate::model::{Object, image};
 
 #[derive(Debug, Default, Serialize)]
@@ -301,17 +301,38 @@ fn target(
                     out.note = Some(format!("no Application {app_ns}/{} in the cluster", a.app))
                 }
                 Some(app) => {
-                    out.running = app
+                    let live: Vec<String> = app
                         .at("status.summary.images")
                         .and_then(Value::as_array)
                         .map(|l| {
                             l.iter()
                                 .filter_map(Value::as_str)
-                                .filter(|i| wanted.is_some() && key(i) == wanted)
                                 .map(str::to_owned)
                                 .collect()
                         })
                         .unwrap_or_default();
+                    out.running = live
+                        .iter()
+                        .filter(|i| wanted.is_some() && key(i) == wanted)
+                        .cloned()
+                        .collect();
+                    // The updater's gate (`UpdateApplication`, `ContainsImage`):
+                    // registry compared as written, forceUpdate bypasses it.
+                    let names = [
+                        Some(a.repository.as_str()),
+                        a.write_back.kustomize_name.as_deref(),
+                    ];
+                    if !a.force_update
+                        && !names
+                            .into_iter()
+                            .flatten()
+                            .any(|n| contains_image(&live, n))
+                    {
+                        out.note = Some(format!(
+                            "not among Application {app_ns}/{}'s live images (status.summary.images); the updater skips it unless forceUpdate",
+                            a.app
+                        ));
+                    }
                 }
             }
         }

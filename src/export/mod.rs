@@ -94,6 +94,19 @@ pub fn export(ws: &Workspace, model: &Model, req: &Request) -> Export {
         updaters.retain(|u| &u.name == name);
     }
     let mut out = Export::default();
+    // An ApplicationSet template is not one updater but one per generated
+    // Application, named and configured by placeholders only the
+    // ApplicationSet controller resolves: nothing is written for it.
+    for u in updaters.iter().filter(|u| u.templated) {
+        let r = Remark::new(
+            RemarkKind::Skipped,
+            None,
+            "spec.template",
+            "an ApplicationSet template: the Applications it generates carry these annotations, so there is nothing to export for it",
+        );
+        out.diagnostics.extend(diagnostic(ws, u, req.to, &r));
+    }
+    updaters.retain(|u| !u.templated);
     let mut seen: Vec<(DocKey, usize)> = Vec::new();
     for u in &updaters {
         let written = write(u, req.to, &req.options);

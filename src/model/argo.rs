@@ -228,7 +228,7 @@ impl AppSource {
     /// Reads `app` (an Application) from its file's `yaml`.
     pub fn read(yaml: &Yaml, app: &Object) -> Self {
         let spec = yaml.get(app.root, "spec");
-        let source = match spec.and_then(|s| yaml.get(s, "source")) {
+        let source = match source_node(yaml, app.root) {
             Some(s) if yaml.is_mapping(s) => SourceKind::One(OneSource::read(yaml, s)),
             _ if spec.and_then(|s| yaml.get(s, "sources")).is_some() => SourceKind::Several,
             _ => SourceKind::Missing,
@@ -239,6 +239,18 @@ impl AppSource {
             source,
         }
     }
+}
+
+/// The source the updater reads and writes back to: `spec.sourceHydrator.
+/// drySource` when the Application has one, else `spec.source`
+/// (`getApplicationSource`, `pkg/argocd/argocd.go`, v1.3.0+): a hydrated
+/// Application's manifests are rendered from the dry source, so its
+/// `.argocd-source-<app>.yaml` belongs next to the dry path.
+pub fn source_node(yaml: &Yaml, app_root: NodeId) -> Option<NodeId> {
+    let spec = yaml.get(app_root, "spec")?;
+    yaml.path(spec, &["sourceHydrator", "drySource"])
+        .filter(|&d| yaml.is_mapping(d))
+        .or_else(|| yaml.get(spec, "source"))
 }
 
 impl OneSource {

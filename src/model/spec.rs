@@ -123,10 +123,14 @@ pub struct Updater {
     /// are all on its first updater (its refs share the top level, and
     /// refs that make no updater still say something). Not compared.
     pub written: Vec<AsWritten>,
+    /// Read from an ApplicationSet's `spec.template`: values may hold
+    /// generator placeholders (`{{name}}`, `{{ .path.basename }}`) that
+    /// only the ApplicationSet controller resolves. Not compared.
+    pub templated: bool,
 }
 
-// `from`, `dropped`, `unknown_write` and `written` are bookkeeping, not
-// part of the spec.
+// `from`, `dropped`, `unknown_write`, `written` and `templated` are
+// bookkeeping, not part of the spec.
 impl Updater {
     pub fn same_spec(&self, other: &Updater) -> bool {
         self.name == other.name
@@ -250,6 +254,11 @@ pub struct Image {
     /// one in kustomize `images:` a kustomize target).
     pub helm: Option<HelmTarget>,
     pub kustomize_name: Option<Field<String>>,
+    /// Argo CR `manifestTargets.plugin` (v1.3.0+): the env entries of a
+    /// Config Management Plugin source that hold the name, the tag or the
+    /// whole reference. No other dialect can hold it (the reader's remark
+    /// says so), so it is not compared.
+    pub plugin: Option<HelmTarget>,
     /// The image entry itself; not compared.
     pub origin: Option<Origin>,
 }
@@ -272,6 +281,7 @@ impl PartialEq for Image {
             reflect_digest,
             helm,
             kustomize_name,
+            plugin: _,
             matches_nothing: _,
             origin: _,
         } = self;

@@ -3,8 +3,10 @@
 //! policy, an Argo CD Image Updater image, a KubeSphere ImageUpdater).
 //! Markers are read here; Argo CD and KubeSphere targets are the images of
 //! the model's updaters ([`super::read`]), seen as Argo's controller sees
-//! them: nothing here reads those objects again. Preview resolves the
-//! targets; apply writes them.
+//! them: nothing here reads those objects again. Each Argo image carries
+//! the live-image gate's answer ([`Live`]: does the Application run it?),
+//! decided offline by `live`. Preview resolves the targets; apply writes
+//! them.
 
 use super::image;
 use super::marker::{Suffix, Target as MarkerTarget};
@@ -15,6 +17,9 @@ use super::{Model, Object, argo, yaml_of};
 use crate::diagnostic::FileId;
 use crate::discover::Workspace;
 use crate::yaml::{NodeId, NodeKind, Yaml};
+
+mod live;
+pub use live::{Live, contains_image};
 
 /// Where a target was found (the `source` key of `preview -o json`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +61,11 @@ pub struct ArgoImage {
     pub allow_tags: Option<String>,
     pub ignore_tags: Vec<String>,
     pub platforms: Vec<String>,
+    /// Whether the Application runs the image (the updater skips it
+    /// otherwise), decided offline from what its source renders.
+    pub live: Live,
+    /// `force-update` / `forceUpdate`: the live-image gate does not apply.
+    pub force_update: bool,
     /// Where and how the updater writes this image back (apply reads it;
     /// preview does not). Boxed to keep [`Driver`] small.
     pub write_back: Box<ArgoWriteBack>,
@@ -82,6 +92,9 @@ pub struct ArgoWriteBack {
     pub helm_name: Option<String>,
     /// `<alias>.kustomize.image-name` / `manifestTargets.kustomize.name`.
     pub kustomize_name: Option<String>,
+    /// `manifestTargets.plugin.{name,tag,spec}` (CR only, v1.3.0+): the
+    /// plugin env entries written instead of Helm parameters.
+    pub plugin: Option<PluginKeys>,
     /// Where the Application in the repository is (the annotated
     /// Application itself; for a CR or KubeSphere object, the Application
     /// named exactly by `namePattern` / `app.name`): the key the planner
@@ -96,6 +109,14 @@ pub struct ArgoWriteBack {
     /// controller looks the Application up; KubeSphere design spelling:
     /// `app.namespace`).
     pub namespace: Option<String>,
+}
+
+/// The env entry names a plugin target writes, as written.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PluginKeys {
+    pub name: Option<String>,
+    pub tag: Option<String>,
+    pub spec: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -311,6 +332,12 @@ fn updater_targets(
         let Some(node) = node_at(yaml, at.span.start) else {
             continue;
         };
+        // An ApplicationSet's placeholder is an image only once generated.
+        let placeholder =
+            |f: &Option<Field<String>>| f.as_ref().is_some_and(|f| f.value.contains("{{"));
+        if u.templated && (img.name.value.contains("{{") || placeholder(&img.constraint)) {
+            continue;
+        }
         let repository = repository_of(&img.name.value);
         if source == Source::KubesphereImageUpdater && u.engine == Engine::Fluxcd {
             out.push(Target {
@@ -331,13 +358,27 @@ fn updater_targets(
             (None, None) => None,
         };
         let helm = img.helm.clone().unwrap_or_default();
+        let plugin = img.plugin.as_ref().map(|p| PluginKeys {
+            name: value(&p.name),
+            tag: value(&p.tag),
+            spec: value(&p.spec),
+        });
         let keys = ArgoKeys {
             helm_spec: value(&helm.spec),
             helm_tag: value(&helm.tag),
             helm_name: value(&helm.name),
             kustomize_name: value(&img.kustomize_name),
+            plugin,
             write_back_target: value(&u.git.target),
         };
+        let force_update = img.force_update.as_ref().is_some_and(|f| f.value);
+        let live = live::gate(
+            ws,
+            app,
+            &repository,
+            img.kustomize_name.as_ref().map(|k| k.value.as_str()),
+            force_update,
+        );
         let config = ArgoImage {
             app: value(&u.app.name).unwrap_or_default(),
             alias: value(&img.alias),
@@ -347,6 +388,8 @@ fn updater_targets(
             allow_tags,
             ignore_tags: list(&img.ignore_tags),
             platforms: list(&img.platforms),
+            live,
+            force_update,
             write_back: Box::default(),
         };
         let current = app.and_then(|a| argo_current(ws, a, yaml_of(ws, a.file), &config, &keys));
@@ -377,6 +420,7 @@ struct ArgoKeys {
     helm_tag: Option<String>,
     helm_name: Option<String>,
     kustomize_name: Option<String>,
+    plugin: Option<PluginKeys>,
     /// `write-back-target` (`helmvalues:<file>` is read first).
     write_back_target: Option<String>,
 }
@@ -396,6 +440,7 @@ impl ArgoKeys {
             helm_tag: self.helm_tag,
             helm_name: self.helm_name,
             kustomize_name: self.kustomize_name,
+            plugin: self.plugin,
             app,
             application,
             namespace,
@@ -431,7 +476,7 @@ fn argo_current(
         .helm_name
         .clone()
         .unwrap_or_else(|| "image.name".to_owned());
-    let source = yaml.path(app.root, &["spec", "source"]);
+    let source = argo::source_node(yaml, app.root).filter(|&s| yaml.is_mapping(s));
     let path = source
         .and_then(|s| str_at(yaml, s, &["path"]))
         .map(|p| super::flux::normalize_rel(&p.value));
@@ -461,6 +506,7 @@ fn argo_current(
         };
         helm_value(&get)
     };
+    let digest_strategy = config.strategy.as_deref() == Some("digest");
     let from_kustomize_list = |y: &Yaml, list: NodeId| {
         y.items(list)
             .iter()
@@ -469,11 +515,47 @@ fn argo_current(
                 let image = entry.split_once('=').map_or(entry, |(_, img)| img);
                 let parsed = image::parse(image).ok()?;
                 let name_side = entry.split_once('=').map_or(parsed.name(), |(n, _)| n);
-                (same(parsed.name()) || same(name_side))
-                    .then(|| parsed.tag().unwrap_or("").to_owned())
+                (same(parsed.name()) || same(name_side)).then(|| {
+                    // The digest strategy compares digests: its
+                    // current value is `tag@digest`, as it writes it.
+                    let tag = parsed.tag().unwrap_or("");
+                    match parsed.digest() {
+                        Some(d) if digest_strategy => {
+                            format!("{}@{d}", if tag.is_empty() { "latest" } else { tag })
+                        }
+                        _ => tag.to_owned(),
+                    }
+                })
             })
     };
+    // Plugin env entries hold the name, the tag or the whole reference
+    // under the names the plugin target gives.
+    let from_env = |y: &Yaml, list: NodeId| -> Option<String> {
+        let p = keys.plugin.as_ref()?;
+        let get = |key: &str| -> Option<String> {
+            y.items(list)
+                .iter()
+                .find(|&&e| y.path_str(e, &["name"]) == Some(key))
+                .and_then(|&e| y.path_str(e, &["value"]).map(str::to_owned))
+        };
+        if let Some(spec) = p.spec.as_deref().filter(|s| !s.is_empty()) {
+            return get(spec).filter(|v| image::parse(v).is_ok_and(|r| same(r.name())));
+        }
+        if let Some(name) = p.name.as_deref().and_then(&get)
+            && !same(&name)
+        {
+            return None;
+        }
+        get(p.tag.as_deref()?)
+    };
     let in_source = |y: &Yaml, root: NodeId| {
+        if keys.plugin.is_some()
+            && let Some(found) = y
+                .path(root, &["plugin", "env"])
+                .and_then(|l| from_env(y, l))
+        {
+            return Some(found);
+        }
         y.path(root, &["kustomize", "images"])
             .and_then(|l| from_kustomize_list(y, l))
             .or_else(|| {

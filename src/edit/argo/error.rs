@@ -52,6 +52,10 @@ pub enum ArgoError {
     #[error("the Application {0} is not in the repository, so where its source lives is unknown")]
     AppMissing(String),
     #[error(
+        "{0} is an ApplicationSet template: the Applications it generates, and their sources, exist only in the cluster, so apply writes nothing back for it"
+    )]
+    AppTemplate(String),
+    #[error(
         "Application {0} has several sources (spec.sources); apply writes back for single-source Applications only"
     )]
     SeveralSources(String),
@@ -144,6 +148,14 @@ pub enum ArgoError {
         key: &'static str,
         current: String,
         hint: &'static str,
+    },
+    #[error(
+        "{what} pins {current}; the new tag {new} comes without a digest, and writing it would drop the pin: give the digest (IMAGE=TAG@DIGEST) or track it with the digest strategy"
+    )]
+    WouldDropDigest {
+        what: String,
+        current: String,
+        new: String,
     },
     #[error("key {name} not found; an index ({key}) needs an existing list")]
     IndexWithoutList { name: String, key: String },

@@ -7,7 +7,7 @@
 use super::error::ArgoError;
 use super::mirror::{Ctx, Tree};
 use super::target::Dest;
-use crate::model::image;
+use crate::model::image::{self, argo_has_registry_prefix};
 use crate::model::target::ArgoImage;
 use crate::yaml;
 
@@ -81,6 +81,43 @@ pub(super) fn override_tag(entry: &str) -> Option<String> {
         .ok()
         .map(|i| i.tag_with_digest())
         .filter(|t| !t.is_empty())
+}
+
+/// The tag and the digest of an override value (`tag`, `tag@digest`, or a
+/// whole `repo:tag@digest`).
+fn tag_and_digest(v: &str) -> (String, Option<&str>) {
+    match v.rsplit_once('@') {
+        Some((head, d)) if d.contains(':') => (image::tag_or_value(head), Some(d)),
+        _ => (image::tag_or_value(v), None),
+    }
+}
+
+/// What an override value that pins a digest becomes when a new value
+/// arrives (`Ok(true)`: the file's value stays):
+/// - a new value with a digest replaces it: the digest moves (the digest
+///   strategy's `tag@digest`, `GetTagWithDigest` in
+///   `registry-scanner/pkg/image/image.go`);
+/// - the same tag without a digest keeps it: the updater writes an image
+///   it leaves alone with the live tag, digest included (`setAppImage`
+///   with `WithTag(updateableImage.ImageTag)`, `UpdateApplication` in
+///   `pkg/argocd/update.go`);
+/// - another tag without a digest is refused: the pin belongs to the old
+///   tag, and the updater's whole-value replace (`mergeKustomizeOverride`,
+///   `ImageTag.Equals` comparing digests first) would drop it; apply never
+///   deletes what the file pins.
+fn keeps_digest(what: &str, cur: &str, new: &str) -> Result<bool, ArgoError> {
+    let (cur_tag, Some(_)) = tag_and_digest(cur) else {
+        return Ok(false);
+    };
+    match tag_and_digest(new) {
+        (_, Some(_)) => Ok(false),
+        (tag, None) if tag == cur_tag || tag.is_empty() => Ok(true),
+        (tag, None) => Err(ArgoError::WouldDropDigest {
+            what: what.to_owned(),
+            current: cur.to_owned(),
+            new: tag,
+        }),
+    }
 }
 
 /// A kustomize `images:` element as `kustomize edit set image` builds it
@@ -216,6 +253,9 @@ impl Ctx<'_> {
                 if override_tag(cur).is_some() && override_tag(cur) == override_tag(entry) {
                     return Ok(());
                 }
+                if keeps_digest(&format!("kustomize.images[{i}]"), cur, entry)? {
+                    return Ok(());
+                }
                 self.set(
                     &mut items[i],
                     &format!("kustomize.images[{i}]"),
@@ -259,6 +299,13 @@ impl Ctx<'_> {
             Some(i) => {
                 let item = &mut items[i];
                 let what = format!("helm.parameters[{i}]");
+                let cur = item
+                    .get("value")
+                    .and_then(|v| self.value_of(v))
+                    .unwrap_or("");
+                if keeps_digest(&format!("{what} ({name})"), cur, value)? {
+                    return Ok(());
+                }
                 self.put(item, &what, "value", value, mark)?;
                 let changed = item.get("value").is_some_and(Tree::is_new_or_changed);
                 let Tree::Map { entries, .. } = item else {
@@ -291,6 +338,44 @@ impl Ctx<'_> {
                         ("forcestring", Tree::yes()),
                     ]),
                 );
+                Ok(())
+            }
+        }
+    }
+
+    /// Override file of a Plugin app with plugin targets: `plugin.env`
+    /// merged by name, a new entry appended (`marshalParamsOverride` with
+    /// plugin targets, `SetPluginImage`; v1.3.0+).
+    pub(super) fn override_env(
+        &self,
+        root: &mut Tree,
+        name: &str,
+        value: &str,
+        mark: Option<usize>,
+    ) -> Result<(), ArgoError> {
+        let p = self.entry(root, "the document", "plugin", || Tree::map(vec![]))?;
+        let list = self.entry(p, "plugin", "env", Tree::seq)?;
+        self.want(list, "plugin.env", true)?;
+        let Tree::Seq { old, items } = list else {
+            return Ok(());
+        };
+        let found = items
+            .iter()
+            .position(|it| it.get("name").and_then(|n| self.value_of(n)) == Some(name));
+        match found {
+            Some(i) => self.put(
+                &mut items[i],
+                &format!("plugin.env[{i}]"),
+                "value",
+                value,
+                mark,
+            ),
+            None => {
+                self.guard(*old, "plugin.env")?;
+                items.push(Tree::map(vec![
+                    ("name", Tree::string(name, None)),
+                    ("value", Tree::string(value, mark)),
+                ]));
                 Ok(())
             }
         }
@@ -404,40 +489,45 @@ pub(super) fn fold(list: Vec<(String, Option<usize>)>, dest: Dest) -> Vec<(Strin
 }
 
 /// The name value for a Helm values file: the configured `[registry/]name`,
-/// or the short form when the file holds it (§3.4).
-pub(super) fn values_name(ctx: &Ctx, tree: &Tree, key: &str, cfg: &ArgoImage) -> String {
-    let full = full_name(cfg).to_owned();
-    let Ok(img) = image::parse_argo_item(&full) else {
-        return full;
-    };
-    let current = values_get(ctx, tree, key);
-    match (img.registry(), current) {
-        (Some(_), Some(cur)) if cur == img.name() => cur,
-        _ => full,
-    }
+/// or its short form when the file holds a name without a registry (§3.4).
+/// `original` is the file's tree before this plan changed it, which is
+/// what the updater reads the current value from.
+pub(super) fn values_name(ctx: &Ctx, original: &Tree, key: &str, cfg: &ArgoImage) -> String {
+    short_if_file_short(full_name(cfg), values_get(ctx, original, key))
 }
 
 /// The image-spec value for a Helm values file, in the short form when the
 /// file holds one.
 pub(super) fn values_spec(
     ctx: &Ctx,
-    tree: &Tree,
+    original: &Tree,
     key: &str,
     cfg: &ArgoImage,
     new_tag: &str,
 ) -> String {
     let full = format!("{}:{new_tag}", full_name(cfg));
-    let (Ok(img), Some(cur)) = (
-        image::parse_argo_item(full_name(cfg)),
-        values_get(ctx, tree, key),
-    ) else {
-        return full;
-    };
-    match (img.registry(), image::parse_argo_item(&cur)) {
-        (Some(_), Ok(c)) if c.registry().is_none() && c.name() == img.name() => {
-            format!("{}:{new_tag}", img.name())
+    short_if_file_short(&full, values_get(ctx, original, key))
+}
+
+/// Argo's rule for `helmvalues` name and spec keys (`marshalParamsOverride`
+/// in `pkg/argocd/update.go`): a value with a registry prefix is written in
+/// its short form (`ExtractShortForm`) when the key exists in the file and
+/// holds a value without one; whatever image the file named before.
+fn short_if_file_short(value: &str, in_file: Option<String>) -> String {
+    match in_file {
+        Some(cur) if argo_has_registry_prefix(value) && !argo_has_registry_prefix(&cur) => {
+            extract_short_form(value).to_owned()
         }
-        _ => full,
+        _ => value.to_owned(),
+    }
+}
+
+/// `ExtractShortForm` (`registry-scanner/pkg/image/image.go`): the text
+/// after the first `/` of a name with a registry prefix.
+pub(super) fn extract_short_form(name: &str) -> &str {
+    match name.split_once('/') {
+        Some((_, rest)) if argo_has_registry_prefix(name) => rest,
+        _ => name,
     }
 }
 

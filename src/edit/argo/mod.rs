@@ -295,6 +295,8 @@ fn build(path: &str, loaded: &Loaded, group: &[&Job], sorted: bool) -> Result<Bu
             }
         }
     }
+    // The values file as it was, before any image of this plan moved it.
+    let original = tree.clone();
     for (i, j) in group.iter().enumerate() {
         let cfg = j.cfg;
         let wb = &cfg.write_back;
@@ -302,6 +304,25 @@ fn build(path: &str, loaded: &Loaded, group: &[&Job], sorted: bool) -> Result<Bu
         let backup = tree.clone();
         let result = match j.dest {
             Dest::Override(AppKind::Kustomize) | Dest::Kustomization => continue,
+            Dest::Override(AppKind::Plugin) => {
+                let keys = wb.plugin.clone().unwrap_or_default();
+                let nonempty = |k: &Option<String>| k.clone().filter(|k| !k.is_empty());
+                match nonempty(&keys.spec) {
+                    Some(spec) => {
+                        let v = format!("{}:{new_tag}", full_name(cfg));
+                        ctx.override_env(&mut tree, &spec, &v, mark(i, 3))
+                    }
+                    None => nonempty(&keys.name)
+                        .map_or(Ok(()), |k| {
+                            ctx.override_env(&mut tree, &k, full_name(cfg), mark(i, 1))
+                        })
+                        .and_then(|()| {
+                            nonempty(&keys.tag).map_or(Ok(()), |k| {
+                                ctx.override_env(&mut tree, &k, new_tag, mark(i, 3))
+                            })
+                        }),
+                }
+            }
             Dest::Override(AppKind::Helm) => {
                 match wb.helm_spec.as_deref().filter(|s| !s.is_empty()) {
                     Some(spec) => {
@@ -319,13 +340,13 @@ fn build(path: &str, loaded: &Loaded, group: &[&Job], sorted: bool) -> Result<Bu
             }
             Dest::Values => match wb.helm_spec.as_deref().filter(|s| !s.is_empty()) {
                 Some(spec) => {
-                    let v = values_spec(&ctx, &tree, spec, cfg, new_tag);
+                    let v = values_spec(&ctx, &original, spec, cfg, new_tag);
                     ctx.helm_value(&mut tree, spec, &v, mark(i, 3))
                 }
                 None => {
                     let (name_key, tag_key) = helm_keys(cfg);
                     // W8: the tag key is created before the name key.
-                    let name = values_name(&ctx, &tree, name_key, cfg);
+                    let name = values_name(&ctx, &original, name_key, cfg);
                     ctx.helm_value(&mut tree, tag_key, new_tag, mark(i, 3))
                         .and_then(|()| ctx.helm_value(&mut tree, name_key, &name, mark(i, 1)))
                 }

@@ -22,6 +22,8 @@ use crate::yaml::{self, NodeId, Yaml};
 pub(super) enum AppKind {
     Kustomize,
     Helm,
+    /// A Config Management Plugin source with plugin targets: env entries.
+    Plugin,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,7 +82,7 @@ pub(super) fn resolve<'a>(ws: &'a Workspace, u: &'a ArgoUpdate<'a>) -> Result<Jo
             // W13: the namespace prefix only for apps outside the
             // controller's namespace.
             let file = crate::model::argo::source_file_name(namespace.as_deref(), &name);
-            let kind = app_kind(ws, source, &src_path, &name)?;
+            let kind = app_kind(ws, source, &src_path, &name, wb.plugin.is_some())?;
             (rel(&src_path, &file)?, Dest::Override(kind))
         }
         Some(t) if t == "kustomization" || t.starts_with("kustomization:") => {
@@ -117,7 +119,7 @@ pub(super) fn resolve<'a>(ws: &'a Workspace, u: &'a ArgoUpdate<'a>) -> Result<Jo
             {
                 (file, Dest::Values)
             } else {
-                let kind = app_kind(ws, source, &src_path, &name)?;
+                let kind = app_kind(ws, source, &src_path, &name, wb.plugin.is_some())?;
                 (file, Dest::Override(kind))
             }
         }
@@ -175,6 +177,8 @@ pub(super) fn check_method(source: Source, method: Option<&str>) -> Result<(), A
 pub(super) fn missing_app(source: Source, name: &str) -> ArgoError {
     if source == Source::ArgocdImageUpdater && name.contains(['*', '?', '[']) {
         ArgoError::AppPattern(name.to_owned())
+    } else if name.contains("{{") {
+        ArgoError::AppTemplate(name.to_owned())
     } else if name.is_empty() {
         ArgoError::AppUnnamed
     } else {
@@ -187,8 +191,14 @@ pub(super) fn app_kind(
     source: &OneSource,
     path: &str,
     name: &str,
+    plugin_targets: bool,
 ) -> Result<AppKind, ArgoError> {
-    // A Plugin app without plugin targets is written as Helm (v1.3).
+    // `marshalParamsOverride` (`pkg/argocd/update.go`, v1.3.0+): a Plugin
+    // app whose image has plugin targets gets `plugin.env` entries; without
+    // them it is written as Helm.
+    if source.plugin && plugin_targets {
+        return Ok(AppKind::Plugin);
+    }
     if source.helm || source.chart || source.plugin {
         return Ok(AppKind::Helm);
     }

@@ -1356,3 +1356,292 @@ fn parser_fixtures_never_panic() {
         }
     }
 }
+
+/// `pkg/argocd/update.go`, `marshalParamsOverride` (helmvalues branch) with
+/// `ExtractShortForm` (`registry-scanner/pkg/image/image.go`): a name with
+/// a registry prefix is written short when the file's value has none,
+/// whatever image the file named; a file value with a registry, or a
+/// missing key, gets the full name.
+#[test]
+fn helmvalues_name_keeps_the_short_form_as_extract_short_form_does() {
+    for (image, file_name, tag, want) in [
+        (
+            "docker.io/library/nginx",
+            "library/nginx",
+            "1.27.4",
+            "nginx",
+        ),
+        ("ghcr.io/org/side", "org/side", "2.0.0", "org/side"),
+        ("ghcr.io/org/side", "side", "2.0.0", "org/side"),
+        (
+            "ghcr.io/org/side",
+            "quay.io/org/side",
+            "2.0.0",
+            "ghcr.io/org/side",
+        ),
+        // No dot before the first `/`: not a registry prefix to Argo.
+        (
+            "localhost:5000/org/side",
+            "org/side",
+            "2.0.0",
+            "localhost:5000/org/side",
+        ),
+    ] {
+        let annotations = [("image-list", format!("web={image}"))];
+        let annotations: Vec<(&str, &str)> =
+            annotations.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let repository = image.replace("/library/", "/");
+        let tags = [(repository.as_str(), tag)];
+        let text = format!("image:\n  name: {file_name}\n  tag: 0.0.1\n");
+        let run = values_run(&annotations, Some(&text), &tags);
+        assert_eq!(
+            run.new_text("chart/values.yaml"),
+            format!("image:\n  name: {want}\n  tag: {tag}\n"),
+            "{image} over {file_name}"
+        );
+        run.assert_idempotent(&tags);
+    }
+}
+
+/// Same rule for an image-spec key (`marshalParamsOverride`, `update.go`):
+/// the whole reference is shortened.
+#[test]
+fn helmvalues_image_spec_keeps_the_short_form() {
+    let tags = [("ghcr.io/org/side", "2.0.0")];
+    let annotations = [
+        ("image-list", "web=ghcr.io/org/side"),
+        ("web.helm.image-spec", "side.image"),
+    ];
+    let run = values_run(
+        &annotations,
+        Some("side:\n  image: org/side:1.0.0\n"),
+        &tags,
+    );
+    assert_eq!(
+        run.new_text("chart/values.yaml"),
+        "side:\n  image: org/side:2.0.0\n"
+    );
+    // A new key gets the full reference.
+    let run = values_run(&annotations, Some("other: 1\n"), &tags);
+    assert!(
+        run.new_text("chart/values.yaml")
+            .contains("image: ghcr.io/org/side:2.0.0"),
+        "{}",
+        run.new_text("chart/values.yaml")
+    );
+}
+
+/// `getApplicationSource` (`pkg/argocd/argocd.go`, v1.3.0+): an Application
+/// rendered by the source hydrator is written back to its dry source, not
+/// to the hydrated branch its `syncSource` names; its type comes from the
+/// dry folder (no `helm:`/`kustomize:` in a drySource).
+#[test]
+fn source_hydrator_apps_are_written_back_to_the_dry_source_path() {
+    let tags = [("ghcr.io/org/web", "1.4.0")];
+    let hydrated = format!(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\n  namespace: argocd\n  annotations:\n    {PREFIX}image-list: ghcr.io/org/web:1.x\n    {PREFIX}write-back-method: git\nspec:\n  project: default\n  sourceHydrator:\n    drySource:\n      repoURL: https://git.example.com/gitops.git\n      targetRevision: main\n      path: dry/web\n    syncSource:\n      targetBranch: env/prod\n      path: hydrated/web\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: web\n"
+    );
+    let run = Run::new(
+        &[
+            ("apps/web.yaml", &hydrated),
+            ("dry/web/kustomization.yaml", KUST),
+            ("dry/web/deploy.yaml", "kind: Deployment\n"),
+            ("hydrated/web/manifest.yaml", "kind: Deployment\n"),
+        ],
+        &tags,
+    );
+    assert_eq!(run.paths(), ["dry/web/.argocd-source-web.yaml"]);
+    assert_eq!(
+        run.new_text("dry/web/.argocd-source-web.yaml"),
+        "kustomize:\n  images:\n  - ghcr.io/org/web:1.4.0\n"
+    );
+    run.assert_idempotent(&tags);
+}
+
+/// `marshalParamsOverride` with plugin targets and `SetPluginImage`
+/// (`pkg/argocd/update.go`, `pkg/argocd/argocd.go`, v1.3.0+): a Plugin app
+/// whose image has `manifestTargets.plugin` gets `plugin.env` entries in
+/// its `.argocd-source-<app>.yaml`, merged by name, never Helm parameters;
+/// the same app without plugin targets is written as Helm.
+#[test]
+fn plugin_targets_write_plugin_env_entries_not_helm_parameters() {
+    let cr = |targets: &str| {
+        format!(
+            "apiVersion: argocd-image-updater.argoproj.io/v1alpha1\nkind: ImageUpdater\nmetadata:\n  name: u\n  namespace: argocd\nspec:\n  writeBackConfig:\n    method: git\n  applicationRefs:\n    - namePattern: model\n      images:\n        - alias: model\n          imageName: ghcr.io/org/model:~2.1\n{targets}"
+        )
+    };
+    let plugin_app = app(
+        "model",
+        "argocd",
+        &[],
+        "cmp/model",
+        "plugin:\n  name: envsubst\n  env:\n  - name: MODEL_TAG\n    value: 2.1.0",
+    );
+    let tags = [("ghcr.io/org/model", "2.1.3")];
+    let existing = "plugin:\n  env:\n  - name: OTHER\n    value: kept\n  - name: MODEL_TAG\n    value: 2.1.0\n";
+    let targets =
+        "          manifestTargets:\n            plugin: {name: MODEL_IMAGE, tag: MODEL_TAG}\n";
+    let run = Run::new(
+        &[
+            ("apps/model.yaml", &plugin_app),
+            ("iu/u.yaml", &cr(targets)),
+            ("cmp/model/.argocd-source-model.yaml", existing),
+        ],
+        &tags,
+    );
+    assert_eq!(
+        run.new_text("cmp/model/.argocd-source-model.yaml"),
+        "plugin:\n  env:\n  - name: OTHER\n    value: kept\n  - name: MODEL_TAG\n    value: 2.1.3\n  - name: MODEL_IMAGE\n    value: ghcr.io/org/model\n"
+    );
+    run.assert_idempotent(&tags);
+
+    // A spec target holds the whole reference.
+    let targets = "          manifestTargets:\n            plugin: {spec: MODEL_REF}\n";
+    let run = Run::new(
+        &[
+            ("apps/model.yaml", &plugin_app),
+            ("iu/u.yaml", &cr(targets)),
+            ("cmp/model/manifest.yaml", "kind: ConfigMap\n"),
+        ],
+        &tags,
+    );
+    assert_eq!(
+        run.new_text("cmp/model/.argocd-source-model.yaml"),
+        "plugin:\n  env:\n  - name: MODEL_REF\n    value: ghcr.io/org/model:2.1.3\n"
+    );
+
+    // No plugin target: Helm parameters, as v1.3 writes a Plugin app.
+    let run = Run::new(
+        &[
+            ("apps/model.yaml", &plugin_app),
+            ("iu/u.yaml", &cr("")),
+            ("cmp/model/manifest.yaml", "kind: ConfigMap\n"),
+        ],
+        &tags,
+    );
+    let text = run.new_text("cmp/model/.argocd-source-model.yaml");
+    assert!(text.starts_with("helm:\n  parameters:\n"), "{text}");
+}
+
+const DIGEST_A: &str = "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+const DIGEST_B: &str = "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+
+/// The shape real repositories showed: a Kustomize app whose
+/// `.argocd-source-<app>.yaml` pins `nginx:latest@sha256:…` and a second
+/// image that moves. `UpdateApplication` (`pkg/argocd/update.go`) writes an
+/// image it leaves alone with its live tag, digest included; the digest
+/// strategy's new value moves the digest (`GetTagWithDigest`,
+/// `registry-scanner/pkg/image/image.go`); a new tag without a digest is
+/// refused rather than dropping the pin (`mergeKustomizeOverride` would
+/// replace the whole value, `ImageTag.Equals` in
+/// `registry-scanner/pkg/tag/tag.go` comparing digests first).
+#[test]
+fn argocd_source_digest_is_kept_or_moved_never_dropped() {
+    let git = [
+        ("image-list", "web=nginx:latest,api=ghcr.io/org/api:1.x"),
+        ("web.update-strategy", "digest"),
+        ("write-back-method", "git"),
+    ];
+    let file =
+        format!("kustomize:\n  images:\n  - nginx:latest@{DIGEST_A}\n  - ghcr.io/org/api:1.0.0\n");
+    let files = |file: &str| {
+        vec![
+            (
+                "apps/web.yaml".to_owned(),
+                app("web", "argocd", &git, "k/web", ""),
+            ),
+            ("k/web/kustomization.yaml".to_owned(), KUST.to_owned()),
+            ("k/web/.argocd-source-web.yaml".to_owned(), file.to_owned()),
+        ]
+    };
+    let run = |file: &str, tags: &[(&str, &str)]| {
+        let v = files(file);
+        let refs: Vec<(&str, &str)> = v.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        Run::new(&refs, tags)
+    };
+    // Keeps: nginx's tag does not move, api's does.
+    let same = format!("latest@{DIGEST_A}");
+    let tags = [("nginx", same.as_str()), ("ghcr.io/org/api", "1.0.1")];
+    let r = run(&file, &tags);
+    assert_eq!(
+        r.new_text("k/web/.argocd-source-web.yaml"),
+        file.replace("api:1.0.0", "api:1.0.1")
+    );
+    r.assert_idempotent(&tags);
+    // Keeps, too, when the new value names the tag alone (`--set nginx=latest`).
+    let tags = [("nginx", "latest"), ("ghcr.io/org/api", "1.0.1")];
+    let r = run(&file, &tags);
+    assert!(
+        r.new_text("k/web/.argocd-source-web.yaml")
+            .contains(&format!("- nginx:latest@{DIGEST_A}\n")),
+        "{}",
+        r.new_text("k/web/.argocd-source-web.yaml")
+    );
+    // Moves.
+    let moved = format!("latest@{DIGEST_B}");
+    let tags = [("nginx", moved.as_str())];
+    let r = run(&file, &tags);
+    assert_eq!(
+        r.new_text("k/web/.argocd-source-web.yaml"),
+        file.replace(DIGEST_A, DIGEST_B)
+    );
+    r.assert_idempotent(&tags);
+    // Another tag without a digest: refused, with the reason.
+    let tags = [("nginx", "1.27.4")];
+    let r = run(&file, &tags);
+    assert!(r.files.is_empty(), "{:?}", r.paths());
+    assert!(
+        r.reasons()[0].contains("pins nginx:latest@sha256:")
+            && r.reasons()[0].contains("without a digest"),
+        "{:?}",
+        r.reasons()
+    );
+}
+
+/// The same rule for a Helm app's parameter (`GetTagWithDigest` writes
+/// `tag@digest` into the tag parameter, `SetHelmImage`,
+/// `pkg/argocd/argocd.go`).
+#[test]
+fn argocd_source_helm_parameter_digest_is_kept_or_moved() {
+    let git = [("image-list", "nginx"), ("write-back-method", "git")];
+    let file = format!(
+        "helm:\n  parameters:\n  - name: image.name\n    value: nginx\n    forcestring: true\n  - name: image.tag\n    value: 1.25.0@{DIGEST_A}\n    forcestring: true\n"
+    );
+    let a = app("web", "argocd", &git, "chart", "helm: {}");
+    let files = [
+        ("apps/web.yaml", a.as_str()),
+        ("chart/Chart.yaml", CHART),
+        ("chart/.argocd-source-web.yaml", file.as_str()),
+    ];
+    let moved = format!("1.25.1@{DIGEST_B}");
+    let r = Run::new(&files, &[("nginx", moved.as_str())]);
+    assert_eq!(
+        r.new_text("chart/.argocd-source-web.yaml"),
+        file.replace(&format!("1.25.0@{DIGEST_A}"), &moved)
+    );
+    let r = Run::new(&files, &[("nginx", "1.25.1")]);
+    assert!(r.files.is_empty());
+    assert!(
+        r.reasons()[0].contains("(image.tag) pins 1.25.0@"),
+        "{:?}",
+        r.reasons()
+    );
+}
+
+/// An ApplicationSet template's images are previewed, but nothing is
+/// written back: the generated Applications are the updater's to write
+/// (each gets its own `.argocd-source-<app>.yaml`), and which exist is the
+/// generator's answer, not the repository's.
+#[test]
+fn applicationset_template_images_are_skipped_with_the_reason() {
+    let appset = format!(
+        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: previews\n  namespace: argocd\nspec:\n  generators:\n  - list:\n      elements: [{{name: a}}]\n  template:\n    metadata:\n      name: 'preview-{{{{name}}}}'\n      annotations:\n        {PREFIX}image-list: proxy=nginx:~1.27\n        {PREFIX}write-back-method: git\n    spec:\n      source:\n        path: 'previews/{{{{name}}}}'\n"
+    );
+    let run = Run::new(&[("apps/previews.yaml", &appset)], &[("nginx", "1.27.4")]);
+    assert!(run.files.is_empty());
+    assert!(
+        run.reasons()[0].starts_with("preview-{{name}} is an ApplicationSet template"),
+        "{:?}",
+        run.reasons()
+    );
+}

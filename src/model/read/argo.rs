@@ -42,6 +42,10 @@
 //! (IU702), so that validate still judges its annotations: every
 //! annotation is kept as written in `Updater::written`.
 //!
+//! An ApplicationSet's `spec.template` is read as the Application it
+//! generates (its metadata for the Application's), marked `templated`:
+//! generator placeholders stay as written, for validate to leave alone.
+//!
 
 use std::ops::Range;
 
@@ -49,6 +53,7 @@ use super::At;
 use crate::discover::Workspace;
 use crate::model::argo::{self as model_argo, ANNOTATION_PREFIX, AnnotationKey, Strategy as Argo};
 pub use crate::model::argo::{AllowTags, allow_tags_of};
+use crate::model::object::str_at;
 use crate::model::spec::{
     AsWritten, Dialect, Engine, Field, HelmTarget, Image, PullSecret, Remark, RemarkKind,
     SettingName, Strategy, Updater, WriteMethod,
@@ -153,9 +158,37 @@ pub fn read(ws: &Workspace, model: &Model) -> Vec<Updater> {
     model
         .objects
         .iter()
-        .filter(|o| is_app(o))
-        .filter_map(|o| read_app(ws, o))
+        .filter_map(|o| {
+            if is_app(o) {
+                return read_app(ws, o);
+            }
+            let template = appset_template(ws, o)?;
+            let mut u = read_app(ws, &template)?;
+            u.templated = true;
+            Some(u)
+        })
         .collect()
+}
+
+/// The Application an ApplicationSet generates, as its `spec.template`
+/// writes it: the template's metadata stands for the Application's, so
+/// its image-updater annotations are read like an Application's.
+/// Placeholders stay as written (nothing here runs a generator).
+fn appset_template(ws: &Workspace, o: &Object) -> Option<Object> {
+    let api = o.api_version.as_ref().map_or("", |a| a.value.as_str());
+    if o.kind() != "ApplicationSet" || !api.starts_with("argoproj.io/") {
+        return None;
+    }
+    let yaml = ws.files[o.file].yaml.as_ref()?;
+    let template = yaml
+        .path(o.root, &["spec", "template"])
+        .filter(|&t| yaml.is_mapping(t))?;
+    Some(Object {
+        root: template,
+        name: str_at(yaml, template, &["metadata", "name"]),
+        namespace: str_at(yaml, template, &["metadata", "namespace"]),
+        ..o.clone()
+    })
 }
 
 fn read_app(ws: &Workspace, o: &Object) -> Option<Updater> {

@@ -688,6 +688,13 @@ fn read_image(
             img.helm = Some(helm);
         }
         img.kustomize_name = s(&["kustomize", "name"]);
+        if y.get(t, "plugin").is_some() {
+            img.plugin = Some(HelmTarget {
+                name: s(&["plugin", "name"]),
+                tag: s(&["plugin", "tag"]),
+                spec: s(&["plugin", "spec"]),
+            });
+        }
         drop_keys(
             at,
             t,
