@@ -56,6 +56,19 @@ pub struct ArgoImage {
     pub allow_tags: Option<String>,
     pub ignore_tags: Vec<String>,
     pub platforms: Vec<String>,
+    /// `force-update` / `forceUpdate`, merged down to the image: the
+    /// controller updates the image even when the Application does not
+    /// run it.
+    pub force_update: bool,
+    /// Why the controller would not run this image's updater at all
+    /// (`Updater::inactive`); preview and apply say it instead of a tag.
+    pub inactive: Option<String>,
+    /// What `imagesVerification` would check before the update, when
+    /// enabled; not done offline.
+    pub verification: Option<String>,
+    /// The pull request `writeBackConfig.gitConfig.pullRequest` would
+    /// open; not done offline.
+    pub pull_request: Option<String>,
     /// Where and how the updater writes this image back (apply reads it;
     /// preview does not). Boxed to keep [`Driver`] small.
     pub write_back: Box<ArgoWriteBack>,
@@ -299,9 +312,41 @@ fn updater_targets(
     source: Source,
     out: &mut Vec<Target>,
 ) {
+    // A CR's ref drives every Application the reader scoped to it; other
+    // updaters the one Application they name.
+    let apps: Vec<Option<&Object>> = if source == Source::ArgocdImageUpdater {
+        let scoped: Vec<Option<&Object>> =
+            u.applications
+                .iter()
+                .filter_map(|o| {
+                    model.objects.iter().find(|a| {
+                        a.file == o.file && yaml_of(ws, a.file).node(a.root).span == o.span
+                    })
+                })
+                .map(Some)
+                .collect();
+        if scoped.is_empty() {
+            vec![None]
+        } else {
+            scoped
+        }
+    } else {
+        vec![application(ws, model, u, source)]
+    };
+    for app in apps {
+        app_targets(ws, u, source, app, out);
+    }
+}
+
+fn app_targets(
+    ws: &Workspace,
+    u: &Updater,
+    source: Source,
+    app: Option<&Object>,
+    out: &mut Vec<Target>,
+) {
     let value = |f: &Option<Field<String>>| f.as_ref().map(|f| f.value.clone());
     let list = |f: &Option<Field<Vec<String>>>| f.as_ref().map_or(Vec::new(), |f| f.value.clone());
-    let app = application(ws, model, u, source);
     let app_source = app.map(|a| argo::AppSource::read(yaml_of(ws, a.file), a));
     for img in &u.images {
         let Some(at) = img.name.origin.or(img.origin) else {
@@ -339,7 +384,10 @@ fn updater_targets(
             write_back_target: value(&u.git.target),
         };
         let config = ArgoImage {
-            app: value(&u.app.name).unwrap_or_default(),
+            app: app
+                .map(|a| a.name().to_owned())
+                .or_else(|| value(&u.app.name))
+                .unwrap_or_default(),
             alias: value(&img.alias),
             repository,
             constraint: value(&img.constraint),
@@ -347,6 +395,14 @@ fn updater_targets(
             allow_tags,
             ignore_tags: list(&img.ignore_tags),
             platforms: list(&img.platforms),
+            force_update: img.force_update.as_ref().is_some_and(|f| f.value),
+            inactive: u.inactive.clone(),
+            verification: img
+                .verification
+                .as_ref()
+                .filter(|v| v.value.enabled)
+                .map(|v| v.value.describe()),
+            pull_request: u.pull_request.as_ref().map(|p| p.value.describe()),
             write_back: Box::default(),
         };
         let current = app.and_then(|a| argo_current(ws, a, yaml_of(ws, a.file), &config, &keys));

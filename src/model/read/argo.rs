@@ -46,8 +46,11 @@
 use std::ops::Range;
 
 use super::At;
+use super::argo_scope::Pick;
 use crate::discover::Workspace;
-use crate::model::argo::{self as model_argo, ANNOTATION_PREFIX, AnnotationKey, Strategy as Argo};
+use crate::model::argo::{
+    self as model_argo, ANNOTATION_PREFIX, Annotation, AnnotationKey, Generation, Strategy as Argo,
+};
 pub use crate::model::argo::{AllowTags, allow_tags_of};
 use crate::model::spec::{
     AsWritten, Dialect, Engine, Field, HelmTarget, Image, PullSecret, Remark, RemarkKind,
@@ -149,16 +152,48 @@ pub fn is_app(o: &Object) -> bool {
     )
 }
 
-pub fn read(ws: &Workspace, model: &Model) -> Vec<Updater> {
+pub fn read(ws: &Workspace, model: &Model, picks: &[Pick]) -> Vec<Updater> {
+    let generation = model.argo.generation;
     model
         .objects
         .iter()
-        .filter(|o| is_app(o))
-        .filter_map(|o| read_app(ws, o))
+        .enumerate()
+        .filter(|(_, o)| is_app(o))
+        .filter_map(|(ai, o)| {
+            let mut u = read_app(ws, o, generation)?;
+            if generation == Generation::V1 {
+                u.inactive = unread(model, picks, ai, o);
+            }
+            Some(u)
+        })
         .collect()
 }
 
-fn read_app(ws: &Workspace, o: &Object) -> Option<Updater> {
+/// Why v1 does not read the annotations of Application `ai`: no
+/// `ImageUpdater` in its namespace picks it with a `useAnnotations` ref
+/// (`pkg/argocd/argocd.go`, FilterApplicationsForUpdate); `None` when one
+/// does.
+fn unread(model: &Model, picks: &[Pick], ai: usize, app: &Object) -> Option<String> {
+    let mine: Vec<&Pick> = picks.iter().filter(|p| p.app == ai).collect();
+    if mine.iter().any(|p| p.use_annotations) {
+        return None;
+    }
+    let ns = app
+        .namespace()
+        .map_or_else(|| "its namespace".to_owned(), |n| format!("namespace {n}"));
+    Some(match mine.first() {
+        Some(p) => format!(
+            "Argo CD Image Updater v1 does not read these annotations: ImageUpdater {} drives the Application with applicationRefs[{}], which has no useAnnotations: true",
+            model.objects[p.cr].name(),
+            p.r
+        ),
+        None => format!(
+            "Argo CD Image Updater v1 reads annotations only through an ImageUpdater whose applicationRef (useAnnotations: true) matches the Application; none in {ns} does (--argocd-image-updater v0 previews it as v0.x)"
+        ),
+    })
+}
+
+fn read_app(ws: &Workspace, o: &Object, generation: Generation) -> Option<Updater> {
     let f = &ws.files[o.file];
     let yaml = f.yaml.as_ref()?;
     let at = At {
@@ -281,13 +316,26 @@ fn read_app(ws: &Workspace, o: &Object) -> Option<Updater> {
             get(&format!("{a}.{key}")).or_else(|| get(&format!("{}.{key}", a.replace('/', "_"))))
         };
         let setting = |key: &str| per(key).or_else(|| get(key));
+        // (value, its node, its key, where the value starts in the node).
         let value = |key: &str, per_only: bool| {
+            if generation == Generation::V1 && key != "ignore-tags" {
+                // v1 trims every value, and an empty one is unset: a
+                // per-alias key then inherits the app-wide one
+                // (`annotations.go`, getCommonUpdateSettingsFromAnnotations;
+                // `argocd.go`, mergeCommonUpdateSettings).
+                let own = per(key).and_then(trimmed);
+                return if per_only {
+                    own
+                } else {
+                    own.or_else(|| get(key).and_then(trimmed))
+                };
+            }
             let a = if per_only { per(key) } else { setting(key) }?;
             let v = a.value.value.as_str();
-            (!v.is_empty()).then_some((v, a.value.node, a.key.as_str()))
+            (!v.is_empty()).then_some((v, a.value.node, a.key.as_str(), 0))
         };
 
-        if let Some((v, n, key)) = value("update-strategy", false) {
+        if let Some((v, n, key, _)) = value("update-strategy", false) {
             let strategy = strategy_of(v).unwrap_or_else(|| {
                 dropped.push(Remark::new(
                     RemarkKind::Normalized,
@@ -299,12 +347,14 @@ fn read_app(ws: &Workspace, o: &Object) -> Option<Updater> {
             });
             img.strategy = Some(at.field(strategy, n));
         }
-        if let Some((v, n, key)) = value("allow-tags", false) {
+        if let Some((v, n, key, lead)) = value("allow-tags", false) {
             match allow_tags_of(v) {
                 AllowTags::Any => {}
                 AllowTags::Regexp { re, at: start } => {
-                    img.tag_pattern =
-                        Some(Field::new(re.to_owned(), Some(at.sub(n, start..v.len()))))
+                    img.tag_pattern = Some(Field::new(
+                        re.to_owned(),
+                        Some(at.sub(n, lead + start..lead + v.len())),
+                    ))
                 }
                 AllowTags::Nothing => {
                     img.matches_nothing = Some(at.field(v.to_owned(), n));
@@ -325,13 +375,13 @@ fn read_app(ws: &Workspace, o: &Object) -> Option<Updater> {
                 .map(|i| i.text)
                 .collect()
         };
-        if let Some((v, n, _)) = value("ignore-tags", false) {
+        if let Some((v, n, _, _)) = value("ignore-tags", false) {
             img.ignore_tags = Some(at.field(list_of(v), n)).filter(|f| !f.value.is_empty());
         }
-        if let Some((v, n, _)) = value("platforms", true) {
+        if let Some((v, n, _, _)) = value("platforms", true) {
             img.platforms = Some(at.field(list_of(v), n)).filter(|f| !f.value.is_empty());
         }
-        if let Some((v, n, key)) = value("force-update", false) {
+        if let Some((v, n, key, _)) = value("force-update", false) {
             match bool_of(v) {
                 Some(b) => img.force_update = Some(at.field(b, n)),
                 None => dropped.push(Remark::new(
@@ -342,10 +392,10 @@ fn read_app(ws: &Workspace, o: &Object) -> Option<Updater> {
                 )),
             }
         }
-        if let Some((v, n, _)) = value("pull-secret", false) {
+        if let Some((v, n, _, _)) = value("pull-secret", false) {
             img.pull_secret = Some(at.field(pull_secret_of(v), n));
         }
-        let string = |key: &str| value(key, true).map(|(v, n, _)| at.field(v.to_owned(), n));
+        let string = |key: &str| value(key, true).map(|(v, n, _, _)| at.field(v.to_owned(), n));
         let helm = HelmTarget {
             name: string("helm.image-name"),
             tag: string("helm.image-tag"),
@@ -421,6 +471,15 @@ fn read_app(ws: &Workspace, o: &Object) -> Option<Updater> {
     }
     u.dropped = dropped;
     Some(u)
+}
+
+/// An annotation's value as v1 reads it, trimmed, with its node, its key
+/// and where the trimmed value starts; `None` when empty (unset).
+fn trimmed(a: &Annotation) -> Option<(&str, NodeId, &str, usize)> {
+    let raw = a.value.value.as_str();
+    let v = raw.trim();
+    let lead = raw.len() - raw.trim_start().len();
+    (!v.is_empty()).then_some((v, a.value.node, a.key.as_str(), lead))
 }
 
 /// What an annotation key sets.
