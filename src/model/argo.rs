@@ -516,9 +516,9 @@ impl ImagesVerification {
     /// What the controller would check, for preview and apply.
     pub fn describe(&self) -> String {
         match (&self.secret_name, &self.key) {
-            (Some(s), Some(k)) => format!("cosign signature with key {s}#{k}"),
-            (Some(s), None) => format!("cosign signature with a key in Secret {s}"),
-            _ => "cosign signature".to_owned(),
+            (Some(s), Some(k)) => format!("cosign key {s}#{k}"),
+            (Some(s), None) => format!("cosign key in Secret {s}"),
+            _ => "cosign".to_owned(),
         }
     }
 }
@@ -536,11 +536,10 @@ pub struct PullRequest {
 
 impl PullRequest {
     pub fn describe(&self) -> String {
-        let on = if self.providers.is_empty() {
+        if self.providers.is_empty() {
             "no provider".to_owned()
         } else {
             self.providers.join("/")
-        };
-        format!("a pull request on {on}")
+        }
     }
 }

@@ -91,6 +91,8 @@ pub fn table(updates: &[Update]) -> String {
         .iter()
         .map(|u| {
             let candidate = match (&u.candidate, &u.reason) {
+                (Some(c), Some(r)) if u.changed => format!("{} (update; {r})", short(c)),
+                (Some(c), Some(r)) => format!("{} (up to date; {r})", short(c)),
                 (Some(c), _) if u.changed => format!("{} (update)", short(c)),
                 (Some(c), _) => format!("{} (up to date)", short(c)),
                 (None, Some(r)) => format!("- ({r})"),

@@ -92,14 +92,10 @@ impl Offline {
     pub fn describe(&self) -> Option<String> {
         let mut parts = Vec::new();
         if let Some(v) = &self.verification {
-            parts.push(format!(
-                "imagesVerification: the controller updates only after checking the {v}, which is not performed offline"
-            ));
+            parts.push(format!("imagesVerification not performed offline ({v})"));
         }
         if let Some(p) = &self.pull_request {
-            parts.push(format!(
-                "pullRequest: the controller writes through {p}, which is not opened offline"
-            ));
+            parts.push(format!("pullRequest not opened offline ({p})"));
         }
         (!parts.is_empty()).then(|| parts.join("; "))
     }

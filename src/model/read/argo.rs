@@ -162,7 +162,7 @@ pub fn read(ws: &Workspace, model: &Model, picks: &[Pick]) -> Vec<Updater> {
         .filter_map(|(ai, o)| {
             let mut u = read_app(ws, o, generation)?;
             if generation == Generation::V1 {
-                u.inactive = unread(model, picks, ai, o);
+                u.inactive = unread(model, picks, ai);
             }
             Some(u)
         })
@@ -173,23 +173,18 @@ pub fn read(ws: &Workspace, model: &Model, picks: &[Pick]) -> Vec<Updater> {
 /// `ImageUpdater` in its namespace picks it with a `useAnnotations` ref
 /// (`pkg/argocd/argocd.go`, FilterApplicationsForUpdate); `None` when one
 /// does.
-fn unread(model: &Model, picks: &[Pick], ai: usize, app: &Object) -> Option<String> {
+fn unread(model: &Model, picks: &[Pick], ai: usize) -> Option<String> {
     let mine: Vec<&Pick> = picks.iter().filter(|p| p.app == ai).collect();
     if mine.iter().any(|p| p.use_annotations) {
         return None;
     }
-    let ns = app
-        .namespace()
-        .map_or_else(|| "its namespace".to_owned(), |n| format!("namespace {n}"));
     Some(match mine.first() {
         Some(p) => format!(
-            "Argo CD Image Updater v1 does not read these annotations: ImageUpdater {} drives the Application with applicationRefs[{}], which has no useAnnotations: true",
+            "v1 ignores these annotations: ImageUpdater {} applicationRefs[{}] drives the Application without useAnnotations",
             model.objects[p.cr].name(),
             p.r
         ),
-        None => format!(
-            "Argo CD Image Updater v1 reads annotations only through an ImageUpdater whose applicationRef (useAnnotations: true) matches the Application; none in {ns} does (--argocd-image-updater v0 previews it as v0.x)"
-        ),
+        None => "v1 ignores these annotations: no ImageUpdater applicationRef with useAnnotations: true matches the Application".to_owned(),
     })
 }
 

@@ -72,10 +72,7 @@ pub fn read(ws: &Workspace, model: &Model, picks: &[Pick]) -> Vec<Updater> {
 /// it (v0 reads no CR).
 fn scope(ws: &Workspace, model: &Model, picks: &[Pick], ci: usize, u: &mut Updater) {
     if model.argo.generation == Generation::V0 {
-        u.inactive = Some(
-            "Argo CD Image Updater v0.x does not read ImageUpdater CRs (--argocd-image-updater v0)"
-                .to_owned(),
-        );
+        u.inactive = Some("v0 ignores ImageUpdater CRs (--argocd-image-updater v0)".to_owned());
         return;
     }
     let Some(ri) = u.from.and_then(|(_, from)| {
