@@ -116,6 +116,11 @@ fn argocd_helm_matches_mistakes_table() {
 }
 
 #[test]
+fn argocd_v1_matches_mistakes_table() {
+    assert_matches_spec("argocd-v1", "argocd-v1/MISTAKES.md", "");
+}
+
+#[test]
 fn kubesphere_matches_mistakes_table() {
     assert_matches_spec("kubesphere", "kubesphere/MISTAKES.md", "");
 }
