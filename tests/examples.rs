@@ -202,6 +202,7 @@ fn every_rule_is_exercised_by_an_example() {
         ("flux/MISTAKES.md", ""),
         ("argocd-kustomize/MISTAKES.md", ""),
         ("argocd-helm/MISTAKES.md", ""),
+        ("argocd-v1/MISTAKES.md", ""),
         ("kubesphere/MISTAKES.md", ""),
         ("gitops-promotion/MISTAKES.md", "missing-env/"),
         ("gitops-promotion/MISTAKES.md", "invalid-config/"),

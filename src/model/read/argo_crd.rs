@@ -59,7 +59,7 @@ pub fn read(ws: &Workspace, model: &Model, picks: &[Pick]) -> Vec<Updater> {
     for (ci, o) in model.objects.iter().enumerate() {
         if o.group() == CR_GROUP && o.kind() == CR_KIND {
             let from = out.len();
-            read_cr(ws, model, o, &mut out);
+            read_cr(ws, model, (picks, ci), o, &mut out);
             for u in &mut out[from..] {
                 scope(ws, model, picks, ci, u);
             }
@@ -445,14 +445,13 @@ pub fn k8s_name(s: &str) -> String {
     }
 }
 
-fn is_app(o: &Object) -> bool {
-    model_argo::is_application(
-        o.api_version.as_ref().map_or("", |a| a.value.as_str()),
-        o.kind(),
-    )
-}
-
-fn read_cr(ws: &Workspace, model: &Model, o: &Object, out: &mut Vec<Updater>) {
+fn read_cr(
+    ws: &Workspace,
+    model: &Model,
+    (picks, ci): (&[Pick], usize),
+    o: &Object,
+    out: &mut Vec<Updater>,
+) {
     let f = &ws.files[o.file];
     let Some(yaml) = f.yaml.as_ref() else { return };
     let at = At {
@@ -503,7 +502,7 @@ fn read_cr(ws: &Workspace, model: &Model, o: &Object, out: &mut Vec<Updater>) {
     for (ri, r) in refs.iter().enumerate() {
         let field = format!("spec.applicationRefs[{ri}]");
         if r.use_annotations {
-            skipped.push(use_annotations(ws, &at, model, o, r, &field));
+            skipped.push(use_annotations(ws, &at, model, (picks, ci, ri), r, &field));
             continue;
         }
         let Some(pattern) = &r.name_pattern else {
@@ -682,30 +681,23 @@ fn written(at: &At, spec: NodeId) -> Vec<AsWritten> {
     out
 }
 
-/// The remark for a `useAnnotations` ref: at the Application's
-/// `image-list` when the pattern names one in the repository, else at the
-/// `useAnnotations` key.
+/// The remark for a `useAnnotations` ref: at the `image-list` of the
+/// first Application in the repository the ref drives (the reader's
+/// scope), else at the `useAnnotations` key.
 fn use_annotations(
     ws: &Workspace,
     at: &At,
     model: &Model,
-    o: &Object,
+    (picks, ci, ri): (&[Pick], usize, usize),
     r: &model_argo::ApplicationRef,
     field: &str,
 ) -> Remark {
     let pattern = r.name_pattern.as_ref().map_or("", |p| p.value.as_str());
-    let annotated = model
-        .objects
+    let annotated = picks
         .iter()
-        .filter(|a| {
-            !argo::is_glob(pattern)
-                && is_app(a)
-                && a.name() == pattern
-                && (a.namespace().is_none()
-                    || o.namespace().is_none()
-                    || a.namespace() == o.namespace())
-        })
-        .find_map(|a| {
+        .filter(|p| p.cr == ci && p.r == ri)
+        .find_map(|p| {
+            let a = &model.objects[p.app];
             let y = ws.files[a.file].yaml.as_ref()?;
             let list = model_argo::annotations(y, a.root);
             let key = list.iter().find(|x| x.key == "image-list")?.key_node;
@@ -727,7 +719,7 @@ fn use_annotations(
             if annotated.is_some() {
                 ""
             } else {
-                " (none with an image-list is in the repository under that exact name)"
+                " (no Application with an image-list that it drives is in the repository)"
             }
         ),
     )
