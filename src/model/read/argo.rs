@@ -152,7 +152,13 @@ pub fn is_app(o: &Object) -> bool {
     )
 }
 
-pub fn read(ws: &Workspace, model: &Model, picks: &[Pick]) -> Vec<Updater> {
+pub fn read(ws: &Workspace, model: &Model) -> Vec<Updater> {
+    read_scoped(ws, model, &super::argo_scope::picks(ws, model))
+}
+
+/// [`read`] with the scope [`super::read`]'s caller computed once for
+/// both Argo readers.
+pub fn read_scoped(ws: &Workspace, model: &Model, picks: &[Pick]) -> Vec<Updater> {
     let generation = model.argo.generation;
     model
         .objects

@@ -54,7 +54,13 @@ use crate::model::spec::{
 use crate::model::{Model, Object, image};
 use crate::yaml::NodeId;
 
-pub fn read(ws: &Workspace, model: &Model, picks: &[Pick]) -> Vec<Updater> {
+pub fn read(ws: &Workspace, model: &Model) -> Vec<Updater> {
+    read_scoped(ws, model, &super::argo_scope::picks(ws, model))
+}
+
+/// [`read`] with the scope [`super::read`]'s caller computed once for
+/// both Argo readers.
+pub fn read_scoped(ws: &Workspace, model: &Model, picks: &[Pick]) -> Vec<Updater> {
     let mut out = Vec::new();
     for (ci, o) in model.objects.iter().enumerate() {
         if o.group() == CR_GROUP && o.kind() == CR_KIND {

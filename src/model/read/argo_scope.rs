@@ -155,3 +155,81 @@ fn labels_match(yaml: &Yaml, r: NodeId, labels: Option<(&Yaml, NodeId)>) -> bool
         labels.is_some_and(|(y, l)| y.path_str(l, &[k]) == Some(v))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::model::Model;
+    use crate::model::argo::ref_specificity;
+    use crate::model::target::Driver;
+    use crate::testutil::workspace;
+
+    /// `pkg/argocd/argocd.go`, calculateSpecificity: an exact name
+    /// outranks any glob; more literal characters outrank fewer; label
+    /// selectors add 10,000 and 100 per entry.
+    #[test]
+    fn specificity_ranks_refs_as_the_controller_does() {
+        assert!(ref_specificity("shop-canary", None) > ref_specificity("shop-*", Some((3, 0))));
+        assert!(ref_specificity("shop-eu-*", None) > ref_specificity("shop-*", None));
+        assert_eq!(ref_specificity("shop-[a-z]?", None), 5);
+        assert_eq!(ref_specificity("*", Some((1, 1))), 10_200);
+    }
+
+    /// `forceUpdate` reaches the per-image settings preview and apply read
+    /// (`ArgoImage::force_update`), merged image over ref over spec
+    /// (`pkg/argocd/argocd.go`, mergeCommonUpdateSettings).
+    #[test]
+    fn force_update_is_on_the_per_image_settings() {
+        let cr = "apiVersion: argocd-image-updater.argoproj.io/v1alpha1
+kind: ImageUpdater
+metadata:
+  name: web
+  namespace: argocd
+spec:
+  commonUpdateSettings:
+    forceUpdate: true
+  applicationRefs:
+    - namePattern: web-*
+      images:
+        - alias: web
+          imageName: registry.example.com/web
+        - alias: side
+          imageName: registry.example.com/side
+          commonUpdateSettings:
+            forceUpdate: false
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: web-a
+  namespace: argocd
+spec:
+  source:
+    path: web
+";
+        let ws = workspace(&[("cr.yaml", cr)]);
+        let model = Model::build(&ws);
+        let forced: Vec<(String, String, bool)> = model
+            .targets
+            .iter()
+            .filter_map(|t| match &t.driver {
+                Driver::Argo(a) => Some((a.app.clone(), a.repository.clone(), a.force_update)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            forced,
+            [
+                (
+                    "web-a".to_owned(),
+                    "registry.example.com/web".to_owned(),
+                    true
+                ),
+                (
+                    "web-a".to_owned(),
+                    "registry.example.com/side".to_owned(),
+                    false
+                ),
+            ]
+        );
+    }
+}

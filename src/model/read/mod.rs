@@ -21,8 +21,8 @@ use crate::yaml::{NodeId, Yaml};
 /// Every updater of every dialect, in file order.
 pub fn updaters(ws: &Workspace, model: &Model) -> Vec<Updater> {
     let picks = argo_scope::picks(ws, model);
-    let mut out = argo::read(ws, model, &picks);
-    out.extend(argo_crd::read(ws, model, &picks));
+    let mut out = argo::read_scoped(ws, model, &picks);
+    out.extend(argo_crd::read_scoped(ws, model, &picks));
     out.extend(flux::read(ws, model));
     out.extend(kubesphere::read(ws, model));
     out.sort_by_key(|u| u.from.map(|(_, o)| (o.file, o.span.start)));
