@@ -320,8 +320,8 @@ fn argo_target(
 ) -> Result<String, Unresolved> {
     update.image = c.repository.clone();
     update.offline = Offline {
-        verification: c.verification.clone(),
-        pull_request: c.pull_request.clone(),
+        verification: c.offline.verification.clone(),
+        pull_request: c.offline.pull_request.clone(),
     };
     let (strategy, _) = c
         .strategy
@@ -341,7 +341,7 @@ fn argo_target(
             .map(|k| format!(" {k}"))
             .unwrap_or_default()
     );
-    if let Some(why) = &c.inactive {
+    if let Some(why) = &c.offline.inactive {
         return Err(Unresolved::Reason(why.clone()));
     }
     let settings = argo::ArgoSettings {

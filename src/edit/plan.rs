@@ -236,7 +236,7 @@ pub fn plan(
                 // The controller refuses an update whose signature does not
                 // verify; nothing here can check it, so only a tag the user
                 // names is written.
-                let candidate = match (candidate, &config.verification) {
+                let candidate = match (candidate, &config.offline.verification) {
                     (Some(_), Some(v)) if set.is_none() => {
                         out.skipped.push(offline(format!(
                             "not written: the controller updates only after imagesVerification ({v}), which is not performed offline"
@@ -246,7 +246,7 @@ pub fn plan(
                     (c, _) => c,
                 };
                 if let Some(new_tag) = set.map(SetRequest::argo_tag).or(candidate) {
-                    if let Some(pr) = &config.pull_request {
+                    if let Some(pr) = &config.offline.pull_request {
                         out.skipped.push(offline(format!(
                             "pullRequest not opened offline ({pr}): the change is written to the working tree only"
                         )));

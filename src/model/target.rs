@@ -60,18 +60,27 @@ pub struct ArgoImage {
     /// controller updates the image even when the Application does not
     /// run it.
     pub force_update: bool,
+    /// What the controller does around this image that nothing offline
+    /// does. Boxed to keep [`Driver`] small.
+    pub offline: Box<ArgoOffline>,
+    /// Where and how the updater writes this image back (apply reads it;
+    /// preview does not). Boxed to keep [`Driver`] small.
+    pub write_back: Box<ArgoWriteBack>,
+}
+
+/// What the controller would do with one Argo-driven image that preview
+/// and apply cannot: they say it instead.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ArgoOffline {
     /// Why the controller would not run this image's updater at all
     /// (`Updater::inactive`); preview and apply say it instead of a tag.
     pub inactive: Option<String>,
     /// What `imagesVerification` would check before the update, when
-    /// enabled; not done offline.
+    /// enabled.
     pub verification: Option<String>,
     /// The pull request `writeBackConfig.gitConfig.pullRequest` would
-    /// open; not done offline.
+    /// open.
     pub pull_request: Option<String>,
-    /// Where and how the updater writes this image back (apply reads it;
-    /// preview does not). Boxed to keep [`Driver`] small.
-    pub write_back: Box<ArgoWriteBack>,
 }
 
 /// The write-back settings of one Argo-driven image, as written (argocd.md
@@ -396,13 +405,15 @@ fn app_targets(
             ignore_tags: list(&img.ignore_tags),
             platforms: list(&img.platforms),
             force_update: img.force_update.as_ref().is_some_and(|f| f.value),
-            inactive: u.inactive.clone(),
-            verification: img
-                .verification
-                .as_ref()
-                .filter(|v| v.value.enabled)
-                .map(|v| v.value.describe()),
-            pull_request: u.pull_request.as_ref().map(|p| p.value.describe()),
+            offline: Box::new(ArgoOffline {
+                inactive: u.inactive.clone(),
+                verification: img
+                    .verification
+                    .as_ref()
+                    .filter(|v| v.value.enabled)
+                    .map(|v| v.value.describe()),
+                pull_request: u.pull_request.as_ref().map(|p| p.value.describe()),
+            }),
             write_back: Box::default(),
         };
         let current = app.and_then(|a| argo_current(ws, a, yaml_of(ws, a.file), &config, &keys));
