@@ -640,10 +640,11 @@ fn annotations(cx: &mut Context, u: &Updater) {
             ));
             continue;
         }
-        // v1 reads every value trimmed, and an empty one as unset.
+        // v1 reads every value trimmed, and an empty one as unset (but
+        // still parses an empty force-update, and fails on it).
         let (at, v) = if cx.model.argo.generation == argo::Generation::V1 {
             let lead = v.len() - v.trim_start().len();
-            if v.trim().is_empty() && w.setting != SettingName::ImageList {
+            if v.trim().is_empty() && value_setting(w.setting) {
                 continue;
             }
             (at.item(lead), v.trim())
@@ -751,6 +752,21 @@ pub fn value(cx: &mut Context, setting: SettingName, at: At, v: &str, lists: boo
         _ => return false,
     }
     true
+}
+
+/// The settings [`value`] judges by their value alone.
+fn value_setting(setting: SettingName) -> bool {
+    matches!(
+        setting,
+        SettingName::UpdateStrategy
+            | SettingName::AllowTags
+            | SettingName::IgnoreTags
+            | SettingName::Platforms
+            | SettingName::PullSecret
+            | SettingName::WriteBackMethod
+            | SettingName::GitBranch
+            | SettingName::WriteBackTarget
+    )
 }
 
 /// An image entry's constraint judged with the strategy the reader gave
