@@ -332,6 +332,14 @@ semver` and `forceUpdate: false` into every `commonUpdateSettings` block, so a b
 applicationRef or image level that sets only `allowTags` replaces an inherited `newest-build` \
 with semver. The v1.4 CRDs (#1782) dropped those defaults and the block inherits. Which answer \
 applies depends on the CRDs installed in the cluster; this tool reads the v1.4 one.";
+    ANNOTATIONS_UNREAD = "IU422" "argocd-annotations-unread" Warning
+        summary: "Argo CD Image Updater v1 does not read these Application annotations"
+        help: Some("add an applicationRef with useAnnotations: true for the Application to an ImageUpdater in its namespace, or run with --argocd-image-updater v0 if v0.x runs"),
+        doc: "Argo CD Image Updater v1.x reads an Application's `argocd-image-updater.argoproj.io/` \
+annotations only when an `ImageUpdater` in the Application's namespace picks it with an \
+applicationRef that sets `useAnnotations: true` (the most specific matching ref decides). A \
+repository holding an `ImageUpdater` CR is read as v1.x, so annotations on an Application no such \
+ref picks update nothing.";
 
     KS_INVALID_KIND = "IU501" "kubesphere-invalid-kind" Error
         summary: "KubeSphere ImageUpdater kind must be argocd or fluxcd"

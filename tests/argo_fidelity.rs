@@ -168,6 +168,19 @@ fn generation_decides_which_configuration_is_read() {
         "{legacy:?}"
     );
 
+    // validate says it too (IU422), unless v0 is named.
+    assert!(findings(&v1(), "apps/legacy.yaml").contains(&(9, "IU422".to_owned())));
+    let out = common::validate(&v1(), &["--format", "json", "--argocd-image-updater", "v0"]);
+    let v0_found: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        !v0_found["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["code"] == "IU422"),
+        "{v0_found:#}"
+    );
+
     // Forced v0: the annotations are read, the CRs are not.
     let v0 = preview_json(&v1(), &tags, &["--argocd-image-updater", "v0"]);
     assert_eq!(v0["argocd_image_updater"]["generation"], "v0");

@@ -182,6 +182,11 @@ fn snapshots_argocd_helm() {
 }
 
 #[test]
+fn snapshots_argocd_v1() {
+    snapshot("argocd-v1");
+}
+
+#[test]
 fn snapshots_kubesphere() {
     snapshot("kubesphere");
 }

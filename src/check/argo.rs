@@ -563,6 +563,16 @@ fn annotations(cx: &mut Context, u: &Updater) {
     let Some(first) = u.written.first() else {
         return;
     };
+    // v1 reads annotations only through a CR that picks the Application
+    // with useAnnotations (`pkg/argocd/argocd.go`, FilterApplicationsForUpdate).
+    if let (Some(why), Some((_, from))) = (&u.inactive, u.from) {
+        cx.report(Diagnostic::new(
+            &rules::ANNOTATIONS_UNREAD,
+            from.file,
+            from.span,
+            why.clone(),
+        ));
+    }
     let mut declared: Vec<String> = Vec::new();
     let mut entries: Vec<(ImageEntry, String, At, Option<&Image>)> = Vec::new();
     let image_list = u
