@@ -28,7 +28,11 @@
 //!
 //! Reading, as the controller does (and as `model::target` previews it):
 //! a per-alias key, when present, wins over the app-wide key even when it is
-//! empty (v0); an empty value then means "unset". Alias-less items take only
+//! empty (v0); an empty value then means "unset". v1 (the generation
+//! [`super::argo_scope`] decides) trims every value and reads an empty one
+//! as unset, so a per-alias `""` inherits the app-wide value; and it reads
+//! the annotations only of Applications a CR picks with `useAnnotations:
+//! true`, the others' updaters carrying `Updater::inactive`. Alias-less items take only
 //! the app-wide settings. An `image-list` item that does not parse, or the
 //! alias-less `nginx:>=1.0` trap (the `=` starts an alias), is skipped
 //! (IU702). `Image.name` is the repository exactly as written (`docker.io/

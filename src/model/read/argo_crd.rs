@@ -21,6 +21,15 @@
 //! | `labelSelectors`, `imagesVerification` (any level), `gitConfig.pullRequest`, `manifestTargets.plugin`, v1.0 `spec.namespace` | dropped (IU701) |
 //! | `applicationRefs[].useAnnotations: true` | skipped (IU702): the Application's annotations are exported from the Application |
 //!
+//! Scope ([`super::argo_scope`]): each updater lists, in
+//! `Updater::applications`, the Applications of the CR's namespace its
+//! ref drives (namePattern glob, most specific ref first); under v0 every
+//! CR updater is `Updater::inactive`. `imagesVerification` (image > ref >
+//! spec, the most specific block) is read into `Image::verification` and
+//! `gitConfig.pullRequest` (ref over spec, wholesale) into
+//! `Updater::pull_request`, for preview and apply to say they are not
+//! performed offline; export still drops them (IU701).
+//!
 //! Reading: settings merge image > applicationRef > spec field by field
 //! (absent inherits; an explicit `allowTags: any` or empty `ignoreTags`
 //! overrides), `gitConfig` fields individually, `method` as v1.3 does
