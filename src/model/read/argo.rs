@@ -160,7 +160,7 @@ pub fn read(ws: &Workspace, model: &Model) -> Vec<Updater> {
     read_scoped(ws, model, &super::argo_scope::picks(ws, model))
 }
 
-/// [`read`] with the scope [`super::read`]'s caller computed once for
+/// [`read`] with the scope `model::read::updaters` computed once for
 /// both Argo readers.
 pub fn read_scoped(ws: &Workspace, model: &Model, picks: &[Pick]) -> Vec<Updater> {
     let generation = model.argo.generation;

@@ -67,7 +67,7 @@ pub fn read(ws: &Workspace, model: &Model) -> Vec<Updater> {
     read_scoped(ws, model, &super::argo_scope::picks(ws, model))
 }
 
-/// [`read`] with the scope [`super::read`]'s caller computed once for
+/// [`read`] with the scope `model::read::updaters` computed once for
 /// both Argo readers.
 pub fn read_scoped(ws: &Workspace, model: &Model, picks: &[Pick]) -> Vec<Updater> {
     let mut out = Vec::new();
@@ -256,7 +256,7 @@ impl Level {
     }
 }
 
-/// The remark [`Level::defaulting`] leaves where the CRDs' defaults
+/// The remark `Level::defaulting` leaves where the CRDs' defaults
 /// (v1.0–v1.3) and their absence (v1.4, #1782) give different answers;
 /// validate reports it (IU421).
 pub mod crd_default {
