@@ -57,8 +57,19 @@ pub fn validate(
     paths: &[PathBuf],
     opts: &discover::Options,
 ) -> (Workspace, Vec<Diagnostic>) {
+    validate_with(root, paths, opts, &model::Options::default())
+}
+
+/// [`validate`], with what the flags say the repository cannot
+/// (`--argocd-image-updater`).
+pub fn validate_with(
+    root: &std::path::Path,
+    paths: &[PathBuf],
+    opts: &discover::Options,
+    model_opts: &model::Options,
+) -> (Workspace, Vec<Diagnostic>) {
     let ws = discover::load(root, paths, opts);
-    let model = model::Model::build(&ws);
+    let model = model::Model::build_with(&ws, model_opts);
     let diagnostics = check::run(&ws, &model);
     (ws, diagnostics)
 }

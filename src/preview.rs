@@ -9,12 +9,14 @@ use std::sync::Mutex;
 
 use crate::discover::Workspace;
 use crate::gosyntax::glob::glob_match;
+use crate::model::argo::GenerationChoice;
 use crate::model::flux::{ImagePolicy, ImageRepository};
 use crate::model::marker::Suffix;
+use crate::model::spec::Dialect;
 use crate::model::target::{self, Driver, Target};
 use crate::model::{Model, Str, image, line_of};
 use crate::resolve::{
-    Decision, Need, Resolution, SourceError, TagInfo, TagSource, Unresolved, argo, flux,
+    Decision, Need, Offline, Resolution, SourceError, TagInfo, TagSource, Unresolved, argo, flux,
 };
 
 /// One line of the preview (keys as DESIGN.md fixes them).
@@ -37,6 +39,9 @@ pub struct Update {
 pub struct Preview {
     pub updates: Vec<Update>,
     pub source_failures: Vec<String>,
+    /// The Argo CD Image Updater generation applied, when the repository
+    /// configures Argo CD Image Updater at all.
+    pub argo: Option<GenerationChoice>,
 }
 
 /// Asks the source once per repository and [`Need`], however many targets
@@ -117,16 +122,24 @@ pub fn run(ws: &Workspace, model: &Model, source: &dyn TagSource) -> Preview {
         .zip(decisions)
         .map(|(t, d)| row(ws, t, d))
         .collect();
+    let argo = model
+        .updaters
+        .iter()
+        .any(|u| matches!(u.from, Some((Dialect::Argocd | Dialect::ArgocdCrd, _))))
+        .then(|| model.argo.clone());
     Preview {
         updates,
         source_failures,
+        argo,
     }
 }
 
 fn row(ws: &Workspace, t: &Target, d: Decision) -> Update {
     let line = line_of(ws, t.file, t.node);
     let (candidate, reason) = match d.value {
-        Ok(v) => (Some(v), None),
+        // A candidate the controller would verify or propose first keeps
+        // the reason that says so.
+        Ok(v) => (Some(v), d.offline.describe()),
         Err(r) => (None, Some(r.to_string())),
     };
     let changed = match (&candidate, &t.current) {
@@ -162,6 +175,7 @@ pub fn resolve(model: &Model, source: &dyn TagSource) -> Resolution {
             image: String::new(),
             policy: String::new(),
             value: Err(Unresolved::Reason(String::new())),
+            offline: Offline::default(),
         };
         let resolved = match &t.driver {
             Driver::Flux {
@@ -305,6 +319,10 @@ fn argo_target(
     update: &mut Decision,
 ) -> Result<String, Unresolved> {
     update.image = c.repository.clone();
+    update.offline = Offline {
+        verification: c.offline.verification.clone(),
+        pull_request: c.offline.pull_request.clone(),
+    };
     let (strategy, _) = c
         .strategy
         .as_deref()
@@ -323,6 +341,9 @@ fn argo_target(
             .map(|k| format!(" {k}"))
             .unwrap_or_default()
     );
+    if let Some(why) = &c.offline.inactive {
+        return Err(Unresolved::Reason(why.clone()));
+    }
     if let target::Live::No(reason) = &c.live {
         return Err(Unresolved::Reason(reason.clone()));
     }

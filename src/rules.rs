@@ -317,7 +317,30 @@ is skipped with an error.";
         summary: "An alias is declared twice"
         help: None,
         doc: "Image lists are keyed by alias; the second entry replaces or conflicts with the first.";
-    SHARED_HELM_PARAMETER = "IU425" "shared-helm-parameter" Warning
+    IGNORE_TAGS_REGEXP = "IU420" "ignore-tags-regexp" Warning
+        summary: "An ignore-tags pattern is written as regexp:, which ignore-tags does not read"
+        help: Some("ignore-tags are globs: write sha256* rather than regexp:^sha256"),
+        doc: "Only allow-tags takes `regexp:<expression>`. ignore-tags patterns are Go \
+filepath.Match globs (registry-scanner `image/version.go`), so `regexp:^sha256` is the glob of \
+the literal text `regexp:^sha256`: no tag holds a colon, so the pattern ignores nothing and the \
+tags it was meant to hide stay candidates.";
+    CRD_DEFAULT_CHANGED = "IU421" "crd-default-changed" Warning
+        summary: "An ImageUpdater settings block gets a different strategy from the v1.3 and the v1.4 CRDs"
+        help: Some("write updateStrategy (and forceUpdate) explicitly in the block"),
+        doc: "The ImageUpdater CRDs of Argo CD Image Updater v1.0–v1.3 default `updateStrategy: \
+semver` and `forceUpdate: false` into every `commonUpdateSettings` block, so a block at the \
+applicationRef or image level that sets only `allowTags` replaces an inherited `newest-build` \
+with semver. The v1.4 CRDs (#1782) dropped those defaults and the block inherits. Which answer \
+applies depends on the CRDs installed in the cluster; this tool reads the v1.4 one.";
+    ANNOTATIONS_UNREAD = "IU422" "argocd-annotations-unread" Warning
+        summary: "Argo CD Image Updater v1 does not read these Application annotations"
+        help: Some("add an applicationRef with useAnnotations: true for the Application to an ImageUpdater in its namespace, or run with --argocd-image-updater v0 if v0.x runs"),
+        doc: "Argo CD Image Updater v1.x reads an Application's `argocd-image-updater.argoproj.io/` \
+annotations only when an `ImageUpdater` in the Application's namespace picks it with an \
+applicationRef that sets `useAnnotations: true` (the most specific matching ref decides). A \
+repository holding an `ImageUpdater` CR is read as v1.x, so annotations on an Application no such \
+ref picks update nothing.";
+    SHARED_HELM_PARAMETER = "IU423" "shared-helm-parameter" Warning
         summary: "Two images of one Application write the same Helm parameter"
         help: Some("give each image its own helm.image-name / helm.image-tag (manifestTargets.helm.name / tag)"),
         doc: "Argo CD Image Updater sets each image's Helm parameters in turn (image-spec, or \

@@ -116,6 +116,11 @@ fn argocd_helm_matches_mistakes_table() {
 }
 
 #[test]
+fn argocd_v1_matches_mistakes_table() {
+    assert_matches_spec("argocd-v1", "argocd-v1/MISTAKES.md", "");
+}
+
+#[test]
 fn kubesphere_matches_mistakes_table() {
     assert_matches_spec("kubesphere", "kubesphere/MISTAKES.md", "");
 }
@@ -158,7 +163,7 @@ fn gitops_promotion_empty_config_is_a_finding() {
 
 /// Argo write-back shapes (issue 22): an ApplicationSet template's
 /// annotations are checked, its placeholders are not; two images writing
-/// one Helm parameter are reported (IU425).
+/// one Helm parameter are reported (IU423).
 #[test]
 fn argocd_writeback_matches_mistakes_table() {
     assert_matches_spec("argocd-writeback", "argocd-writeback/MISTAKES.md", "");
@@ -190,6 +195,11 @@ fn snapshots_argocd_helm() {
 }
 
 #[test]
+fn snapshots_argocd_v1() {
+    snapshot("argocd-v1");
+}
+
+#[test]
 fn snapshots_kubesphere() {
     snapshot("kubesphere");
 }
@@ -211,6 +221,7 @@ fn every_rule_is_exercised_by_an_example() {
         ("argocd-kustomize/MISTAKES.md", ""),
         ("argocd-helm/MISTAKES.md", ""),
         ("argocd-writeback/MISTAKES.md", ""),
+        ("argocd-v1/MISTAKES.md", ""),
         ("kubesphere/MISTAKES.md", ""),
         ("gitops-promotion/MISTAKES.md", "missing-env/"),
         ("gitops-promotion/MISTAKES.md", "invalid-config/"),

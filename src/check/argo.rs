@@ -17,6 +17,7 @@ use super::Context;
 use crate::diagnostic::{Diagnostic, FileId};
 use crate::gosyntax::{glob, regex as goregex};
 use crate::model::argo::{self, AnnotationKey};
+use crate::model::read::argo_crd::crd_default;
 use crate::model::spec::{self, AsWritten, Dialect, Field, Image, Origin, SettingName, Updater};
 use crate::model::{image, verbatim_start};
 use crate::resolve::constraint::Constraint;
@@ -125,6 +126,10 @@ pub struct ImageEntry {
 /// Parses one image-list entry (or a CR `imageName` when `allow_alias` is
 /// false) and reports what is wrong with it.
 pub fn image_entry(cx: &mut Context, at: At, text: &str, allow_alias: bool) -> Option<ImageEntry> {
+    if !allow_alias && image::parse_argo_item(text).is_ok_and(|p| p.eq_constraint_trap().is_some())
+    {
+        return cr_image_name(cx, at, text);
+    }
     let parsed = match image::parse_argo_item(text) {
         Ok(p) => p,
         Err(err) => {
@@ -189,6 +194,39 @@ pub fn image_entry(cx: &mut Context, at: At, text: &str, allow_alias: bool) -> O
     Some(ImageEntry {
         alias: parsed.alias().map(str::to_owned),
         constraint: parsed.constraint_range().map(|r| {
+            (
+                text[r.clone()].to_owned(),
+                at.offset + r.start..at.offset + r.end,
+            )
+        }),
+    })
+}
+
+/// A CR `imageName` whose `=` belongs to a constraint (`reg/app:>=2024.0.0`):
+/// the controller parses `alias + "=" + imageName` (`pkg/argocd/argocd.go`,
+/// parseImageList), so the split at the first `=` falls after the alias and
+/// the constraint keeps its `=`.
+fn cr_image_name(cx: &mut Context, at: At, text: &str) -> Option<ImageEntry> {
+    const ALIAS: &str = "a=";
+    let item = format!("{ALIAS}{text}");
+    let back = |r: Range<usize>| r.start - ALIAS.len()..r.end - ALIAS.len();
+    let parsed = match image::parse_argo_item(&item) {
+        Ok(p) => p,
+        Err(err) => {
+            let r = err.range();
+            cx.report(Diagnostic::new(
+                &rules::IMAGE_LIST_SYNTAX,
+                at.file,
+                at.span(r.start.saturating_sub(ALIAS.len())..r.end.saturating_sub(ALIAS.len())),
+                format!("{text:?}: {err}"),
+            ));
+            return None;
+        }
+    };
+    Some(ImageEntry {
+        alias: None,
+        constraint: parsed.constraint_range().map(|r| {
+            let r = back(r);
             (
                 text[r.clone()].to_owned(),
                 at.offset + r.start..at.offset + r.end,
@@ -326,6 +364,21 @@ pub fn bare_regex(cx: &mut Context, at: At, expr: &str) {
 
 pub fn ignore_glob(cx: &mut Context, at: At, pattern: &str) {
     let span = at.whole(pattern.len());
+    if let Some(re) = pattern.strip_prefix("regexp:") {
+        let mut d = Diagnostic::new(
+            &rules::IGNORE_TAGS_REGEXP,
+            at.file,
+            span,
+            format!(
+                "ignore-tags {pattern:?} is a glob, not a regular expression: it matches only a tag spelt \"regexp:…\", which no tag is, so it ignores nothing"
+            ),
+        );
+        if let Some(g) = glob_for(re) {
+            d = d.help(format!("write the glob {g:?}"));
+        }
+        cx.report(d);
+        return;
+    }
     if let Err(err) = glob::validate_glob(pattern) {
         cx.report(Diagnostic::new(
             &rules::INVALID_IGNORE_TAGS,
@@ -346,6 +399,37 @@ pub fn ignore_glob(cx: &mut Context, at: At, pattern: &str) {
             .severity(crate::diagnostic::Severity::Warning),
         );
     }
+}
+
+/// The glob an anchored regular expression of literal characters means
+/// (`^sha256` → `sha256*`, `^v1\.2$` → `v1.2`), for the help; `None` when
+/// the expression needs more than a glob says.
+fn glob_for(re: &str) -> Option<String> {
+    let (body, anchored_end) = match re.strip_suffix('$') {
+        Some(b) => (b, true),
+        None => (re, false),
+    };
+    let (body, anchored_start) = match body.strip_prefix('^') {
+        Some(b) => (b, true),
+        None => (body, false),
+    };
+    let mut literal = String::new();
+    let mut chars = body.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => literal.push(chars.next().filter(|c| !c.is_ascii_alphanumeric())?),
+            '.' | '*' | '+' | '?' | '(' | ')' | '[' | ']' | '{' | '}' | '|' | '^' | '$' => {
+                return None;
+            }
+            c => literal.push(c),
+        }
+    }
+    if literal.is_empty() || literal.contains(['*', '?', '[']) {
+        return None;
+    }
+    let head = if anchored_start { "" } else { "*" };
+    let tail = if anchored_end { "" } else { "*" };
+    Some(format!("{head}{literal}{tail}"))
 }
 
 /// Comma-separated list (annotations): each item checked with its range.
@@ -479,6 +563,16 @@ fn annotations(cx: &mut Context, u: &Updater) {
     let Some(first) = u.written.first() else {
         return;
     };
+    // v1 reads annotations only through a CR that picks the Application
+    // with useAnnotations (`pkg/argocd/argocd.go`, FilterApplicationsForUpdate).
+    if let (Some(why), Some((_, from))) = (&u.inactive, u.from) {
+        cx.report(Diagnostic::new(
+            &rules::ANNOTATIONS_UNREAD,
+            from.file,
+            from.span,
+            why.clone(),
+        ));
+    }
     let mut declared: Vec<String> = Vec::new();
     let mut entries: Vec<(ImageEntry, String, At, Option<&Image>)> = Vec::new();
     let image_list = u
@@ -569,6 +663,17 @@ fn annotations(cx: &mut Context, u: &Updater) {
             ));
             continue;
         }
+        // v1 reads every value trimmed, and an empty one as unset (but
+        // still parses an empty force-update, and fails on it).
+        let (at, v) = if cx.model.argo.generation == argo::Generation::V1 {
+            let lead = v.len() - v.trim_start().len();
+            if v.trim().is_empty() && value_setting(w.setting) {
+                continue;
+            }
+            (at.item(lead), v.trim())
+        } else {
+            (at, v)
+        };
         if value(cx, w.setting, at, v, true) {
             continue;
         }
@@ -672,6 +777,21 @@ pub fn value(cx: &mut Context, setting: SettingName, at: At, v: &str, lists: boo
     true
 }
 
+/// The settings [`value`] judges by their value alone.
+fn value_setting(setting: SettingName) -> bool {
+    matches!(
+        setting,
+        SettingName::UpdateStrategy
+            | SettingName::AllowTags
+            | SettingName::IgnoreTags
+            | SettingName::Platforms
+            | SettingName::PullSecret
+            | SettingName::WriteBackMethod
+            | SettingName::GitBranch
+            | SettingName::WriteBackTarget
+    )
+}
+
 /// An image entry's constraint judged with the strategy the reader gave
 /// the image (`read`), semver when it has none.
 pub fn read_constraint(
@@ -705,6 +825,7 @@ fn argo_strategy(s: spec::Strategy) -> Option<Strategy> {
 /// CR's first updater). An image's constraint is judged with the strategy
 /// the reader merged down to it.
 fn cr_settings(cx: &mut Context, u: &Updater, images: &CrImages) {
+    crd_defaults(cx, u);
     for w in &u.written {
         let Some((at, v)) = At::value(cx, w) else {
             continue;
@@ -721,6 +842,34 @@ fn cr_settings(cx: &mut Context, u: &Updater, images: &CrImages) {
                 .find(|i| i.name.origin.is_some_and(|o| within(o.span, at.span)));
             read_constraint(cx, at, v, &entry, read);
         }
+    }
+}
+
+/// IU421: a `commonUpdateSettings` block below the top that leaves out a
+/// setting a higher level sets to a non-default value. The v1.0–v1.3
+/// CRDs default `updateStrategy: semver` (and `forceUpdate: false`) into
+/// every block, hiding the inherited value; the v1.4 CRDs (#1782) do not,
+/// so the block inherits (`pkg/argocd/argocd.go`,
+/// mergeCommonUpdateSettings, merges what is set). The reader reads it as
+/// v1.4 and keeps the remark.
+fn crd_defaults(cx: &mut Context, u: &Updater) {
+    for r in u.dropped.iter().filter_map(crd_default::of) {
+        let Some(origin) = r.block else { continue };
+        cx.report(
+            Diagnostic::new(
+                &rules::CRD_DEFAULT_CHANGED,
+                origin.file,
+                origin.span,
+                format!(
+                    "this commonUpdateSettings block leaves out {}: with the v1.4 CRDs it inherits {}, with the v1.0–v1.3 CRDs the API server defaults it to {}",
+                    r.keys, r.inherited, r.defaulted
+                ),
+            )
+            .help(format!(
+                "write {} in the block to get one answer on every CRD version",
+                r.inherited
+            )),
+        );
     }
 }
 

@@ -1,5 +1,5 @@
 //! Two images of one Argo-driven Application that write the same Helm
-//! parameter (IU425): the updater sets each image's parameters in turn
+//! parameter (IU423): the updater sets each image's parameters in turn
 //! (`SetHelmImage`, `pkg/argocd/argocd.go`, defaults `image.name` /
 //! `image.tag`), so the last image written overwrites the others and the
 //! chart deploys one tag for both. Judged on the model's targets.
@@ -149,7 +149,7 @@ mod tests {
         let model = Model::build(&ws);
         check::run(&ws, &model)
             .into_iter()
-            .filter(|d| d.rule.code == "IU425")
+            .filter(|d| d.rule.code == "IU423")
             .map(|d| d.message)
             .collect()
     }

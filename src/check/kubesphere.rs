@@ -83,21 +83,25 @@ fn one(cx: &mut Context, u: &Updater) {
     }
 
     // A kind without its section (the shape check reports it) is not
-    // carried out, so its settings are not judged.
+    // carried out, so its settings are not judged. An invalid kind says
+    // nothing about which section is meant: both are judged, so that the
+    // kind's finding does not hide a bad write, strategy or range.
     let section = |name: SettingName| {
         u.written
             .iter()
             .find(|w| w.setting == name)
             .and_then(|w| w.key.origin)
     };
-    match kind_value {
-        "argocd" => {
-            if let Some(section) = section(SettingName::ArgoSection) {
-                argo_section(cx, u, section, &aliases, &entries);
-            }
-        }
-        "fluxcd" if section(SettingName::FluxSection).is_some() => flux_section(cx, u),
-        _ => {}
+    let (argo, flux) = match kind_value {
+        "argocd" => (true, false),
+        "fluxcd" => (false, true),
+        _ => (true, true),
+    };
+    if argo && let Some(section) = section(SettingName::ArgoSection) {
+        argo_section(cx, u, section, &aliases, &entries);
+    }
+    if flux && section(SettingName::FluxSection).is_some() {
+        flux_section(cx, u);
     }
 }
 

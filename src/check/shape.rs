@@ -226,6 +226,13 @@ fn report(cx: &mut Context, file: FileId, kind: &str, u: &Unknown) {
 /// The Argo CR's required lists and keys, alias syntax and uniqueness per
 /// ref, one manifest target kind.
 fn image_updater(cx: &mut Context, file: FileId, yaml: &Yaml, spec: NodeId) {
+    argo_write_back_extras(cx, file, yaml, spec);
+    for r in argo::application_refs(yaml, spec) {
+        argo_write_back_extras(cx, file, yaml, r.node);
+        for img in r.images {
+            verification(cx, file, yaml, img);
+        }
+    }
     let refs = argo::application_refs(yaml, spec);
     if refs.is_empty() {
         cx.report(Diagnostic::new(
@@ -321,6 +328,66 @@ fn image_updater(cx: &mut Context, file: FileId, yaml: &Yaml, spec: NodeId) {
                     "images[] requires imageName",
                 ));
             }
+        }
+    }
+}
+
+/// The CRD's rules for the blocks of one level (spec or applicationRef)
+/// that nothing offline carries out, so that a misconfigured one is not
+/// silently passed over: `imagesVerification` and
+/// `writeBackConfig.gitConfig.pullRequest`.
+fn argo_write_back_extras(cx: &mut Context, file: FileId, yaml: &Yaml, level: NodeId) {
+    verification(cx, file, yaml, level);
+    let Some((k, pr)) = yaml
+        .path(level, &["writeBackConfig", "gitConfig"])
+        .and_then(|g| yaml.entry(g, "pullRequest"))
+    else {
+        return;
+    };
+    let providers: Vec<&str> = ["github", "gitlab"]
+        .into_iter()
+        .filter(|p| yaml.get(pr, p).is_some())
+        .collect();
+    if providers.len() != 1 {
+        cx.report(Diagnostic::new(
+            &rules::MISSING_FIELD,
+            file,
+            cx.span(file, k),
+            if providers.is_empty() {
+                "pullRequest requires a provider: github or gitlab".to_owned()
+            } else {
+                "pullRequest takes exactly one provider, not both github and gitlab".to_owned()
+            },
+        ));
+    }
+}
+
+/// `imagesVerification`: enabled (the default when the block is there)
+/// requires `cosignKey` with `secretName` and `key`.
+fn verification(cx: &mut Context, file: FileId, yaml: &Yaml, level: NodeId) {
+    let Some((k, block)) = yaml.entry(level, "imagesVerification") else {
+        return;
+    };
+    if !yaml.is_mapping(block) || yaml.path_str(block, &["enabled"]) == Some("false") {
+        return;
+    }
+    let Some((ck, cosign)) = yaml.entry(block, "cosignKey") else {
+        cx.report(Diagnostic::new(
+            &rules::MISSING_FIELD,
+            file,
+            cx.span(file, k),
+            "imagesVerification requires cosignKey (secretName and key) when enabled",
+        ));
+        return;
+    };
+    for key in ["secretName", "key"] {
+        if str_at(yaml, cosign, &[key]).is_none_or(|v| v.value.is_empty()) {
+            cx.report(Diagnostic::new(
+                &rules::MISSING_FIELD,
+                file,
+                cx.span(file, ck),
+                format!("imagesVerification.cosignKey requires {key}"),
+            ));
         }
     }
 }

@@ -47,6 +47,8 @@ pub struct Args {
     #[arg(short = 'o', long = "output", value_enum, default_value = "text")]
     pub output: Output,
     #[command(flatten)]
+    pub argo: super::ArgoArgs,
+    #[command(flatten)]
     pub registry: super::preview::RegistryArgs,
     #[command(flatten)]
     pub git: super::gitflags::GitArgs,
@@ -202,7 +204,7 @@ fn apply_in(
         None if !args.dry_run => Some(take_lock(root)?),
         _ => None,
     };
-    let (ws, model) = super::load_parsed(root, targets);
+    let (ws, model) = super::load_parsed_with(root, targets, &args.argo.options());
     let resolution = source.map(|s| crate::preview::resolve(&model, s));
     let plan = plan::plan(&ws, &model, resolution.as_ref(), sets)?;
     if args.dry_run || plan.files.is_empty() {

@@ -74,6 +74,10 @@ pub enum CliError {
     #[error("must be greater than zero")]
     #[diagnostic(code(imageupdate::cli::duration))]
     ZeroDuration,
+    /// `--argocd-image-updater`'s value, as given.
+    #[error("{0:?} is not v0 or v1")]
+    #[diagnostic(code(imageupdate::cli::argo_generation))]
+    ArgoGeneration(String),
 }
 
 #[derive(Debug, Parser)]
@@ -189,13 +193,45 @@ pub(crate) fn load_parsed(
     root: &std::path::Path,
     targets: &[PathBuf],
 ) -> (crate::discover::Workspace, crate::model::Model) {
+    load_parsed_with(root, targets, &crate::model::Options::default())
+}
+
+/// [`load_parsed`], with what the flags say the repository cannot.
+pub(crate) fn load_parsed_with(
+    root: &std::path::Path,
+    targets: &[PathBuf],
+    model_opts: &crate::model::Options,
+) -> (crate::discover::Workspace, crate::model::Model) {
     let opts = crate::discover::Options {
         parse_all: true,
         ..crate::discover::Options::default()
     };
     let ws = crate::discover::load(root, targets, &opts);
-    let model = crate::model::Model::build(&ws);
+    let model = crate::model::Model::build_with(&ws, model_opts);
     (ws, model)
+}
+
+/// `--argocd-image-updater v0|v1` (validate, preview, apply).
+#[derive(Debug, Clone, clap::Args)]
+pub struct ArgoArgs {
+    /// Read Argo CD Image Updater configuration as this generation reads
+    /// it: v0 (annotations on every Application) or v1 (ImageUpdater CRs,
+    /// annotations only through useAnnotations: true). Default: v1 when
+    /// the repository holds an ImageUpdater CR, else v0.
+    #[arg(long = "argocd-image-updater", value_name = "v0|v1", value_parser = argo_generation)]
+    pub generation: Option<crate::model::argo::Generation>,
+}
+
+impl ArgoArgs {
+    pub fn options(&self) -> crate::model::Options {
+        crate::model::Options {
+            argo: self.generation,
+        }
+    }
+}
+
+fn argo_generation(s: &str) -> Result<crate::model::argo::Generation, CliError> {
+    crate::model::argo::Generation::parse(s).ok_or_else(|| CliError::ArgoGeneration(s.to_owned()))
 }
 
 /// An operational failure (no cluster, a refused request): one line on

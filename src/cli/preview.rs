@@ -36,6 +36,8 @@ pub struct Args {
     #[arg(long)]
     pub exit_code: bool,
     #[command(flatten)]
+    pub argo: super::ArgoArgs,
+    #[command(flatten)]
     pub registry: RegistryArgs,
 }
 
@@ -184,7 +186,7 @@ pub fn run(args: Args, kube: &super::KubeFlags) -> u8 {
             return EXIT_ERROR;
         }
     };
-    let (ws, model) = super::load_parsed(&root, &targets);
+    let (ws, model) = super::load_parsed_with(&root, &targets, &args.argo.options());
     let preview = crate::preview::run(&ws, &model, source.as_dyn());
     if let Source::Registry(r) = &source
         && args.registry.verbose
@@ -194,11 +196,14 @@ pub fn run(args: Args, kube: &super::KubeFlags) -> u8 {
     }
     print(&match args.output {
         Output::Table => render::table(&preview.updates),
-        Output::Json => render::json(&preview.updates),
-        Output::Yaml => render::yaml(&preview.updates),
+        Output::Json => render::json(&preview.updates, preview.argo.as_ref()),
+        Output::Yaml => render::yaml(&preview.updates, preview.argo.as_ref()),
     });
     let changed = preview.updates.iter().filter(|u| u.changed).count();
     eprintln!("{} targets, {changed} would change", preview.updates.len());
+    if let Some(argo) = &preview.argo {
+        eprintln!("{}", argo.describe());
+    }
     if !preview.source_failures.is_empty() {
         for f in &preview.source_failures {
             eprintln!("error: {f}");

@@ -48,6 +48,8 @@ pub struct Args {
     /// Do not honour .gitignore, .ignore and .sourceignore.
     #[arg(long)]
     pub no_ignore: bool,
+    #[command(flatten)]
+    pub argo: super::ArgoArgs,
 }
 
 pub fn run(args: Args) -> u8 {
@@ -63,7 +65,7 @@ pub fn run(args: Args) -> u8 {
         respect_ignore: !args.no_ignore,
         parse_all: false,
     };
-    let (ws, diagnostics) = crate::validate(&root, &targets, &opts);
+    let (ws, diagnostics) = crate::validate_with(&root, &targets, &opts, &args.argo.options());
     let summary = Summary::of(&ws, &diagnostics);
     let to_file = args.output_file.is_some();
     let report = match args.format {

@@ -229,7 +229,28 @@ pub fn plan(
             Driver::Argo(config) => {
                 let wanted = normalized(&config.repository);
                 let set = sets.iter().find(|s| Some(&s.name) == wanted.as_ref());
+                let offline = |reason: String| Skip {
+                    image: config.repository.clone(),
+                    ..skip(ws, t.file, t.node, reason)
+                };
+                // The controller refuses an update whose signature does not
+                // verify; nothing here can check it, so only a tag the user
+                // names is written.
+                let candidate = match (candidate, &config.offline.verification) {
+                    (Some(_), Some(v)) if set.is_none() => {
+                        out.skipped.push(offline(format!(
+                            "not written: the controller updates only after imagesVerification ({v}), which is not performed offline"
+                        )));
+                        None
+                    }
+                    (c, _) => c,
+                };
                 if let Some(new_tag) = set.map(SetRequest::argo_tag).or(candidate) {
+                    if let Some(pr) = &config.offline.pull_request {
+                        out.skipped.push(offline(format!(
+                            "pullRequest not opened offline ({pr}): the change is written to the working tree only"
+                        )));
+                    }
                     argo_updates.push(ArgoUpdate { target: t, new_tag });
                 }
             }

@@ -402,3 +402,156 @@ pub fn allow_tags_of(s: &str) -> AllowTags<'_> {
         _ => AllowTags::Nothing,
     }
 }
+
+/// Which Argo CD Image Updater reads the repository. v0.x reads the
+/// annotations of every Application; v1.x reads `ImageUpdater` CRs, and an
+/// Application's annotations only through a CR's applicationRef with
+/// `useAnnotations: true` (`pkg/argocd/argocd.go`, FilterApplicationsForUpdate).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Generation {
+    /// Annotations only (v0.x).
+    #[default]
+    V0,
+    /// `ImageUpdater` CRs (v1.x).
+    V1,
+}
+
+impl Generation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Generation::V0 => "v0",
+            Generation::V1 => "v1",
+        }
+    }
+
+    /// `v0` / `v1` (also `0`, `1`, `v0.x`, `v1.x`).
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim_start_matches('v').trim_end_matches(".x") {
+            "0" => Some(Generation::V0),
+            "1" => Some(Generation::V1),
+            _ => None,
+        }
+    }
+}
+
+/// The generation a load applies, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct GenerationChoice {
+    pub generation: Generation,
+    pub why: GenerationWhy,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum GenerationWhy {
+    /// `--argocd-image-updater` named it.
+    Flag,
+    /// An `ImageUpdater` CR is in the repository (its file, relative).
+    Cr(String),
+    /// No `ImageUpdater` CR is in the repository.
+    #[default]
+    NoCr,
+}
+
+impl GenerationChoice {
+    /// One sentence for people: which generation, and why.
+    pub fn describe(&self) -> String {
+        let g = match self.generation {
+            Generation::V0 => "v0.x (annotations on every Application)",
+            Generation::V1 => {
+                "v1.x (ImageUpdater CRs; annotations only through useAnnotations: true)"
+            }
+        };
+        let why = match &self.why {
+            GenerationWhy::Flag => "as --argocd-image-updater says".to_owned(),
+            GenerationWhy::Cr(file) => format!("an ImageUpdater CR is in {file}"),
+            GenerationWhy::NoCr => "no ImageUpdater CR is in the repository".to_owned(),
+        };
+        format!("Argo CD Image Updater {g}: {why}")
+    }
+
+    /// The reason a machine reads.
+    pub fn reason(&self) -> String {
+        match &self.why {
+            GenerationWhy::Flag => "flag".to_owned(),
+            GenerationWhy::Cr(file) => format!("ImageUpdater CR in {file}"),
+            GenerationWhy::NoCr => "no ImageUpdater CR".to_owned(),
+        }
+    }
+}
+
+/// The precedence of an applicationRef's `namePattern` when several match
+/// one Application (`pkg/argocd/argocd.go`, calculateSpecificity): an exact
+/// name outranks any glob, then more literal characters win, then label
+/// selectors (10,000, plus 100 per matchLabels / matchExpressions entry).
+pub fn ref_specificity(pattern: &str, selectors: Option<(usize, usize)>) -> u64 {
+    let mut score = 0u64;
+    if !pattern.contains(['*', '?', '[', ']']) {
+        score += 1_000_000;
+    }
+    // `[...]` sets count for nothing (non-greedy, as the controller's
+    // `\[.*?]` strips them), nor do `*` and `?`.
+    let mut literals = 0u64;
+    let mut rest = pattern;
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix('[')
+            && let Some(close) = after.find(']')
+        {
+            rest = &after[close + 1..];
+            continue;
+        }
+        let c = rest.chars().next().unwrap_or_default();
+        if c != '*' && c != '?' {
+            literals += c.len_utf8() as u64;
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    score += literals;
+    if let Some((labels, expressions)) = selectors {
+        score += 10_000 + 100 * (labels + expressions) as u64;
+    }
+    score
+}
+
+/// `imagesVerification` (v1.3+): the controller refuses an update whose
+/// signature does not verify (`pkg/argocd/update.go`). The most specific
+/// block wins (image over applicationRef over spec).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ImagesVerification {
+    /// `enabled`, default true when the block is present.
+    pub enabled: bool,
+    /// `cosignKey.secretName` / `cosignKey.key`.
+    pub secret_name: Option<String>,
+    pub key: Option<String>,
+}
+
+impl ImagesVerification {
+    /// What the controller would check, for preview and apply.
+    pub fn describe(&self) -> String {
+        match (&self.secret_name, &self.key) {
+            (Some(s), Some(k)) => format!("cosign key {s}#{k}"),
+            (Some(s), None) => format!("cosign key in Secret {s}"),
+            _ => "cosign".to_owned(),
+        }
+    }
+}
+
+/// `writeBackConfig.gitConfig.pullRequest` (v1.2+): the controller pushes to
+/// a branch of its own and opens a pull request instead of pushing to the
+/// write branch. The applicationRef's block replaces the spec's wholesale.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PullRequest {
+    /// `github`, `gitlab`: the keys set, in source order.
+    pub providers: Vec<String>,
+    /// `labels` (controller main after v1.3.0).
+    pub labels: Vec<String>,
+}
+
+impl PullRequest {
+    pub fn describe(&self) -> String {
+        if self.providers.is_empty() {
+            "no provider".to_owned()
+        } else {
+            self.providers.join("/")
+        }
+    }
+}

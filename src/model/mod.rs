@@ -46,10 +46,25 @@ pub struct Model {
     pub targets: Vec<target::Target>,
     /// Every updater of every dialect, in file order.
     pub updaters: Vec<spec::Updater>,
+    /// Which Argo CD Image Updater generation the Argo readers applied.
+    pub argo: argo::GenerationChoice,
+}
+
+/// What a load cannot tell from the repository itself.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// `--argocd-image-updater`: the generation to read Argo CD Image
+    /// Updater configuration as (default: v1 when the repository holds an
+    /// `ImageUpdater` CR, else v0).
+    pub argo: Option<argo::Generation>,
 }
 
 impl Model {
     pub fn build(ws: &Workspace) -> Self {
+        Self::build_with(ws, &Options::default())
+    }
+
+    pub fn build_with(ws: &Workspace, opts: &Options) -> Self {
         let mut objects = Vec::new();
         let mut markers = Vec::new();
         let mut images = Vec::with_capacity(ws.files.len());
@@ -76,6 +91,7 @@ impl Model {
         // The Flux reader reads the marker targets; the other targets are
         // the updaters' images.
         model.targets = target::markers(ws, &model);
+        model.argo = read::argo_scope::generation(ws, &model, opts.argo);
         model.updaters = read::updaters(ws, &model);
         let of_updaters = target::of_updaters(ws, &model);
         model.targets.extend(of_updaters);

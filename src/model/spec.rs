@@ -8,6 +8,7 @@
 //! Equality compares values only, never origins, so a round trip
 //! (A → B → A) can be checked with `==`.
 
+use super::argo;
 use crate::diagnostic::FileId;
 use crate::yaml::Span;
 
@@ -127,6 +128,18 @@ pub struct Updater {
     /// generator placeholders (`{{name}}`, `{{ .path.basename }}`) that
     /// only the ApplicationSet controller resolves. Not compared.
     pub templated: bool,
+    /// The Applications of the repository the controller runs this
+    /// updater for (Argo CR: those in the CR's namespace whose name the
+    /// ref's `namePattern` matches, where no more specific ref of the CR
+    /// does), at their objects' roots. Not compared.
+    pub applications: Vec<Origin>,
+    /// Why the controller would not run this updater at all (an
+    /// annotated Application no v1 `ImageUpdater` reads, a CR under v0);
+    /// preview and apply say it for every image. Not compared.
+    pub inactive: Option<String>,
+    /// Argo `writeBackConfig.gitConfig.pullRequest`, as merged for the
+    /// updater; nothing offline opens the pull request. Not compared.
+    pub pull_request: Option<Field<argo::PullRequest>>,
 }
 
 // `from`, `dropped`, `unknown_write`, `written` and `templated` are
@@ -259,6 +272,9 @@ pub struct Image {
     /// whole reference. No other dialect can hold it (the reader's remark
     /// says so), so it is not compared.
     pub plugin: Option<HelmTarget>,
+    /// Argo `imagesVerification` as merged down to the image (enabled or
+    /// not); nothing offline verifies a signature. Not compared.
+    pub verification: Option<Field<argo::ImagesVerification>>,
     /// The image entry itself; not compared.
     pub origin: Option<Origin>,
 }
@@ -283,6 +299,7 @@ impl PartialEq for Image {
             kustomize_name,
             plugin: _,
             matches_nothing: _,
+            verification: _,
             origin: _,
         } = self;
         *alias == other.alias

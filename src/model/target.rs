@@ -64,11 +64,31 @@ pub struct ArgoImage {
     /// Whether the Application runs the image (the updater skips it
     /// otherwise), decided offline from what its source renders.
     pub live: Live,
-    /// `force-update` / `forceUpdate`: the live-image gate does not apply.
+    /// `force-update` / `forceUpdate`, merged down to the image: the
+    /// controller updates the image even when the Application does not
+    /// run it (the live-image gate does not apply).
     pub force_update: bool,
+    /// What the controller does around this image that nothing offline
+    /// does. Boxed to keep [`Driver`] small.
+    pub offline: Box<ArgoOffline>,
     /// Where and how the updater writes this image back (apply reads it;
     /// preview does not). Boxed to keep [`Driver`] small.
     pub write_back: Box<ArgoWriteBack>,
+}
+
+/// What the controller would do with one Argo-driven image that preview
+/// and apply cannot: they say it instead.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ArgoOffline {
+    /// Why the controller would not run this image's updater at all
+    /// (`Updater::inactive`); preview and apply say it instead of a tag.
+    pub inactive: Option<String>,
+    /// What `imagesVerification` would check before the update, when
+    /// enabled.
+    pub verification: Option<String>,
+    /// The pull request `writeBackConfig.gitConfig.pullRequest` would
+    /// open.
+    pub pull_request: Option<String>,
 }
 
 /// The write-back settings of one Argo-driven image, as written (argocd.md
@@ -320,9 +340,41 @@ fn updater_targets(
     source: Source,
     out: &mut Vec<Target>,
 ) {
+    // A CR's ref drives every Application the reader scoped to it; other
+    // updaters the one Application they name.
+    let apps: Vec<Option<&Object>> = if source == Source::ArgocdImageUpdater {
+        let scoped: Vec<Option<&Object>> =
+            u.applications
+                .iter()
+                .filter_map(|o| {
+                    model.objects.iter().find(|a| {
+                        a.file == o.file && yaml_of(ws, a.file).node(a.root).span == o.span
+                    })
+                })
+                .map(Some)
+                .collect();
+        if scoped.is_empty() {
+            vec![None]
+        } else {
+            scoped
+        }
+    } else {
+        vec![application(ws, model, u, source)]
+    };
+    for app in apps {
+        app_targets(ws, u, source, app, out);
+    }
+}
+
+fn app_targets(
+    ws: &Workspace,
+    u: &Updater,
+    source: Source,
+    app: Option<&Object>,
+    out: &mut Vec<Target>,
+) {
     let value = |f: &Option<Field<String>>| f.as_ref().map(|f| f.value.clone());
     let list = |f: &Option<Field<Vec<String>>>| f.as_ref().map_or(Vec::new(), |f| f.value.clone());
-    let app = application(ws, model, u, source);
     let app_source = app.map(|a| argo::AppSource::read(yaml_of(ws, a.file), a));
     for img in &u.images {
         let Some(at) = img.name.origin.or(img.origin) else {
@@ -380,7 +432,10 @@ fn updater_targets(
             force_update,
         );
         let config = ArgoImage {
-            app: value(&u.app.name).unwrap_or_default(),
+            app: app
+                .map(|a| a.name().to_owned())
+                .or_else(|| value(&u.app.name))
+                .unwrap_or_default(),
             alias: value(&img.alias),
             repository,
             constraint: value(&img.constraint),
@@ -390,6 +445,15 @@ fn updater_targets(
             platforms: list(&img.platforms),
             live,
             force_update,
+            offline: Box::new(ArgoOffline {
+                inactive: u.inactive.clone(),
+                verification: img
+                    .verification
+                    .as_ref()
+                    .filter(|v| v.value.enabled)
+                    .map(|v| v.value.describe()),
+                pull_request: u.pull_request.as_ref().map(|p| p.value.describe()),
+            }),
             write_back: Box::default(),
         };
         let current = app.and_then(|a| argo_current(ws, a, yaml_of(ws, a.file), &config, &keys));

@@ -2,10 +2,23 @@
 //! (`{"updates": [...]}` as DESIGN.md fixes it) and `-o yaml` (the same
 //! document as YAML).
 
+use crate::model::argo::GenerationChoice;
 use crate::preview::Update;
 
-pub fn json(updates: &[Update]) -> String {
-    let doc = serde_json::json!({ "updates": updates });
+/// The `argocd_image_updater` key of the JSON and YAML documents: which
+/// generation's semantics preview applied, and why.
+fn generation(argo: &GenerationChoice) -> serde_json::Value {
+    serde_json::json!({
+        "generation": argo.generation.as_str(),
+        "reason": argo.reason(),
+    })
+}
+
+pub fn json(updates: &[Update], argo: Option<&GenerationChoice>) -> String {
+    let mut doc = serde_json::json!({ "updates": updates });
+    if let Some(argo) = argo {
+        doc["argocd_image_updater"] = generation(argo);
+    }
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".to_owned());
     s.push('\n');
     s
@@ -13,13 +26,22 @@ pub fn json(updates: &[Update]) -> String {
 
 /// JSON strings are valid YAML double-quoted scalars, so quoting every
 /// string that way keeps values such as `1.10` or `yes` strings.
-pub fn yaml(updates: &[Update]) -> String {
+pub fn yaml(updates: &[Update], argo: Option<&GenerationChoice>) -> String {
     let q = |s: &str| serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_owned());
     let opt = |s: &Option<String>| s.as_deref().map_or_else(|| "null".to_owned(), q);
-    if updates.is_empty() {
-        return "updates: []\n".to_owned();
+    let mut out = String::new();
+    if let Some(argo) = argo {
+        out.push_str(&format!(
+            "argocd_image_updater:\n  generation: {}\n  reason: {}\n",
+            q(argo.generation.as_str()),
+            q(&argo.reason())
+        ));
     }
-    let mut out = String::from("updates:\n");
+    if updates.is_empty() {
+        out.push_str("updates: []\n");
+        return out;
+    }
+    out.push_str("updates:\n");
     for u in updates {
         out.push_str(&format!("- file: {}\n", q(&u.file)));
         out.push_str(&format!("  line: {}\n", u.line));
@@ -69,6 +91,8 @@ pub fn table(updates: &[Update]) -> String {
         .iter()
         .map(|u| {
             let candidate = match (&u.candidate, &u.reason) {
+                (Some(c), Some(r)) if u.changed => format!("{} (update; {r})", short(c)),
+                (Some(c), Some(r)) => format!("{} (up to date; {r})", short(c)),
                 (Some(c), _) if u.changed => format!("{} (update)", short(c)),
                 (Some(c), _) => format!("{} (up to date)", short(c)),
                 (None, Some(r)) => format!("- ({r})"),

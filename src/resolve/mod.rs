@@ -71,6 +71,34 @@ pub struct Decision {
     pub policy: String,
     /// The value to write, or why there is none.
     pub value: Result<String, Unresolved>,
+    /// What the controller would do around the value that nothing here
+    /// does offline (Argo `imagesVerification`, `pullRequest` write-back).
+    pub offline: Offline,
+}
+
+/// Steps the controller takes around an update that preview and apply do
+/// not perform offline.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Offline {
+    /// The signature check the update waits for (the controller refuses
+    /// an update that fails it).
+    pub verification: Option<String>,
+    /// The pull request the controller would open instead of pushing.
+    pub pull_request: Option<String>,
+}
+
+impl Offline {
+    /// One sentence for people, `None` when nothing is left out.
+    pub fn describe(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if let Some(v) = &self.verification {
+            parts.push(format!("imagesVerification not performed offline ({v})"));
+        }
+        if let Some(p) = &self.pull_request {
+            parts.push(format!("pullRequest not opened offline ({p})"));
+        }
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
 }
 
 /// Why a target has no value to write: not a failure of the run, but the

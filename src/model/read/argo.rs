@@ -28,7 +28,11 @@
 //!
 //! Reading, as the controller does (and as `model::target` previews it):
 //! a per-alias key, when present, wins over the app-wide key even when it is
-//! empty (v0); an empty value then means "unset". Alias-less items take only
+//! empty (v0); an empty value then means "unset". v1 (the generation
+//! [`super::argo_scope`] decides) trims every value and reads an empty one
+//! as unset, so a per-alias `""` inherits the app-wide value; and it reads
+//! the annotations only of Applications a CR picks with `useAnnotations:
+//! true`, the others' updaters carrying `Updater::inactive`. Alias-less items take only
 //! the app-wide settings. An `image-list` item that does not parse, or the
 //! alias-less `nginx:>=1.0` trap (the `=` starts an alias), is skipped
 //! (IU702). `Image.name` is the repository exactly as written (`docker.io/
@@ -50,8 +54,11 @@
 use std::ops::Range;
 
 use super::At;
+use super::argo_scope::Pick;
 use crate::discover::Workspace;
-use crate::model::argo::{self as model_argo, ANNOTATION_PREFIX, AnnotationKey, Strategy as Argo};
+use crate::model::argo::{
+    self as model_argo, ANNOTATION_PREFIX, Annotation, AnnotationKey, Generation, Strategy as Argo,
+};
 pub use crate::model::argo::{AllowTags, allow_tags_of};
 use crate::model::object::str_at;
 use crate::model::spec::{
@@ -155,16 +162,28 @@ pub fn is_app(o: &Object) -> bool {
 }
 
 pub fn read(ws: &Workspace, model: &Model) -> Vec<Updater> {
+    read_scoped(ws, model, &super::argo_scope::picks(ws, model))
+}
+
+/// [`read`] with the scope `model::read::updaters` computed once for
+/// both Argo readers.
+pub fn read_scoped(ws: &Workspace, model: &Model, picks: &[Pick]) -> Vec<Updater> {
+    let generation = model.argo.generation;
     model
         .objects
         .iter()
-        .filter_map(|o| {
-            if is_app(o) {
-                return read_app(ws, o);
+        .enumerate()
+        .filter_map(|(ai, o)| {
+            if !is_app(o) {
+                let template = appset_template(ws, o)?;
+                let mut u = read_app(ws, &template, generation)?;
+                u.templated = true;
+                return Some(u);
             }
-            let template = appset_template(ws, o)?;
-            let mut u = read_app(ws, &template)?;
-            u.templated = true;
+            let mut u = read_app(ws, o, generation)?;
+            if generation == Generation::V1 {
+                u.inactive = unread(model, picks, ai);
+            }
             Some(u)
         })
         .collect()
@@ -191,7 +210,26 @@ fn appset_template(ws: &Workspace, o: &Object) -> Option<Object> {
     })
 }
 
-fn read_app(ws: &Workspace, o: &Object) -> Option<Updater> {
+/// Why v1 does not read the annotations of Application `ai`: no
+/// `ImageUpdater` in its namespace picks it with a `useAnnotations` ref
+/// (`pkg/argocd/argocd.go`, FilterApplicationsForUpdate); `None` when one
+/// does.
+fn unread(model: &Model, picks: &[Pick], ai: usize) -> Option<String> {
+    let mine: Vec<&Pick> = picks.iter().filter(|p| p.app == ai).collect();
+    if mine.iter().any(|p| p.use_annotations) {
+        return None;
+    }
+    Some(match mine.first() {
+        Some(p) => format!(
+            "v1 ignores these annotations: ImageUpdater {} applicationRefs[{}] drives the Application without useAnnotations",
+            model.objects[p.cr].name(),
+            p.r
+        ),
+        None => "v1 ignores these annotations: no ImageUpdater applicationRef with useAnnotations: true matches the Application".to_owned(),
+    })
+}
+
+fn read_app(ws: &Workspace, o: &Object, generation: Generation) -> Option<Updater> {
     let f = &ws.files[o.file];
     let yaml = f.yaml.as_ref()?;
     let at = At {
@@ -314,13 +352,26 @@ fn read_app(ws: &Workspace, o: &Object) -> Option<Updater> {
             get(&format!("{a}.{key}")).or_else(|| get(&format!("{}.{key}", a.replace('/', "_"))))
         };
         let setting = |key: &str| per(key).or_else(|| get(key));
+        // (value, its node, its key, where the value starts in the node).
         let value = |key: &str, per_only: bool| {
+            if generation == Generation::V1 && key != "ignore-tags" {
+                // v1 trims every value, and an empty one is unset: a
+                // per-alias key then inherits the app-wide one
+                // (`annotations.go`, getCommonUpdateSettingsFromAnnotations;
+                // `argocd.go`, mergeCommonUpdateSettings).
+                let own = per(key).and_then(trimmed);
+                return if per_only {
+                    own
+                } else {
+                    own.or_else(|| get(key).and_then(trimmed))
+                };
+            }
             let a = if per_only { per(key) } else { setting(key) }?;
             let v = a.value.value.as_str();
-            (!v.is_empty()).then_some((v, a.value.node, a.key.as_str()))
+            (!v.is_empty()).then_some((v, a.value.node, a.key.as_str(), 0))
         };
 
-        if let Some((v, n, key)) = value("update-strategy", false) {
+        if let Some((v, n, key, _)) = value("update-strategy", false) {
             let strategy = strategy_of(v).unwrap_or_else(|| {
                 dropped.push(Remark::new(
                     RemarkKind::Normalized,
@@ -332,12 +383,14 @@ fn read_app(ws: &Workspace, o: &Object) -> Option<Updater> {
             });
             img.strategy = Some(at.field(strategy, n));
         }
-        if let Some((v, n, key)) = value("allow-tags", false) {
+        if let Some((v, n, key, lead)) = value("allow-tags", false) {
             match allow_tags_of(v) {
                 AllowTags::Any => {}
                 AllowTags::Regexp { re, at: start } => {
-                    img.tag_pattern =
-                        Some(Field::new(re.to_owned(), Some(at.sub(n, start..v.len()))))
+                    img.tag_pattern = Some(Field::new(
+                        re.to_owned(),
+                        Some(at.sub(n, lead + start..lead + v.len())),
+                    ))
                 }
                 AllowTags::Nothing => {
                     img.matches_nothing = Some(at.field(v.to_owned(), n));
@@ -358,13 +411,13 @@ fn read_app(ws: &Workspace, o: &Object) -> Option<Updater> {
                 .map(|i| i.text)
                 .collect()
         };
-        if let Some((v, n, _)) = value("ignore-tags", false) {
+        if let Some((v, n, _, _)) = value("ignore-tags", false) {
             img.ignore_tags = Some(at.field(list_of(v), n)).filter(|f| !f.value.is_empty());
         }
-        if let Some((v, n, _)) = value("platforms", true) {
+        if let Some((v, n, _, _)) = value("platforms", true) {
             img.platforms = Some(at.field(list_of(v), n)).filter(|f| !f.value.is_empty());
         }
-        if let Some((v, n, key)) = value("force-update", false) {
+        if let Some((v, n, key, _)) = value("force-update", false) {
             match bool_of(v) {
                 Some(b) => img.force_update = Some(at.field(b, n)),
                 None => dropped.push(Remark::new(
@@ -375,10 +428,10 @@ fn read_app(ws: &Workspace, o: &Object) -> Option<Updater> {
                 )),
             }
         }
-        if let Some((v, n, _)) = value("pull-secret", false) {
+        if let Some((v, n, _, _)) = value("pull-secret", false) {
             img.pull_secret = Some(at.field(pull_secret_of(v), n));
         }
-        let string = |key: &str| value(key, true).map(|(v, n, _)| at.field(v.to_owned(), n));
+        let string = |key: &str| value(key, true).map(|(v, n, _, _)| at.field(v.to_owned(), n));
         let helm = HelmTarget {
             name: string("helm.image-name"),
             tag: string("helm.image-tag"),
@@ -454,6 +507,15 @@ fn read_app(ws: &Workspace, o: &Object) -> Option<Updater> {
     }
     u.dropped = dropped;
     Some(u)
+}
+
+/// An annotation's value as v1 reads it, trimmed, with its node, its key
+/// and where the trimmed value starts; `None` when empty (unset).
+fn trimmed(a: &Annotation) -> Option<(&str, NodeId, &str, usize)> {
+    let raw = a.value.value.as_str();
+    let v = raw.trim();
+    let lead = raw.len() - raw.trim_start().len();
+    (!v.is_empty()).then_some((v, a.value.node, a.key.as_str(), lead))
 }
 
 /// What an annotation key sets.

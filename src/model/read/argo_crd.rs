@@ -21,6 +21,15 @@
 //! | `labelSelectors`, `imagesVerification` (any level), `gitConfig.pullRequest`, `manifestTargets.plugin`, v1.0 `spec.namespace` | dropped (IU701) |
 //! | `applicationRefs[].useAnnotations: true` | skipped (IU702): the Application's annotations are exported from the Application |
 //!
+//! Scope ([`super::argo_scope`]): each updater lists, in
+//! `Updater::applications`, the Applications of the CR's namespace its
+//! ref drives (namePattern glob, most specific ref first); under v0 every
+//! CR updater is `Updater::inactive`. `imagesVerification` (image > ref >
+//! spec, the most specific block) is read into `Image::verification` and
+//! `gitConfig.pullRequest` (ref over spec, wholesale) into
+//! `Updater::pull_request`, for preview and apply to say they are not
+//! performed offline; export still drops them (IU701).
+//!
 //! Reading: settings merge image > applicationRef > spec field by field
 //! (absent inherits; an explicit `allowTags: any` or empty `ignoreTags`
 //! overrides), `gitConfig` fields individually, `method` as v1.3 does
@@ -41,8 +50,11 @@ use std::collections::HashSet;
 
 use super::At;
 use super::argo;
+use super::argo_scope::Pick;
 use crate::discover::Workspace;
-use crate::model::argo::{self as model_argo, CR_GROUP, CR_KIND};
+use crate::model::argo::{
+    self as model_argo, CR_GROUP, CR_KIND, Generation, ImagesVerification, PullRequest,
+};
 use crate::model::object::str_at;
 use crate::model::spec::{
     AsWritten, Dialect, Engine, Field, HelmTarget, Image, Origin, PullSecret, Remark, RemarkKind,
@@ -52,13 +64,54 @@ use crate::model::{Model, Object, image};
 use crate::yaml::NodeId;
 
 pub fn read(ws: &Workspace, model: &Model) -> Vec<Updater> {
+    read_scoped(ws, model, &super::argo_scope::picks(ws, model))
+}
+
+/// [`read`] with the scope `model::read::updaters` computed once for
+/// both Argo readers.
+pub fn read_scoped(ws: &Workspace, model: &Model, picks: &[Pick]) -> Vec<Updater> {
     let mut out = Vec::new();
-    for o in &model.objects {
+    for (ci, o) in model.objects.iter().enumerate() {
         if o.group() == CR_GROUP && o.kind() == CR_KIND {
-            read_cr(ws, model, o, &mut out);
+            let from = out.len();
+            read_cr(ws, model, (picks, ci), o, &mut out);
+            for u in &mut out[from..] {
+                scope(ws, model, picks, ci, u);
+            }
         }
     }
     out
+}
+
+/// The Applications the updater's ref drives (v1), or why nothing runs
+/// it (v0 reads no CR).
+fn scope(ws: &Workspace, model: &Model, picks: &[Pick], ci: usize, u: &mut Updater) {
+    if model.argo.generation == Generation::V0 {
+        u.inactive = Some("v0 ignores ImageUpdater CRs (--argocd-image-updater v0)".to_owned());
+        return;
+    }
+    let Some(ri) = u.from.and_then(|(_, from)| {
+        let cr = &model.objects[ci];
+        let yaml = ws.files[cr.file].yaml.as_ref()?;
+        let spec = cr.spec(yaml)?;
+        model_argo::application_refs(yaml, spec)
+            .iter()
+            .position(|r| yaml.node(r.node).span == from.span)
+    }) else {
+        return;
+    };
+    u.applications = picks
+        .iter()
+        .filter(|p| p.cr == ci && p.r == ri && !p.use_annotations)
+        .filter_map(|p| {
+            let app = &model.objects[p.app];
+            let yaml = ws.files[app.file].yaml.as_ref()?;
+            Some(Origin {
+                file: app.file,
+                span: yaml.node(app.root).span,
+            })
+        })
+        .collect();
 }
 
 /// An `allowTags` as read at one level.
@@ -194,10 +247,57 @@ impl Level {
                 Some(at.node(block)),
                 field,
                 format!(
-                    "read as inheriting {} (v1.4); CRDs v1.0–v1.3 default this block to semver / false instead",
+                    "{}{} (v1.4); CRDs v1.0–v1.3 default this block to semver / false instead",
+                    crd_default::PREFIX,
                     hidden.join(" and ")
                 ),
             )
+        })
+    }
+}
+
+/// The remark `Level::defaulting` leaves where the CRDs' defaults
+/// (v1.0–v1.3) and their absence (v1.4, #1782) give different answers;
+/// validate reports it (IU421).
+pub mod crd_default {
+    use crate::model::spec::{Origin, Remark, RemarkKind};
+
+    pub const PREFIX: &str = "read as inheriting ";
+
+    /// What one such remark says.
+    pub struct CrdDefault {
+        pub block: Option<Origin>,
+        /// `updateStrategy` / `forceUpdate`, joined.
+        pub keys: String,
+        /// `updateStrategy: newest-build`, joined.
+        pub inherited: String,
+        /// `updateStrategy: semver`, joined.
+        pub defaulted: String,
+    }
+
+    pub fn of(r: &Remark) -> Option<CrdDefault> {
+        if r.kind != RemarkKind::Normalized {
+            return None;
+        }
+        let rest = r.message.strip_prefix(PREFIX)?;
+        let hidden = rest.split(" (v1.4)").next()?;
+        let mut keys = Vec::new();
+        let mut inherited = Vec::new();
+        let mut defaulted = Vec::new();
+        for part in hidden.split(" and ") {
+            let (key, value) = part.split_once(' ')?;
+            keys.push(key.to_owned());
+            inherited.push(format!("{key}: {value}"));
+            defaulted.push(match key {
+                "updateStrategy" => "updateStrategy: semver".to_owned(),
+                _ => format!("{key}: false"),
+            });
+        }
+        Some(CrdDefault {
+            block: r.origin,
+            keys: keys.join(" and "),
+            inherited: inherited.join(" and "),
+            defaulted: defaulted.join(" and "),
         })
     }
 }
@@ -211,6 +311,8 @@ struct WriteBack {
     repository: Option<Field<String>>,
     branch: Option<(String, NodeId)>,
     target: Option<Field<String>>,
+    /// `gitConfig.pullRequest`; a lower level's replaces a higher one's.
+    pull_request: Option<Field<PullRequest>>,
 }
 
 impl WriteBack {
@@ -242,7 +344,22 @@ impl WriteBack {
             w.repository = s("repository").map(|v| at.field(v.value, v.node));
             w.target = s("writeBackTarget").map(|v| at.field(v.value, v.node));
             w.branch = s("branch").map(|v| (v.value, v.node));
-            if let Some((k, _)) = y.entry(g, "pullRequest") {
+            if let Some((k, pr)) = y.entry(g, "pullRequest") {
+                let providers = ["github", "gitlab"]
+                    .into_iter()
+                    .filter(|p| y.get(pr, p).is_some())
+                    .map(str::to_owned)
+                    .collect();
+                let labels = y
+                    .get(pr, "labels")
+                    .map(|l| {
+                        y.items(l)
+                            .iter()
+                            .filter_map(|&i| y.str(i).map(str::to_owned))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                w.pull_request = Some(at.field(PullRequest { providers, labels }, k));
                 dropped.push(Remark::new(
                     RemarkKind::NoEquivalent,
                     Some(at.node(k)),
@@ -267,6 +384,10 @@ impl WriteBack {
             repository: self.repository.clone().or_else(|| base.repository.clone()),
             branch: self.branch.clone().or_else(|| base.branch.clone()),
             target: self.target.clone().or_else(|| base.target.clone()),
+            pull_request: self
+                .pull_request
+                .clone()
+                .or_else(|| base.pull_request.clone()),
         }
     }
 }
@@ -286,6 +407,33 @@ fn drop_keys(at: &At, node: NodeId, field: &str, keys: &[(&str, &str)], out: &mu
 }
 
 const VERIFICATION: &str = "signature verification exists only in the Argo CD CR";
+
+/// An `imagesVerification` block: `enabled` (default true when the block
+/// is present; Go `ParseBool` spellings) and `cosignKey`.
+fn verification(at: &At, node: Option<(NodeId, NodeId)>) -> Option<Field<ImagesVerification>> {
+    let y = at.yaml;
+    let (k, n) = node?;
+    if !y.is_mapping(n) {
+        return None;
+    }
+    let enabled = y
+        .path_str(n, &["enabled"])
+        .and_then(argo::bool_of)
+        .unwrap_or(true);
+    let s = |key: &str| {
+        y.path_str(n, &["cosignKey", key])
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    Some(at.field(
+        ImagesVerification {
+            enabled,
+            secret_name: s("secretName"),
+            key: s("key"),
+        },
+        k,
+    ))
+}
 
 /// A Kubernetes object name (DNS subdomain) made from `s`.
 pub fn k8s_name(s: &str) -> String {
@@ -312,14 +460,13 @@ pub fn k8s_name(s: &str) -> String {
     }
 }
 
-fn is_app(o: &Object) -> bool {
-    model_argo::is_application(
-        o.api_version.as_ref().map_or("", |a| a.value.as_str()),
-        o.kind(),
-    )
-}
-
-fn read_cr(ws: &Workspace, model: &Model, o: &Object, out: &mut Vec<Updater>) {
+fn read_cr(
+    ws: &Workspace,
+    model: &Model,
+    (picks, ci): (&[Pick], usize),
+    o: &Object,
+    out: &mut Vec<Updater>,
+) {
     let f = &ws.files[o.file];
     let Some(yaml) = f.yaml.as_ref() else { return };
     let at = At {
@@ -348,6 +495,7 @@ fn read_cr(ws: &Workspace, model: &Model, o: &Object, out: &mut Vec<Updater>) {
         "spec.commonUpdateSettings",
         &mut cr_dropped,
     );
+    let global_verification = verification(&at, yaml.entry(spec, "imagesVerification"));
     let global_wb = WriteBack::read(
         &at,
         yaml.get(spec, "writeBackConfig"),
@@ -369,7 +517,7 @@ fn read_cr(ws: &Workspace, model: &Model, o: &Object, out: &mut Vec<Updater>) {
     for (ri, r) in refs.iter().enumerate() {
         let field = format!("spec.applicationRefs[{ri}]");
         if r.use_annotations {
-            skipped.push(use_annotations(ws, &at, model, o, r, &field));
+            skipped.push(use_annotations(ws, &at, model, (picks, ci, ri), r, &field));
             continue;
         }
         let Some(pattern) = &r.name_pattern else {
@@ -403,6 +551,8 @@ fn read_cr(ws: &Workspace, model: &Model, o: &Object, out: &mut Vec<Updater>) {
         );
         dropped.extend(own.defaulting(&global, &at, &format!("{field}.commonUpdateSettings")));
         let app_level = own.over(&global);
+        let ref_verification = verification(&at, yaml.entry(r.node, "imagesVerification"))
+            .or_else(|| global_verification.clone());
         let wb = WriteBack::read(
             &at,
             yaml.get(r.node, "writeBackConfig"),
@@ -435,6 +585,7 @@ fn read_cr(ws: &Workspace, model: &Model, o: &Object, out: &mut Vec<Updater>) {
         u.app.namespace = namespace.clone();
         u.git.repository = wb.repository.clone();
         u.git.target = wb.target.clone();
+        u.pull_request = wb.pull_request.clone();
         if let Some((b, node)) = &wb.branch {
             argo::read_branch(
                 &at,
@@ -447,7 +598,9 @@ fn read_cr(ws: &Workspace, model: &Model, o: &Object, out: &mut Vec<Updater>) {
         }
         for (ii, &node) in r.images.iter().enumerate() {
             let field = format!("{field}.images[{ii}]");
-            if let Some(img) = read_image(&at, node, &field, &app_level, &mut dropped) {
+            if let Some(mut img) = read_image(&at, node, &field, &app_level, &mut dropped) {
+                img.verification = verification(&at, yaml.entry(node, "imagesVerification"))
+                    .or_else(|| ref_verification.clone());
                 u.images.push(img);
             }
         }
@@ -543,30 +696,23 @@ fn written(at: &At, spec: NodeId) -> Vec<AsWritten> {
     out
 }
 
-/// The remark for a `useAnnotations` ref: at the Application's
-/// `image-list` when the pattern names one in the repository, else at the
-/// `useAnnotations` key.
+/// The remark for a `useAnnotations` ref: at the `image-list` of the
+/// first Application in the repository the ref drives (the reader's
+/// scope), else at the `useAnnotations` key.
 fn use_annotations(
     ws: &Workspace,
     at: &At,
     model: &Model,
-    o: &Object,
+    (picks, ci, ri): (&[Pick], usize, usize),
     r: &model_argo::ApplicationRef,
     field: &str,
 ) -> Remark {
     let pattern = r.name_pattern.as_ref().map_or("", |p| p.value.as_str());
-    let annotated = model
-        .objects
+    let annotated = picks
         .iter()
-        .filter(|a| {
-            !argo::is_glob(pattern)
-                && is_app(a)
-                && a.name() == pattern
-                && (a.namespace().is_none()
-                    || o.namespace().is_none()
-                    || a.namespace() == o.namespace())
-        })
-        .find_map(|a| {
+        .filter(|p| p.cr == ci && p.r == ri)
+        .find_map(|p| {
+            let a = &model.objects[p.app];
             let y = ws.files[a.file].yaml.as_ref()?;
             let list = model_argo::annotations(y, a.root);
             let key = list.iter().find(|x| x.key == "image-list")?.key_node;
@@ -588,7 +734,7 @@ fn use_annotations(
             if annotated.is_some() {
                 ""
             } else {
-                " (none with an image-list is in the repository under that exact name)"
+                " (no Application with an image-list that it drives is in the repository)"
             }
         ),
     )

@@ -6,6 +6,7 @@
 
 pub mod argo;
 pub mod argo_crd;
+pub mod argo_scope;
 pub mod flux;
 pub mod kubesphere;
 
@@ -19,8 +20,9 @@ use crate::yaml::{NodeId, Yaml};
 
 /// Every updater of every dialect, in file order.
 pub fn updaters(ws: &Workspace, model: &Model) -> Vec<Updater> {
-    let mut out = argo::read(ws, model);
-    out.extend(argo_crd::read(ws, model));
+    let picks = argo_scope::picks(ws, model);
+    let mut out = argo::read_scoped(ws, model, &picks);
+    out.extend(argo_crd::read_scoped(ws, model, &picks));
     out.extend(flux::read(ws, model));
     out.extend(kubesphere::read(ws, model));
     out.sort_by_key(|u| u.from.map(|(_, o)| (o.file, o.span.start)));
