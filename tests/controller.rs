@@ -442,3 +442,257 @@ fn a_missing_engine_is_reported() {
         "{message}"
     );
 }
+
+/// A port on 127.0.0.1 that was free a moment ago.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port()
+}
+
+/// `GET path` on 127.0.0.1:port: status code and body, `None` when
+/// nothing answers.
+fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(s, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").ok()?;
+    let mut text = String::new();
+    s.read_to_string(&mut text).ok()?;
+    let code = text.split_whitespace().nth(1)?.parse().ok()?;
+    let body = text.split("\r\n\r\n").nth(1).unwrap_or_default().to_owned();
+    Some((code, body))
+}
+
+fn holder(c: &Cluster, ns: &str) -> Option<String> {
+    let lease = get(
+        c,
+        ns,
+        "leases.coordination.k8s.io",
+        "kubectl-imageupdate-controller",
+    )?;
+    lease["spec"]["holderIdentity"].as_str().map(str::to_owned)
+}
+
+/// Two replicas with leader election: exactly one holds the Lease and
+/// reconciles, the other stands by (both healthy and ready); killed
+/// outright, the leader is replaced once its Lease expires; the new
+/// leader stops cleanly on SIGTERM and releases the Lease. Follows
+/// client-go `tools/leaderelection/leaderelection.go`
+/// (`tryAcquireOrRenew`: take a Lease that is free or whose
+/// `renewTime + leaseDurationSeconds` has passed; `release`).
+fn leader_case(c: &Cluster, ns: &str) {
+    let ports = [free_port(), free_port()];
+    let start = |port: u16| {
+        let addr = format!("127.0.0.1:{port}");
+        let args = [
+            "controller",
+            "-n",
+            ns,
+            "--resync",
+            "2s",
+            "--leader-elect",
+            "--lease-duration",
+            "2s",
+            "--health-addr",
+            &addr,
+        ];
+        c.background("replica", c.imageupdate(&args))
+    };
+    let mut replicas = [start(ports[0]), start(ports[1])];
+    let roles = eventually("one leader, one standby", || {
+        let bodies: Vec<String> = ports
+            .iter()
+            .map(|p| match http_get(*p, "/readyz") {
+                Some((200, body)) => body,
+                _ => String::new(),
+            })
+            .collect();
+        let leaders = bodies.iter().filter(|b| b.starts_with("leading")).count();
+        let standbys = bodies
+            .iter()
+            .filter(|b| b.starts_with("standing by"))
+            .count();
+        (leaders == 1 && standbys == 1).then_some(bodies)
+    });
+    for p in ports {
+        assert_eq!(http_get(p, "/healthz").map(|r| r.0), Some(200));
+    }
+    let leader = roles.iter().position(|b| b.starts_with("leading")).unwrap();
+    let standby = 1 - leader;
+    let held = holder(c, ns).expect("a holder");
+    assert!(
+        held.ends_with(&format!("_{}", replicas[leader].pid())),
+        "{held}"
+    );
+
+    c.apply_ok(ns, FLUXCD);
+    wait_ready(c, ns, "billing", "True", "Reconciled");
+    assert!(replicas[leader].log_text().contains("\"ready changed\""));
+    assert!(
+        !replicas[standby].log_text().contains("\"ready changed\""),
+        "the standby reconciled:\n{}",
+        replicas[standby].log_tail(20)
+    );
+
+    // The leader dies without releasing: the standby takes over.
+    replicas[leader].kill();
+    eventually("the standby leading", || {
+        (http_get(ports[standby], "/readyz")?
+            .1
+            .starts_with("leading"))
+        .then_some(())
+    });
+    assert!(
+        holder(c, ns)
+            .unwrap()
+            .ends_with(&format!("_{}", replicas[standby].pid()))
+    );
+    c.apply_ok(ns, &ARGOCD.replace("name: web", "name: second"));
+    wait_ready(c, ns, "second", "False", "ApplicationNotFound");
+
+    // SIGTERM: a clean exit that gives the Lease up.
+    assert_eq!(
+        replicas[standby].terminate(Duration::from_secs(30)),
+        Some(0)
+    );
+    assert_eq!(holder(c, ns), None);
+}
+
+/// `controller manifests` applies cleanly (server dry run) in both
+/// forms, and the namespaced one's Role is enough: the controller run
+/// with its ServiceAccount's token reconciles, and may not read Secrets.
+fn manifests_case(c: &Cluster, ns: &str) {
+    let run = harness::run_bounded(
+        c.imageupdate(&["controller", "manifests"]),
+        None,
+        Duration::from_secs(60),
+    );
+    assert!(run.success(), "{}", run.stderr);
+    let kinds: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("kind: "))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "Namespace",
+            "CustomResourceDefinition",
+            "ServiceAccount",
+            "ClusterRole",
+            "ClusterRoleBinding",
+            "Role",
+            "RoleBinding",
+            "Deployment"
+        ]
+    );
+    c.kubectl_ok(&["create", "namespace", "kubectl-imageupdate-system"], None);
+    c.kubectl_ok(
+        &[
+            "apply",
+            "--server-side",
+            "--force-conflicts",
+            "--dry-run=server",
+            "-f",
+            "-",
+        ],
+        Some(&run.stdout),
+    );
+
+    let run = harness::run_bounded(
+        c.imageupdate(&["controller", "manifests", "-n", ns]),
+        None,
+        Duration::from_secs(60),
+    );
+    assert!(run.success(), "{}", run.stderr);
+    assert!(!run.stdout.contains("kind: ClusterRole"), "{}", run.stdout);
+    c.kubectl_ok(
+        &[
+            "apply",
+            "--server-side",
+            "--force-conflicts",
+            "--dry-run=server",
+            "-f",
+            "-",
+        ],
+        Some(&run.stdout),
+    );
+    c.kubectl_ok(
+        &["apply", "--server-side", "--force-conflicts", "-f", "-"],
+        Some(&run.stdout),
+    );
+
+    let sa = format!("system:serviceaccount:{ns}:kubectl-imageupdate-controller");
+    let can = |verb: &str, what: &str| {
+        c.kubectl_run(&["auth", "can-i", verb, what, "-n", ns, "--as", &sa], None)
+            .stdout
+            .trim()
+            .to_owned()
+    };
+    assert_eq!(can("get", "secrets"), "no");
+    assert_eq!(can("list", "imageupdaters.gitops.kubesphere.io"), "yes");
+    assert_eq!(can("list", "imageupdaters.gitops.kubesphere.io"), "yes");
+
+    let token = c
+        .kubectl_ok(
+            &[
+                "create",
+                "token",
+                "kubectl-imageupdate-controller",
+                "-n",
+                ns,
+            ],
+            None,
+        )
+        .trim()
+        .to_owned();
+    let kubeconfig = c.dir().join(format!("sa-{ns}.kubeconfig"));
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: {}\n    certificate-authority: {}\nusers:\n- name: sa\n  user:\n    token: {token}\ncontexts:\n- name: c\n  context: {{cluster: c, user: sa, namespace: {ns}}}\ncurrent-context: c\n",
+            c.server,
+            c.ca.display()
+        ),
+    )
+    .unwrap();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_kubectl-imageupdate"));
+    cmd.env_remove("KUBECONFIG")
+        .env("HOME", c.dir())
+        .arg("--kubeconfig")
+        .arg(&kubeconfig)
+        .args([
+            "controller",
+            "-n",
+            ns,
+            "--resync",
+            "2s",
+            "--leader-elect",
+            "--lease-duration",
+            "2s",
+        ]);
+    let mut ctl = c.background("sa-controller", cmd);
+    c.apply_ok(ns, APPLICATION);
+    c.apply_ok(ns, ARGOCD);
+    c.apply_ok(ns, FLUXCD);
+    let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        wait_ready(c, ns, "web", "True", "Reconciled");
+        wait_ready(c, ns, "billing", "True", "Reconciled");
+    }));
+    let log = ctl.log_tail(30);
+    assert_eq!(ctl.terminate(Duration::from_secs(30)), Some(0), "{log}");
+    if let Err(e) = done {
+        eprintln!("controller log:\n{log}");
+        std::panic::resume_unwind(e);
+    }
+    assert!(!log.contains("forbidden"), "{log}");
+}
+
+/// Leader election, health endpoints, shutdown and the install manifests.
+#[test]
+fn controller_operation() {
+    let c = Cluster::start();
+    c.cases(&[("leader", &leader_case), ("manifests", &manifests_case)]);
+}

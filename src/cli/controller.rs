@@ -1,14 +1,20 @@
 //! `controller`: runs the KubeSphere ImageUpdater bridge until SIGTERM or
-//! SIGINT (reconciles in flight finish first).
+//! SIGINT (reconciles in flight finish first); `controller manifests`
+//! prints what installs it.
 
 use std::time::Duration;
 
-use super::{EXIT_CLEAN, EXIT_ERROR, KubeFlags};
+use super::{EXIT_CLEAN, EXIT_ERROR, KubeFlags, print};
 use crate::cluster::Scope;
-use crate::controller::{self, Options};
+use crate::controller::manifests::{self, ManifestOptions};
+use crate::controller::{self, Election, Options};
+use crate::export::emit;
 
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Args {
+    #[command(subcommand)]
+    pub command: Option<Sub>,
     /// Reconcile every object again after this long even when nothing
     /// changed (Go duration: 30s, 5m).
     #[arg(long, default_value = "5m", value_parser = super::preview::positive_duration)]
@@ -22,9 +28,64 @@ pub struct Args {
     /// Watch every namespace (the default unless -n is given).
     #[arg(short = 'A', long)]
     pub all_namespaces: bool,
+    /// Reconcile only while holding a coordination.k8s.io Lease, so one of
+    /// several replicas works and the others stand by.
+    #[arg(long)]
+    pub leader_elect: bool,
+    /// The Lease's name.
+    #[arg(long, default_value = manifests::NAME)]
+    pub lease_name: String,
+    /// The Lease's namespace (default: POD_NAMESPACE, else -n, else the
+    /// kubeconfig's namespace).
+    #[arg(long)]
+    pub lease_namespace: Option<String>,
+    /// How long a leader that stops renewing keeps the Lease.
+    #[arg(long, default_value = "15s", value_parser = super::preview::positive_duration)]
+    pub lease_duration: Duration,
+    /// Serve /healthz and /readyz on this address (host:port).
+    #[arg(long, value_name = "ADDR")]
+    pub health_addr: Option<String>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Sub {
+    /// Print the Namespace, CRD, ServiceAccount, RBAC and Deployment that
+    /// install the controller (pipe to `kubectl apply --server-side -f -`).
+    /// With -n it watches only that namespace and needs only a Role there.
+    Manifests(ManifestArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ManifestArgs {
+    /// The container image holding kubectl-imageupdate.
+    #[arg(long, default_value = concat!("kubectl-imageupdate:", env!("CARGO_PKG_VERSION")))]
+    pub image: String,
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value = "yaml")]
+    pub output: super::crd::Output,
+}
+
+fn print_manifests(args: &ManifestArgs, kube: &KubeFlags) -> u8 {
+    let options = ManifestOptions {
+        namespace: kube
+            .namespace
+            .clone()
+            .unwrap_or_else(|| manifests::DEFAULT_NAMESPACE.to_owned()),
+        namespaced: kube.namespace.is_some(),
+        image: args.image.clone(),
+    };
+    let docs = manifests::manifests(&options);
+    print(&match args.output {
+        super::crd::Output::Yaml => emit::yaml(&docs),
+        super::crd::Output::Json => emit::json(&docs),
+    });
+    EXIT_CLEAN
 }
 
 pub fn run(args: Args, kube: &KubeFlags) -> u8 {
+    if let Some(Sub::Manifests(m)) = &args.command {
+        return print_manifests(m, kube);
+    }
     let scope = match (&kube.namespace, args.all_namespaces) {
         (Some(ns), false) => Scope::Namespace(ns.clone()),
         _ => Scope::All,
@@ -37,6 +98,16 @@ pub fn run(args: Args, kube: &KubeFlags) -> u8 {
         instance: std::env::var("POD_NAME")
             .or_else(|_| std::env::var("HOSTNAME"))
             .unwrap_or_else(|_| controller::FIELD_MANAGER.to_owned()),
+        election: args.leader_elect.then(|| Election {
+            namespace: args
+                .lease_namespace
+                .clone()
+                .or_else(|| std::env::var("POD_NAMESPACE").ok())
+                .or_else(|| kube.namespace.clone()),
+            name: args.lease_name.clone(),
+            duration: args.lease_duration,
+        }),
+        health_addr: args.health_addr.clone(),
     };
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()

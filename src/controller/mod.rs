@@ -17,16 +17,20 @@
 //! ([`reconcile`]), so the mapping is unit-tested without a cluster.
 
 pub mod findings;
+pub mod health;
+pub mod leader;
 pub mod log;
+pub mod manifests;
 pub mod plan;
 pub mod reconcile;
 pub mod status;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use kube::api::{Api, DynamicObject};
 use kube::runtime::controller::{Action, Controller};
 use kube::runtime::events::{Recorder, Reporter};
@@ -69,6 +73,19 @@ pub enum ControllerError {
     #[error("cannot listen on {addr}: {message}")]
     #[diagnostic(code(imageupdate::controller::listen))]
     Listen { addr: String, message: String },
+    /// Another replica leads now; this one stops (and is restarted).
+    #[error("lost the leader lease")]
+    #[diagnostic(code(imageupdate::controller::lease))]
+    LostLease,
+}
+
+/// Leader election settings (`--leader-elect`).
+#[derive(Debug, Clone)]
+pub struct Election {
+    /// The Lease's namespace; `None`: the configuration's namespace.
+    pub namespace: Option<String>,
+    pub name: String,
+    pub duration: Duration,
 }
 
 /// How the controller runs.
@@ -87,6 +104,10 @@ pub struct Options {
     pub max_backoff: Duration,
     /// Reported as the Events' reporting instance (the pod's name).
     pub instance: String,
+    /// Run only while holding this Lease.
+    pub election: Option<Election>,
+    /// Serve `/healthz` and `/readyz` here.
+    pub health_addr: Option<String>,
 }
 
 impl Default for Options {
@@ -97,6 +118,8 @@ impl Default for Options {
             resync: Duration::from_secs(300),
             max_backoff: Duration::from_secs(300),
             instance: "kubectl-imageupdate-controller".to_owned(),
+            election: None,
+            health_addr: None,
         }
     }
 }
@@ -150,17 +173,68 @@ pub fn backoff(n: u32, max: Duration) -> Duration {
     Duration::from_secs(1u64 << exp).min(max)
 }
 
-/// Runs the controller until `shutdown` resolves; reconciles in flight
-/// finish first.
+/// Runs the controller until `shutdown` resolves (reconciles in flight
+/// finish first), or, with leader election, until the Lease is lost.
 pub async fn run(
     connect: &Connect,
     options: Options,
-    shutdown: impl std::future::Future<Output = ()> + Send + Sync + 'static,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), ControllerError> {
-    let (client, server, _) = crate::cluster::client(connect).await?;
+    let state = health::State::default();
+    if let Some(addr) = &options.health_addr {
+        health::serve(addr, state.clone()).await?;
+    }
+    let shutdown = shutdown.boxed().shared();
+    let (client, server, default_namespace) = crate::cluster::client(connect).await?;
     if !reconcile::served(&client, &server, &kinds::KUBESPHERE_IMAGE_UPDATER).await? {
         return Err(ControllerError::NoCrd);
     }
+    let elector = options.election.as_ref().map(|e| {
+        Arc::new(leader::Elector::new(
+            client.clone(),
+            leader::LeaseOptions {
+                namespace: e
+                    .namespace
+                    .clone()
+                    .unwrap_or_else(|| default_namespace.clone()),
+                name: e.name.clone(),
+                identity: format!("{}_{}", options.instance, std::process::id()),
+                duration: e.duration,
+            },
+        ))
+    });
+    if let Some(e) = &elector {
+        state.set(health::STANDBY);
+        tokio::select! {
+            () = e.acquire() => {}
+            () = shutdown.clone() => {
+                state.set(health::STOPPING);
+                return Ok(());
+            }
+        }
+    }
+    state.set(health::LEADING);
+
+    // Stop on the signal, or when the Lease is lost.
+    let lost = Arc::new(AtomicBool::new(false));
+    let (stop_tx, stop_rx) = futures::channel::oneshot::channel::<()>();
+    {
+        let (lost, elector, shutdown) = (lost.clone(), elector.clone(), shutdown.clone());
+        tokio::spawn(async move {
+            let keep = async {
+                match &elector {
+                    Some(e) => e.keep().await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                () = shutdown => {}
+                () = keep => lost.store(true, Ordering::SeqCst),
+            }
+            let _ = stop_tx.send(());
+        });
+    }
+
     let ks = resource(&kinds::KUBESPHERE_IMAGE_UPDATER);
     let api: Api<DynamicObject> = scoped(&client, &options.scope, &ks);
     let mut controller = Controller::new_with(api, watcher::Config::default(), ks);
@@ -191,7 +265,7 @@ pub async fn run(
     );
     let ctx = Arc::new(Context::new(client, server, options));
     controller
-        .graceful_shutdown_on(shutdown)
+        .graceful_shutdown_on(stop_rx.map(|_| ()))
         .run(reconcile::reconcile, error_policy, ctx)
         .for_each(|result| async move {
             if let Err(e) = result {
@@ -199,6 +273,13 @@ pub async fn run(
             }
         })
         .await;
+    state.set(health::STOPPING);
+    if lost.load(Ordering::SeqCst) {
+        return Err(ControllerError::LostLease);
+    }
+    if let Some(e) = &elector {
+        e.release().await;
+    }
     log::info("controller stopped", &[]);
     Ok(())
 }

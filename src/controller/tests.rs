@@ -187,3 +187,44 @@ fn log_lines_are_json() {
         json!({"ts": "T", "level": "info", "msg": "ready changed", "object": "a/b \"q\""})
     );
 }
+
+#[test]
+fn probes_answer_by_state() {
+    use super::health::{LEADING, STANDBY, STARTING, STOPPING, answer};
+    assert_eq!(answer("/healthz", STARTING).0, 200);
+    assert_eq!(answer("/readyz", STARTING).0, 503);
+    assert_eq!(answer("/readyz", STANDBY), (200, "standing by\n"));
+    assert_eq!(answer("/readyz", LEADING), (200, "leading\n"));
+    assert_eq!(answer("/readyz", STOPPING).0, 503);
+    assert_eq!(answer("/metrics", LEADING).0, 404);
+}
+
+#[test]
+fn namespaced_manifests_need_no_cluster_role() {
+    use super::manifests::{ManifestOptions, manifests};
+    let kinds = |namespaced| -> Vec<String> {
+        manifests(&ManifestOptions {
+            namespace: "team-a".into(),
+            namespaced,
+            image: "img".into(),
+        })
+        .iter()
+        .map(|d| d["kind"].as_str().unwrap().to_owned())
+        .collect()
+    };
+    assert!(!kinds(true).iter().any(|k| k.starts_with("Cluster")));
+    assert!(kinds(false).contains(&"ClusterRole".to_owned()));
+    let docs = manifests(&ManifestOptions {
+        namespace: "team-a".into(),
+        namespaced: true,
+        image: "img".into(),
+    });
+    let deployment = docs.iter().find(|d| d["kind"] == "Deployment").unwrap();
+    let args = &deployment["spec"]["template"]["spec"]["containers"][0]["args"];
+    assert!(
+        args.as_array()
+            .unwrap()
+            .contains(&json!("--namespace=team-a")),
+        "{args}"
+    );
+}
