@@ -509,6 +509,44 @@ impl Cluster {
         }
     }
 
+    /// One call of the API server's REST API as the admin, over HTTPS with
+    /// the harness CA: `method` (GET, POST, PUT, DELETE), `path` (from
+    /// `/api` or `/apis`), a JSON body. The status code and the response
+    /// body as JSON (`Null` when it is not JSON).
+    pub fn rest(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let agent = agent(Some(tls_for(&self.ca).expect("the harness CA")));
+        let url = format!("{}{path}", self.server);
+        let auth = format!("Bearer {ADMIN_TOKEN}");
+        let text = body.map(ToString::to_string).unwrap_or_default();
+        let sent = match method {
+            "GET" => agent.get(&url).header("Authorization", &auth).call(),
+            "DELETE" => agent.delete(&url).header("Authorization", &auth).call(),
+            "POST" => agent
+                .post(&url)
+                .header("Authorization", &auth)
+                .header("Content-Type", "application/json")
+                .send(text.as_str()),
+            "PUT" => agent
+                .put(&url)
+                .header("Authorization", &auth)
+                .header("Content-Type", "application/json")
+                .send(text.as_str()),
+            other => panic!("unsupported method {other}"),
+        };
+        let mut resp = sent.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let status = resp.status().as_u16();
+        let text = resp.body_mut().read_to_string().unwrap_or_default();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        )
+    }
+
     /// `kubectl-imageupdate ARGS` against this cluster: its kubeconfig, no
     /// ambient KUBECONFIG, HOME in the cluster's folder.
     pub fn imageupdate(&self, args: &[&str]) -> Command {
