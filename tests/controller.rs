@@ -690,6 +690,90 @@ fn manifests_case(c: &Cluster, ns: &str) {
     assert!(!log.contains("forbidden"), "{log}");
 }
 
+/// `--argocd-mode annotations`, what KubeSphere shipped: the Image
+/// Updater annotations (argocd-image-updater `pkg/common/constants.go`:
+/// `ImageUpdaterAnnotationPrefix`, `ImageUpdaterAnnotation`; the strategy
+/// as export writes it) go on the
+/// Application under the controller's field manager, follow the spec,
+/// and are taken off by the finalizer when the object is deleted; the
+/// Application's other annotations stay.
+fn annotations_case(c: &Cluster, ns: &str) {
+    let mut ctl = c.background(
+        "annotations",
+        c.imageupdate(&[
+            "controller",
+            "-n",
+            ns,
+            "--resync",
+            "2s",
+            "--argocd-mode",
+            "annotations",
+        ]),
+    );
+    let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let image_list = "argocd-image-updater.argoproj.io/image-list";
+        // No Application yet: nothing is written (an apply would create one).
+        c.apply_ok(ns, ARGOCD);
+        wait_ready(c, ns, "web", "False", "ApplicationNotFound");
+        assert!(names(c, ns, "applications.argoproj.io").is_empty());
+        c.apply_ok(
+            ns,
+            &APPLICATION.replace(
+                "  name: storefront
+",
+                "  name: storefront
+  annotations: {team: shop}
+",
+            ),
+        );
+        let o = wait_ready(c, ns, "web", "True", "Reconciled");
+        assert!(
+            o["metadata"]["finalizers"]
+                .as_array()
+                .unwrap()
+                .contains(&"gitops.kubesphere.io/argocd-annotations".into())
+        );
+        let app = get(c, ns, "applications.argoproj.io", "storefront").unwrap();
+        let notes = &app["metadata"]["annotations"];
+        assert_eq!(notes[image_list], "web=ghcr.io/org/web:~1.2");
+        // One image: export hoists its strategy to the app-wide key.
+        assert_eq!(
+            notes["argocd-image-updater.argoproj.io/update-strategy"],
+            "semver"
+        );
+        assert!(names(c, ns, ARGO).is_empty(), "no CR in annotations mode");
+
+        c.apply_ok(ns, &ARGOCD.replace("~1.2", "~1.3"));
+        eventually("the annotation follows", || {
+            let app = get(c, ns, "applications.argoproj.io", "storefront")?;
+            (app["metadata"]["annotations"][image_list] == "web=ghcr.io/org/web:~1.3").then_some(())
+        });
+
+        c.kubectl_ok(&["delete", "-n", ns, KS, "web", "--wait=false"], None);
+        eventually("the object gone", || {
+            get(c, ns, KS, "web").is_none().then_some(())
+        });
+        let app = get(c, ns, "applications.argoproj.io", "storefront").unwrap();
+        let notes = app["metadata"]["annotations"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        assert!(
+            !notes
+                .keys()
+                .any(|k| k.starts_with("argocd-image-updater.argoproj.io/")),
+            "{notes:?}"
+        );
+        assert_eq!(notes.get("team"), Some(&Value::from("shop")));
+    }));
+    let log = ctl.log_tail(40);
+    ctl.kill();
+    if let Err(e) = done {
+        eprintln!("controller log:\n{log}");
+        std::panic::resume_unwind(e);
+    }
+}
+
 /// Leader election, health endpoints, shutdown, the install manifests
 /// and the REST API.
 #[test]
@@ -699,6 +783,7 @@ fn controller_operation() {
         ("leader", &leader_case),
         ("manifests", &manifests_case),
         ("rest", &rest_case),
+        ("annotations", &annotations_case),
     ]);
 }
 

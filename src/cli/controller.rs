@@ -7,6 +7,7 @@ use std::time::Duration;
 use super::{EXIT_CLEAN, EXIT_ERROR, KubeFlags, print};
 use crate::cluster::Scope;
 use crate::controller::manifests::{self, ManifestOptions};
+use crate::controller::plan::ArgocdMode;
 use crate::controller::{self, Election, Options};
 use crate::export::emit;
 
@@ -45,6 +46,28 @@ pub struct Args {
     /// Serve /healthz and /readyz on this address (host:port).
     #[arg(long, value_name = "ADDR")]
     pub health_addr: Option<String>,
+    /// How kind argocd is carried out.
+    #[arg(long, value_enum, default_value = "crd")]
+    pub argocd_mode: Mode,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Mode {
+    /// An Argo CD Image Updater ImageUpdater CR (v1.x), owned by the
+    /// KubeSphere object.
+    Crd,
+    /// Image Updater annotations on the Application (what KubeSphere
+    /// shipped), removed by a finalizer when the object is deleted.
+    Annotations,
+}
+
+impl Mode {
+    fn mode(self) -> ArgocdMode {
+        match self {
+            Mode::Crd => ArgocdMode::Crd,
+            Mode::Annotations => ArgocdMode::Annotations,
+        }
+    }
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -63,6 +86,10 @@ pub struct ManifestArgs {
     /// Output format.
     #[arg(short = 'o', long = "output", value_enum, default_value = "yaml")]
     pub output: super::crd::Output,
+    /// The controller's --argocd-mode (annotations also lets it patch
+    /// Applications and set its finalizer).
+    #[arg(long, value_enum, default_value = "crd")]
+    pub argocd_mode: Mode,
 }
 
 fn print_manifests(args: &ManifestArgs, kube: &KubeFlags) -> u8 {
@@ -73,6 +100,7 @@ fn print_manifests(args: &ManifestArgs, kube: &KubeFlags) -> u8 {
             .unwrap_or_else(|| manifests::DEFAULT_NAMESPACE.to_owned()),
         namespaced: kube.namespace.is_some(),
         image: args.image.clone(),
+        annotations: args.argocd_mode == Mode::Annotations,
     };
     let docs = manifests::manifests(&options);
     print(&match args.output {
@@ -108,6 +136,7 @@ pub fn run(args: Args, kube: &KubeFlags) -> u8 {
             duration: args.lease_duration,
         }),
         health_addr: args.health_addr.clone(),
+        argocd_mode: args.argocd_mode.mode(),
     };
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()

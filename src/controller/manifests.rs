@@ -20,16 +20,25 @@ pub struct ManifestOptions {
     /// Watch only `namespace` (a Role) rather than all (a ClusterRole).
     pub namespaced: bool,
     pub image: String,
+    /// `--argocd-mode annotations`: Applications are patched and the
+    /// KubeSphere objects get a finalizer.
+    pub annotations: bool,
 }
 
 /// The rules the controller needs on the objects it watches and writes.
-fn object_rules() -> Value {
+fn object_rules(annotations: bool) -> Value {
     let write = [
         "get", "list", "watch", "create", "update", "patch", "delete",
     ];
+    // Annotations mode patches Applications and sets its finalizer.
+    let (own, apps): (&[&str], &[&str]) = if annotations {
+        (&["get", "list", "watch", "patch"], &["get", "patch"])
+    } else {
+        (&["get", "list", "watch"], &["get"])
+    };
     json!([
         {"apiGroups": ["gitops.kubesphere.io"], "resources": ["imageupdaters"],
-         "verbs": ["get", "list", "watch"]},
+         "verbs": own},
         {"apiGroups": ["gitops.kubesphere.io"], "resources": ["imageupdaters/status"],
          "verbs": ["get", "update", "patch"]},
         // blockOwnerDeletion on the generated objects' owner references.
@@ -40,7 +49,7 @@ fn object_rules() -> Value {
         {"apiGroups": ["image.toolkit.fluxcd.io"],
          "resources": ["imagerepositories", "imagepolicies", "imageupdateautomations"],
          "verbs": write},
-        {"apiGroups": ["argoproj.io"], "resources": ["applications"], "verbs": ["get"]},
+        {"apiGroups": ["argoproj.io"], "resources": ["applications"], "verbs": apps},
         {"apiGroups": ["events.k8s.io"], "resources": ["events"], "verbs": ["create", "patch"]},
     ])
 }
@@ -66,7 +75,10 @@ pub fn manifests(o: &ManifestOptions) -> Vec<Value> {
     ];
     let rbac = "rbac.authorization.k8s.io/v1";
     if o.namespaced {
-        let mut rules = object_rules().as_array().cloned().unwrap_or_default();
+        let mut rules = object_rules(o.annotations)
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         rules.extend(lease_rules().as_array().cloned().unwrap_or_default());
         docs.push(
             json!({"apiVersion": rbac, "kind": "Role", "metadata": meta(NAME), "rules": rules}),
@@ -78,7 +90,7 @@ pub fn manifests(o: &ManifestOptions) -> Vec<Value> {
         );
     } else {
         docs.push(json!({"apiVersion": rbac, "kind": "ClusterRole",
-            "metadata": {"name": NAME, "labels": labels}, "rules": object_rules()}));
+            "metadata": {"name": NAME, "labels": labels}, "rules": object_rules(o.annotations)}));
         docs.push(json!({"apiVersion": rbac, "kind": "ClusterRoleBinding",
             "metadata": {"name": NAME, "labels": labels},
             "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": NAME},
@@ -99,6 +111,9 @@ pub fn manifests(o: &ManifestOptions) -> Vec<Value> {
         "--leader-elect".to_owned(),
         format!("--health-addr=0.0.0.0:{HEALTH_PORT}"),
     ];
+    if o.annotations {
+        args.push("--argocd-mode=annotations".to_owned());
+    }
     if o.namespaced {
         args.push(format!("--namespace={ns}"));
     } else {

@@ -108,6 +108,8 @@ pub struct Options {
     pub election: Option<Election>,
     /// Serve `/healthz` and `/readyz` here.
     pub health_addr: Option<String>,
+    /// Kind argocd as a CR (default) or as annotations on the Application.
+    pub argocd_mode: plan::ArgocdMode,
 }
 
 impl Default for Options {
@@ -120,6 +122,7 @@ impl Default for Options {
             instance: "kubectl-imageupdate-controller".to_owned(),
             election: None,
             health_addr: None,
+            argocd_mode: plan::ArgocdMode::Crd,
         }
     }
 }

@@ -92,7 +92,18 @@ impl Owner {
     }
 }
 
-pub fn plan(object: &Value) -> Plan {
+/// How kind argocd is carried out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ArgocdMode {
+    /// An Argo CD Image Updater `ImageUpdater` CR (v1.x).
+    #[default]
+    Crd,
+    /// Image Updater annotations on the Application, as KubeSphere's
+    /// own controller did.
+    Annotations,
+}
+
+pub fn plan(object: &Value, mode: ArgocdMode) -> Plan {
     let owner = Owner::of(object);
     let mut object = object.clone();
     if let Some(map) = object.as_object_mut() {
@@ -142,11 +153,12 @@ pub fn plan(object: &Value) -> Plan {
         ));
         return out;
     };
-    let target = match u.engine {
-        Engine::Argocd => Dialect::ArgocdCrd,
-        Engine::Fluxcd => Dialect::Flux,
+    let target = match (u.engine, mode) {
+        (Engine::Argocd, ArgocdMode::Crd) => Dialect::ArgocdCrd,
+        (Engine::Argocd, ArgocdMode::Annotations) => Dialect::Argocd,
+        (Engine::Fluxcd, _) => Dialect::Flux,
     };
-    if u.engine == Engine::Argocd
+    if target == Dialect::ArgocdCrd
         && let Some(ns) = u.app.namespace.as_ref().map(|f| f.value.as_str())
         && ns != owner.namespace
     {
@@ -191,6 +203,20 @@ pub fn plan(object: &Value) -> Plan {
             let app = d.pointer("/spec/applicationRefs/0/namePattern")?.as_str()?;
             Some((owner.namespace.clone(), app.to_owned()))
         });
+    }
+    if target == Dialect::Argocd {
+        // The Application is not ours: annotations only, no owner
+        // reference (a finalizer on the KubeSphere object removes them).
+        out.application = written.documents.iter().find_map(|d| {
+            let name = d.pointer("/metadata/name")?.as_str()?;
+            let ns = d
+                .pointer("/metadata/namespace")
+                .and_then(Value::as_str)
+                .unwrap_or(&owner.namespace);
+            Some((ns.to_owned(), name.to_owned()))
+        });
+        out.documents = written.documents;
+        return out;
     }
     out.documents = written
         .documents

@@ -18,6 +18,11 @@ use kube::{Resource, ResourceExt};
 use serde_json::{Value, json};
 
 use super::plan::{self, Owner, Plan, Reason};
+
+/// On a KubeSphere object whose Application carries the controller's
+/// annotations (`--argocd-mode annotations`): they are removed before
+/// the object goes.
+pub const FINALIZER: &str = "gitops.kubesphere.io/argocd-annotations";
 use super::{Context, GENERATED, OWNER_LABEL, log, status};
 use crate::cluster::apply::{ApplyOptions, Outcome, apply_with};
 use crate::cluster::{ClusterError, kinds, resource};
@@ -54,19 +59,30 @@ pub async fn reconcile(
     ctx: Arc<Context>,
 ) -> Result<Action, ReconcileError> {
     let key = key(&obj);
-    if obj.metadata.deletion_timestamp.is_some() {
-        // The garbage collector removes what the owner references name.
-        return Ok(Action::await_change());
-    }
     let object = serde_json::to_value(&*obj).unwrap_or_default();
     let owner = Owner::of(&object);
-    let plan = plan::plan(&object);
+    let annotated = previous_applications(&object);
+    if obj.metadata.deletion_timestamp.is_some() {
+        // The garbage collector removes what the owner references name;
+        // the annotations are the controller's to remove.
+        if has_finalizer(&obj) {
+            for app in &annotated {
+                unapply(&ctx, app).await?;
+            }
+            set_finalizer(&ctx, &obj, false).await?;
+        }
+        return Ok(Action::await_change());
+    }
+    let plan = plan::plan(&object, ctx.options.argocd_mode);
+    if plan.documents.iter().any(is_application) && !has_finalizer(&obj) {
+        set_finalizer(&ctx, &obj, true).await?;
+    }
     let (reason, message, generated) = match &plan.blocked {
         Some((reason, message)) => {
-            prune(&ctx, &owner, &[]).await?;
+            prune(&ctx, &owner, &[], &annotated).await?;
             (*reason, message.clone(), Vec::new())
         }
-        None => carry_out(&ctx, &owner, &plan).await?,
+        None => carry_out(&ctx, &owner, &plan, &annotated).await?,
     };
     let previous = status::ready_of(&object);
     let next = status::build(
@@ -103,10 +119,11 @@ async fn carry_out(
     ctx: &Context,
     owner: &Owner,
     plan: &Plan,
+    annotated: &[GeneratedRef],
 ) -> Result<(Reason, String, Vec<GeneratedRef>), ClusterError> {
     let refs: Vec<GeneratedRef> = plan.documents.iter().map(reference).collect();
     // Objects of the spec's former kind or images go first, engine or not.
-    prune(ctx, owner, &refs).await?;
+    prune(ctx, owner, &refs, annotated).await?;
     let mut missing: Vec<String> = Vec::new();
     for r in &refs {
         let Some(kind) = generated_kind(&r.api_version, &r.kind) else {
@@ -134,6 +151,17 @@ async fn carry_out(
             ),
             Vec::new(),
         ));
+    }
+    let app_found = match &plan.application {
+        Some((ns, app)) => application_exists(ctx, ns, app).await?,
+        None => true,
+    };
+    let not_found =
+        |(ns, app): &(String, String)| format!("the Argo CD Application {ns}/{app} does not exist");
+    if !app_found && plan.documents.iter().any(is_application) {
+        // Annotations need the Application; applying them would create one.
+        let message = plan.application.as_ref().map(not_found).unwrap_or_default();
+        return Ok((Reason::ApplicationNotFound, message, Vec::new()));
     }
     let options = ApplyOptions {
         field_manager: ctx.options.field_manager.clone(),
@@ -168,24 +196,9 @@ async fn carry_out(
             }
         }
     }
-    if let Some((ns, app)) = &plan.application {
-        let found = if served(&ctx.client, &ctx.server, &kinds::APPLICATION).await? {
-            let api: Api<DynamicObject> =
-                Api::namespaced_with(ctx.client.clone(), ns, &resource(&kinds::APPLICATION));
-            api.get_opt(app)
-                .await
-                .map_err(|e| crate::cluster::failure(&ctx.server, "Application", e))?
-                .is_some()
-        } else {
-            false
-        };
-        if !found {
-            return Ok((
-                Reason::ApplicationNotFound,
-                format!("the Argo CD Application {ns}/{app} does not exist"),
-                applied,
-            ));
-        }
+    if !app_found {
+        let message = plan.application.as_ref().map(not_found).unwrap_or_default();
+        return Ok((Reason::ApplicationNotFound, message, applied));
     }
     let names: Vec<String> = applied
         .iter()
@@ -196,6 +209,106 @@ async fn carry_out(
         format!("applied {}", names.join(", ")),
         applied,
     ))
+}
+
+async fn application_exists(ctx: &Context, ns: &str, app: &str) -> Result<bool, ClusterError> {
+    if !served(&ctx.client, &ctx.server, &kinds::APPLICATION).await? {
+        return Ok(false);
+    }
+    let api: Api<DynamicObject> =
+        Api::namespaced_with(ctx.client.clone(), ns, &resource(&kinds::APPLICATION));
+    api.get_opt(app)
+        .await
+        .map(|found| found.is_some())
+        .map_err(|e| crate::cluster::failure(&ctx.server, "Application", e))
+}
+
+fn is_application(doc: &Value) -> bool {
+    doc.get("kind").and_then(Value::as_str) == Some(kinds::APPLICATION.kind)
+}
+
+/// The Applications the last status says were annotated.
+fn previous_applications(object: &Value) -> Vec<GeneratedRef> {
+    object
+        .pointer("/status/generated")
+        .and_then(|g| serde_json::from_value::<Vec<GeneratedRef>>(g.clone()).ok())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| r.kind == kinds::APPLICATION.kind)
+        .collect()
+}
+
+fn has_finalizer(obj: &DynamicObject) -> bool {
+    obj.finalizers().iter().any(|f| f == FINALIZER)
+}
+
+/// Adds or removes [`FINALIZER`]; the resourceVersion makes a concurrent
+/// change fail (and the reconcile retry) rather than be overwritten.
+async fn set_finalizer(ctx: &Context, obj: &DynamicObject, on: bool) -> Result<(), ClusterError> {
+    let mut list: Vec<String> = obj
+        .finalizers()
+        .iter()
+        .filter(|f| *f != FINALIZER)
+        .cloned()
+        .collect();
+    if on {
+        list.push(FINALIZER.to_owned());
+    }
+    let ks = resource(&kinds::KUBESPHERE_IMAGE_UPDATER);
+    let api: Api<DynamicObject> = Api::namespaced_with(
+        ctx.client.clone(),
+        &obj.namespace().unwrap_or_default(),
+        &ks,
+    );
+    let patch = json!({"metadata": {
+        "finalizers": list,
+        "resourceVersion": obj.resource_version(),
+    }});
+    match api
+        .patch(
+            &obj.name_any(),
+            &PatchParams::default(),
+            &Patch::Merge(&patch),
+        )
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(kube::Error::Api(e)) if e.code == 404 => Ok(()),
+        Err(e) => Err(crate::cluster::failure(&ctx.server, "the finalizer", e)),
+    }
+}
+
+/// Takes the controller's annotations off an Application: an apply of
+/// nothing by its field manager drops every field it owned there. An
+/// Application that is gone needs nothing.
+async fn unapply(ctx: &Context, app: &GeneratedRef) -> Result<(), ClusterError> {
+    let doc = json!({
+        "apiVersion": app.api_version,
+        "kind": app.kind,
+        "metadata": {"name": app.name, "namespace": app.namespace},
+    });
+    if !application_exists(ctx, &app.namespace, &app.name).await? {
+        return Ok(());
+    }
+    let options = ApplyOptions {
+        field_manager: ctx.options.field_manager.clone(),
+        dry_run: false,
+        force: true,
+        namespace: app.namespace.clone(),
+    };
+    let done = apply_with(&ctx.client, &ctx.server, &doc, &options).await?;
+    if done.applied.result.failed() {
+        log::warn(
+            "cannot remove the annotations",
+            &[("application", &format!("{}/{}", app.namespace, app.name))],
+        );
+    } else {
+        log::info(
+            "removed the annotations",
+            &[("application", &format!("{}/{}", app.namespace, app.name))],
+        );
+    }
+    Ok(())
 }
 
 fn reference(doc: &Value) -> GeneratedRef {
@@ -222,8 +335,19 @@ fn generated_kind(api_version: &str, kind: &str) -> Option<&'static kinds::Kind>
 
 /// Deletes what `owner` generated that is not in `keep`: objects of the
 /// generated kinds in its namespace that carry its label and name it as
-/// their controlling owner.
-async fn prune(ctx: &Context, owner: &Owner, keep: &[GeneratedRef]) -> Result<(), ClusterError> {
+/// their controlling owner; and takes its annotations off the
+/// Applications it `annotated` that are not kept.
+async fn prune(
+    ctx: &Context,
+    owner: &Owner,
+    keep: &[GeneratedRef],
+    annotated: &[GeneratedRef],
+) -> Result<(), ClusterError> {
+    for app in annotated {
+        if !keep.contains(app) {
+            unapply(ctx, app).await?;
+        }
+    }
     let params = ListParams::default().labels(&format!("{OWNER_LABEL}={}", owner.uid));
     for kind in GENERATED {
         let api: Api<DynamicObject> =

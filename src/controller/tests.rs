@@ -2,9 +2,13 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::plan::{Reason, plan};
+use super::plan::{ArgocdMode, Reason};
 use super::status::{build, is_transition};
 use super::{OWNER_LABEL, backoff, findings, log};
+
+fn plan(object: &Value) -> super::plan::Plan {
+    super::plan::plan(object, ArgocdMode::Crd)
+}
 
 fn object(spec: Value) -> Value {
     json!({
@@ -207,6 +211,7 @@ fn namespaced_manifests_need_no_cluster_role() {
             namespace: "team-a".into(),
             namespaced,
             image: "img".into(),
+            annotations: false,
         })
         .iter()
         .map(|d| d["kind"].as_str().unwrap().to_owned())
@@ -218,6 +223,7 @@ fn namespaced_manifests_need_no_cluster_role() {
         namespace: "team-a".into(),
         namespaced: true,
         image: "img".into(),
+        annotations: false,
     });
     let deployment = docs.iter().find(|d| d["kind"] == "Deployment").unwrap();
     let args = &deployment["spec"]["template"]["spec"]["containers"][0]["args"];
@@ -226,5 +232,32 @@ fn namespaced_manifests_need_no_cluster_role() {
             .unwrap()
             .contains(&json!("--namespace=team-a")),
         "{args}"
+    );
+}
+
+#[test]
+fn annotations_mode_patches_the_application_without_owning_it() {
+    let p = super::plan::plan(
+        &object(json!({
+            "kind": "argocd",
+            "images": ["web=ghcr.io/org/web:~1.2"],
+            "argo": {"app": {"name": "storefront"}},
+        })),
+        ArgocdMode::Annotations,
+    );
+    assert_eq!(p.blocked, None, "{:?}", p.diagnostics);
+    let [doc] = p.documents.as_slice() else {
+        panic!("one document: {:?}", p.documents)
+    };
+    assert_eq!(doc["kind"], "Application");
+    assert_eq!(doc["metadata"]["name"], "storefront");
+    assert!(doc["metadata"].get("ownerReferences").is_none());
+    assert_eq!(
+        doc["metadata"]["annotations"]["argocd-image-updater.argoproj.io/image-list"],
+        "web=ghcr.io/org/web:~1.2"
+    );
+    assert_eq!(
+        p.application,
+        Some(("shop".to_owned(), "storefront".to_owned()))
     );
 }
