@@ -27,6 +27,7 @@
 pub mod check;
 pub mod cli;
 pub mod cluster;
+pub mod controller;
 pub(crate) mod diagnostic;
 pub mod discover;
 pub mod edit;

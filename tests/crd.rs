@@ -185,7 +185,12 @@ fn prints_the_imageupdater_crd() {
         assert_eq!(version["subresources"], json!({"status": {}}));
         assert_eq!(
             version["additionalPrinterColumns"],
-            json!([{"name": "Kind", "type": "string", "jsonPath": ".spec.kind"}])
+            json!([
+                {"name": "Kind", "type": "string", "jsonPath": ".spec.kind"},
+                {"name": "Ready", "type": "string",
+                 "jsonPath": ".status.conditions[?(@.type==\"Ready\")].status"},
+                {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
+            ])
         );
     }
 }

@@ -1,6 +1,6 @@
 //! Data flows one way (discover → yaml → model → check / resolve → plan →
-//! write → git; report, export and the CLI read what the layers before
-//! them made). This test reads the crate's own sources and fails when a
+//! write → git; report, export, the controller and the CLI read what the
+//! layers before them made). This test reads the crate's own sources and fails when a
 //! module imports a layer that comes after it. Unit tests are exempt:
 //! they may drive the whole pipeline.
 
@@ -13,36 +13,105 @@ const RULES: &[(&str, &[&str])] = &[
     (
         "yaml",
         &[
-            "model", "check", "resolve", "preview", "edit", "export", "git", "report", "cli",
+            "model",
+            "check",
+            "resolve",
+            "preview",
+            "edit",
+            "export",
+            "git",
+            "report",
+            "cli",
             "registry",
+            "controller",
         ],
     ),
     (
         "model",
         &[
-            "check", "resolve", "preview", "edit", "export", "git", "report", "cli", "registry",
+            "check",
+            "resolve",
+            "preview",
+            "edit",
+            "export",
+            "git",
+            "report",
+            "cli",
+            "registry",
+            "controller",
         ],
     ),
     (
         "resolve",
-        &["check", "preview", "edit", "export", "git", "report", "cli"],
+        &[
+            "check",
+            "preview",
+            "edit",
+            "export",
+            "git",
+            "report",
+            "cli",
+            "controller",
+        ],
     ),
     (
         "check",
-        &["preview", "edit", "export", "git", "report", "cli"],
+        &[
+            "preview",
+            "edit",
+            "export",
+            "git",
+            "report",
+            "cli",
+            "controller",
+        ],
     ),
     (
         "cluster",
-        &["check", "preview", "edit", "export", "git", "report", "cli"],
+        &[
+            "check",
+            "preview",
+            "edit",
+            "export",
+            "git",
+            "report",
+            "cli",
+            "controller",
+        ],
     ),
-    ("preview", &["edit", "export", "git", "report", "cli"]),
+    (
+        "preview",
+        &["edit", "export", "git", "report", "cli", "controller"],
+    ),
     (
         "edit",
-        &["check", "preview", "export", "git", "report", "cli"],
+        &[
+            "check",
+            "preview",
+            "export",
+            "git",
+            "report",
+            "cli",
+            "controller",
+        ],
     ),
-    ("git", &["check", "preview", "export", "report", "cli"]),
-    ("export", &["check", "preview", "git", "report", "cli"]),
-    ("report", &["cli"]),
+    (
+        "git",
+        &["check", "preview", "export", "report", "cli", "controller"],
+    ),
+    (
+        "export",
+        &["check", "preview", "git", "report", "cli", "controller"],
+    ),
+    ("report", &["cli", "controller"]),
+    // The controller reads live objects into the model, judges them with
+    // check, writes them with export and applies them with cluster.
+    (
+        "controller",
+        &[
+            "preview", "edit", "git", "report", "cli", "resolve", "registry",
+        ],
+    ),
 ];
 
 fn sources(layer: &str) -> Vec<PathBuf> {

@@ -3,6 +3,7 @@
 
 mod apply;
 mod completion;
+mod controller;
 mod crd;
 mod diff;
 mod export;
@@ -145,6 +146,9 @@ pub enum Command {
     Reconcile(reconcile::Args),
     /// Print the CustomResourceDefinition of the KubeSphere ImageUpdater.
     Crd(crd::Args),
+    /// Run the KubeSphere ImageUpdater controller: reconcile each object
+    /// into its engine's objects (Argo CD Image Updater or Flux).
+    Controller(controller::Args),
     /// List every rule with its code, severity and summary.
     Rules(rules_cmd::RulesArgs),
     /// Print the documentation of one rule.
@@ -178,6 +182,7 @@ pub fn main() -> ExitCode {
         Command::Reconcile(args) => reconcile::run(args, &cli.kube),
         Command::Diff(args) => diff::run(args, &cli.kube),
         Command::Crd(args) => crd::run(args, &cli.kube),
+        Command::Controller(args) => controller::run(args, &cli.kube),
         Command::Rules(args) => rules_cmd::rules(args),
         Command::Explain(args) => rules_cmd::explain(args),
         Command::Completion(args) => completion::run(args),

@@ -75,7 +75,10 @@ pub struct Compared {
 impl Cluster {
     /// Applies `doc`; `Err` only when the cluster cannot be reached.
     pub fn apply(&self, doc: &Value, opts: &ApplyOptions) -> Result<Applied, super::ClusterError> {
-        Ok(self.runtime.block_on(self.apply_one(doc, opts))?.applied)
+        Ok(self
+            .runtime
+            .block_on(apply_with(&self.client, &self.server, doc, opts))?
+            .applied)
     }
 
     /// Applies `doc` and keeps both sides, for `diff`.
@@ -84,110 +87,114 @@ impl Cluster {
         doc: &Value,
         opts: &ApplyOptions,
     ) -> Result<Compared, super::ClusterError> {
-        self.runtime.block_on(self.apply_one(doc, opts))
+        self.runtime
+            .block_on(apply_with(&self.client, &self.server, doc, opts))
     }
+}
 
-    async fn apply_one(
-        &self,
-        doc: &Value,
-        opts: &ApplyOptions,
-    ) -> Result<Compared, super::ClusterError> {
-        let s = |path: &[&str]| {
-            path.iter()
-                .try_fold(doc, |v, k| v.get(k))
+/// Applies `doc` with `client` (whose server is `server`, for messages):
+/// what [`Cluster::apply`] does, for callers on their own runtime.
+pub async fn apply_with(
+    client: &kube::Client,
+    server: &str,
+    doc: &Value,
+    opts: &ApplyOptions,
+) -> Result<Compared, super::ClusterError> {
+    let failure = |what: &str, e: kube::Error| super::failure(server, what, e);
+    let s = |path: &[&str]| {
+        path.iter()
+            .try_fold(doc, |v, k| v.get(k))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let (api_version, kind, name) = (s(&["apiVersion"]), s(&["kind"]), s(&["metadata", "name"]));
+    let (group, version) = api_version.rsplit_once('/').unwrap_or(("", &api_version));
+    let plain = |message: String, object: String| Compared {
+        applied: Applied {
+            object,
+            namespace: None,
+            result: Outcome::Rejected { message },
+        },
+        before: None,
+        after: None,
+    };
+    let gvk = GroupVersionKind::gvk(group, version, &kind);
+    let (resource, caps) = match pinned_kind(client, &gvk).await {
+        Ok(found) => found,
+        Err(kube::Error::Api(e)) if e.code == 404 => {
+            return Ok(plain(
+                format!("the API server does not serve {kind} ({api_version})"),
+                format!("{}/{name}", kind.to_lowercase()),
+            ));
+        }
+        Err(kube::Error::Discovery(e)) => {
+            return Ok(plain(
+                format!("the API server does not serve {kind} ({api_version}): {e}"),
+                format!("{}/{name}", kind.to_lowercase()),
+            ));
+        }
+        Err(e) => return Err(failure(&api_version, e)),
+    };
+    let object = if group.is_empty() {
+        format!("{}/{name}", resource.kind.to_lowercase())
+    } else {
+        format!("{}.{group}/{name}", resource.kind.to_lowercase())
+    };
+    let (api, namespace): (Api<DynamicObject>, _) = match caps.scope {
+        ResourceScope::Cluster => (Api::all_with(client.clone(), &resource), None),
+        ResourceScope::Namespaced => {
+            let ns = doc
+                .pointer("/metadata/namespace")
                 .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned()
-        };
-        let (api_version, kind, name) =
-            (s(&["apiVersion"]), s(&["kind"]), s(&["metadata", "name"]));
-        let (group, version) = api_version.rsplit_once('/').unwrap_or(("", &api_version));
-        let plain = |message: String, object: String| Compared {
-            applied: Applied {
-                object,
-                namespace: None,
-                result: Outcome::Rejected { message },
-            },
-            before: None,
-            after: None,
-        };
-        let gvk = GroupVersionKind::gvk(group, version, &kind);
-        let (resource, caps) = match pinned_kind(&self.client, &gvk).await {
-            Ok(found) => found,
-            Err(kube::Error::Api(e)) if e.code == 404 => {
-                return Ok(plain(
-                    format!("the API server does not serve {kind} ({api_version})"),
-                    format!("{}/{name}", kind.to_lowercase()),
-                ));
-            }
-            Err(kube::Error::Discovery(e)) => {
-                return Ok(plain(
-                    format!("the API server does not serve {kind} ({api_version}): {e}"),
-                    format!("{}/{name}", kind.to_lowercase()),
-                ));
-            }
-            Err(e) => return Err(self.failure(&api_version, e)),
-        };
-        let object = if group.is_empty() {
-            format!("{}/{name}", resource.kind.to_lowercase())
-        } else {
-            format!("{}.{group}/{name}", resource.kind.to_lowercase())
-        };
-        let (api, namespace): (Api<DynamicObject>, _) = match caps.scope {
-            ResourceScope::Cluster => (Api::all_with(self.client.clone(), &resource), None),
-            ResourceScope::Namespaced => {
-                let ns = doc
-                    .pointer("/metadata/namespace")
-                    .and_then(Value::as_str)
-                    .map_or_else(|| opts.namespace.clone(), str::to_owned);
-                (
-                    Api::namespaced_with(self.client.clone(), &ns, &resource),
-                    Some(ns),
-                )
-            }
-        };
-        let before = match api.get_opt(&name).await {
-            Ok(b) => b,
-            Err(e @ kube::Error::Api(_)) => {
-                return Ok(plain(super::causes(&e), object));
-            }
-            Err(e) => return Err(self.failure(&api_version, e)),
-        };
-        let mut params = PatchParams::apply(&opts.field_manager);
-        params.force = opts.force;
-        params.dry_run = opts.dry_run;
-        let before = before.map(|b| content(&b));
-        let mut after = None;
-        let result = match api.patch(&name, &params, &Patch::Apply(doc)).await {
-            Ok(stored) => {
-                let stored = content(&stored);
-                let outcome = match &before {
-                    None => Outcome::Created,
-                    // A dry run stores nothing and a version says little,
-                    // so what the apply leaves is compared with what was
-                    // there.
-                    Some(b) if *b == stored => Outcome::Unchanged,
-                    Some(_) => Outcome::Configured,
-                };
-                after = Some(stored);
-                outcome
-            }
-            Err(kube::Error::Api(e)) if e.code == 409 => Outcome::Conflict {
-                fields: conflicts(&e.message),
-            },
-            Err(kube::Error::Api(e)) => Outcome::Rejected { message: e.message },
-            Err(e) => return Err(self.failure(&api_version, e)),
-        };
-        Ok(Compared {
-            applied: Applied {
-                object,
-                namespace,
-                result,
-            },
-            before,
-            after,
-        })
-    }
+                .map_or_else(|| opts.namespace.clone(), str::to_owned);
+            (
+                Api::namespaced_with(client.clone(), &ns, &resource),
+                Some(ns),
+            )
+        }
+    };
+    let before = match api.get_opt(&name).await {
+        Ok(b) => b,
+        Err(e @ kube::Error::Api(_)) => {
+            return Ok(plain(super::causes(&e), object));
+        }
+        Err(e) => return Err(failure(&api_version, e)),
+    };
+    let mut params = PatchParams::apply(&opts.field_manager);
+    params.force = opts.force;
+    params.dry_run = opts.dry_run;
+    let before = before.map(|b| content(&b));
+    let mut after = None;
+    let result = match api.patch(&name, &params, &Patch::Apply(doc)).await {
+        Ok(stored) => {
+            let stored = content(&stored);
+            let outcome = match &before {
+                None => Outcome::Created,
+                // A dry run stores nothing and a version says little,
+                // so what the apply leaves is compared with what was
+                // there.
+                Some(b) if *b == stored => Outcome::Unchanged,
+                Some(_) => Outcome::Configured,
+            };
+            after = Some(stored);
+            outcome
+        }
+        Err(kube::Error::Api(e)) if e.code == 409 => Outcome::Conflict {
+            fields: conflicts(&e.message),
+        },
+        Err(kube::Error::Api(e)) => Outcome::Rejected { message: e.message },
+        Err(e) => return Err(failure(&api_version, e)),
+    };
+    Ok(Compared {
+        applied: Applied {
+            object,
+            namespace,
+            result,
+        },
+        before,
+        after,
+    })
 }
 
 /// An object without the bookkeeping every write changes.

@@ -106,6 +106,18 @@ pub struct Cluster {
     pub server: String,
 }
 
+/// A client for code that runs its own runtime (the controller): the
+/// same configuration rules as [`Cluster::connect`]. Call it inside the
+/// runtime the client will be used on. Also returns the server's URL,
+/// for messages, and the context's namespace.
+pub async fn client(how: &Connect) -> Result<(kube::Client, String, String), ClusterError> {
+    let config = config(how).await?;
+    let server = config.cluster_url.to_string();
+    let namespace = config.default_namespace.clone();
+    let client = kube::Client::try_from(config).map_err(|e| ClusterError::Config(e.to_string()))?;
+    Ok((client, server, namespace))
+}
+
 impl Cluster {
     pub fn connect(how: &Connect) -> Result<Self, ClusterError> {
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -221,16 +233,21 @@ impl Cluster {
     }
 
     fn failure(&self, what: &str, e: kube::Error) -> ClusterError {
-        match e {
-            kube::Error::Api(s) => ClusterError::Api {
-                what: what.to_owned(),
-                message: s.message,
-            },
-            other => ClusterError::Unreachable {
-                server: self.server.clone(),
-                message: causes(&other),
-            },
-        }
+        failure(&self.server, what, e)
+    }
+}
+
+/// A refusal of the API server about `what`, or no answer from `server`.
+pub fn failure(server: &str, what: &str, e: kube::Error) -> ClusterError {
+    match e {
+        kube::Error::Api(s) => ClusterError::Api {
+            what: what.to_owned(),
+            message: s.message,
+        },
+        other => ClusterError::Unreachable {
+            server: server.to_owned(),
+            message: causes(&other),
+        },
     }
 }
 
@@ -262,7 +279,7 @@ async fn config(how: &Connect) -> Result<kube::Config, ClusterError> {
 
 /// An error and its causes, each said once: hyper's "client error
 /// (Connect)" alone does not say "connection refused".
-fn causes(e: &dyn std::error::Error) -> String {
+pub fn causes(e: &dyn std::error::Error) -> String {
     let mut out: Vec<String> = Vec::new();
     for e in std::iter::successors(Some(e), |e| e.source()) {
         let s = e.to_string();
@@ -273,7 +290,7 @@ fn causes(e: &dyn std::error::Error) -> String {
     out.join(": ")
 }
 
-fn resource(kind: &Kind) -> ApiResource {
+pub fn resource(kind: &Kind) -> ApiResource {
     ApiResource {
         group: kind.group.to_owned(),
         version: kind.version.to_owned(),

@@ -55,6 +55,8 @@ pub const CRD_TIMEOUT: &str = "120s";
 /// Longest `scripts/harness-bin` or `scripts/harness-crds` run (a cold
 /// build of kube-apiserver on 2 cores takes minutes).
 pub const BUILD_TIMEOUT: Duration = Duration::from_secs(1800);
+/// Longest wait for kube-controller-manager's garbage collector to sync.
+pub const GC_TIMEOUT: Duration = Duration::from_secs(120);
 /// Starts tried when a picked port was taken meanwhile.
 const PORT_TRIES: usize = 3;
 /// The static token of the `system:masters` user.
@@ -178,16 +180,18 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// A child process, killed and reaped on drop.
-struct Proc {
+/// A child process, killed and reaped on drop: the control plane's, and
+/// long-running processes a test starts beside it ([`Cluster::background`]:
+/// the controller, kube-controller-manager).
+pub struct Proc {
     child: Child,
-    name: &'static str,
+    pub name: &'static str,
     log: PathBuf,
 }
 
 impl Proc {
     /// Starts `cmd` with stdout and stderr to `log`, to die with this thread.
-    fn spawn(mut cmd: Command, name: &'static str, log: &Path) -> Proc {
+    pub fn spawn(mut cmd: Command, name: &'static str, log: &Path) -> Proc {
         let out = std::fs::File::create(log).expect("log file");
         let err = out.try_clone().expect("log file");
         // SAFETY: prctl is async-signal-safe and touches no memory of ours.
@@ -213,19 +217,50 @@ impl Proc {
     }
 
     /// `Some(log)` once the process has exited.
-    fn exited(&mut self) -> Option<String> {
+    pub fn exited(&mut self) -> Option<String> {
         match self.child.try_wait() {
             Ok(Some(_)) => Some(self.log_text()),
             _ => None,
         }
     }
 
-    fn log_text(&self) -> String {
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// Sends SIGTERM and waits up to `timeout` for the exit; the exit
+    /// code (`None`: killed by a signal, or still running at the deadline,
+    /// when it is killed).
+    pub fn terminate(&mut self, timeout: Duration) -> Option<i32> {
+        let pid = libc::pid_t::try_from(self.child.id()).expect("pid");
+        // SAFETY: kill(2) on our own child's pid, which we have not reaped.
+        unsafe {
+            libc::kill(pid, libc::SIGTERM);
+        }
+        let start = Instant::now();
+        while start.elapsed() < timeout {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        None
+    }
+
+    /// Kills it now (SIGKILL) and reaps it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// The last `n` lines of the log, for a panic message.
-    fn log_tail(&self, n: usize) -> String {
+    pub fn log_tail(&self, n: usize) -> String {
         let text = self.log_text();
         let lines: Vec<&str> = text.lines().collect();
         lines[lines.len().saturating_sub(n)..].join("\n")
@@ -237,6 +272,10 @@ impl Drop for Proc {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+fn proc_log_contains(log: &Path, text: &str) -> bool {
+    std::fs::read_to_string(log).is_ok_and(|l| l.contains(text))
 }
 
 /// Why a start did not come up.
@@ -312,6 +351,8 @@ pub type Case<'a> = (&'a str, &'a dyn Fn(&Cluster, &str));
 pub enum Crds {
     /// The peers' (scripts/harness-crds) and the KubeSphere ImageUpdater.
     All,
+    /// Only the KubeSphere ImageUpdater: no engine is installed.
+    KubesphereOnly,
     /// None: the bare built-in API.
     None,
 }
@@ -329,6 +370,8 @@ pub struct Cluster {
     /// The CRD files installed (peers' first, then KubeSphere's).
     pub crds: Vec<PathBuf>,
     namespaces: std::cell::Cell<usize>,
+    /// Background processes started, to name their logs.
+    background: std::cell::Cell<usize>,
     dir: tempfile::TempDir,
 }
 
@@ -343,7 +386,7 @@ impl Cluster {
         let apiserver_bin = binary("kube-apiserver", "IMAGEUPDATE_KUBE_APISERVER");
         let crd_files = match crds {
             Crds::All => peer_crds(),
-            Crds::None => Vec::new(),
+            Crds::KubesphereOnly | Crds::None => Vec::new(),
         };
         let dir = tempfile::Builder::new()
             .prefix("imageupdate-cluster-")
@@ -360,6 +403,7 @@ impl Cluster {
             ca: PathBuf::new(),
             crds: Vec::new(),
             namespaces: std::cell::Cell::new(0),
+            background: std::cell::Cell::new(0),
             dir,
         };
         // From here on a panic drops `cluster`, which stops etcd.
@@ -369,7 +413,7 @@ impl Cluster {
         cluster.ca = ca;
         cluster.write_kubeconfig();
         let apiserver_ready = started.elapsed();
-        if crds == Crds::All {
+        if crds != Crds::None {
             let mut files = crd_files;
             files.push(cluster.kubesphere_crd());
             cluster.install_crds(&files);
@@ -426,6 +470,93 @@ impl Cluster {
         }
         self.kubectl_ok(&apply, None);
         self.kubectl_ok(&wait, None);
+    }
+
+    /// Starts `cmd` as a long-running process whose output goes to
+    /// `NAME.log` in the cluster's folder; it is killed and reaped when the
+    /// returned [`Proc`] drops (drop it before the cluster).
+    pub fn background(&self, name: &'static str, cmd: Command) -> Proc {
+        let n = self.background.get() + 1;
+        self.background.set(n);
+        let log = self.dir().join(format!("{name}-{n}.log"));
+        Proc::spawn(cmd, name, &log)
+    }
+
+    /// kube-controller-manager (scripts/harness-bin, or
+    /// `IMAGEUPDATE_KUBE_CONTROLLER_MANAGER`) running only the garbage
+    /// collector, for tests that need owner references honoured: loopback,
+    /// the admin kubeconfig, no leader election, no serving port. Returns
+    /// once the collector has synced its monitors (every kind served when
+    /// it starts, CRDs included, so start it after installing them); drop
+    /// the [`Proc`] before the cluster.
+    pub fn start_garbage_collector(&self) -> Proc {
+        let bin = binary(
+            "kube-controller-manager",
+            "IMAGEUPDATE_KUBE_CONTROLLER_MANAGER",
+        );
+        let mut cmd = Command::new(bin);
+        cmd.arg(format!("--kubeconfig={}", self.kubeconfig.display()))
+            .arg("--controllers=garbagecollector")
+            .arg("--leader-elect=false")
+            .arg("--secure-port=0")
+            .arg("--use-service-account-credentials=false");
+        let mut proc = self.background("kube-controller-manager", cmd);
+        let (log, synced) = (proc.log.clone(), "all resource monitors have synced");
+        match wait_ready(&mut proc, GC_TIMEOUT, || proc_log_contains(&log, synced)) {
+            Ok(()) => proc,
+            Err(StartError::PortTaken) => panic!("kube-controller-manager serves no port"),
+            Err(StartError::Failed(why)) => panic!("{why}"),
+        }
+    }
+
+    /// One call of the API server's REST API as the admin, over HTTPS with
+    /// the harness CA: `method` (GET, POST, PUT, DELETE), `path` (from
+    /// `/api` or `/apis`), a JSON body. The status code and the response
+    /// body as JSON (`Null` when it is not JSON).
+    pub fn rest(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let agent = agent(Some(tls_for(&self.ca).expect("the harness CA")));
+        let url = format!("{}{path}", self.server);
+        let auth = format!("Bearer {ADMIN_TOKEN}");
+        let text = body.map(ToString::to_string).unwrap_or_default();
+        let sent = match method {
+            "GET" => agent.get(&url).header("Authorization", &auth).call(),
+            "DELETE" => agent.delete(&url).header("Authorization", &auth).call(),
+            "POST" => agent
+                .post(&url)
+                .header("Authorization", &auth)
+                .header("Content-Type", "application/json")
+                .send(text.as_str()),
+            "PUT" => agent
+                .put(&url)
+                .header("Authorization", &auth)
+                .header("Content-Type", "application/json")
+                .send(text.as_str()),
+            other => panic!("unsupported method {other}"),
+        };
+        let mut resp = sent.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let status = resp.status().as_u16();
+        let text = resp.body_mut().read_to_string().unwrap_or_default();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    /// `kubectl-imageupdate ARGS` against this cluster: its kubeconfig, no
+    /// ambient KUBECONFIG, HOME in the cluster's folder.
+    pub fn imageupdate(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_kubectl-imageupdate"));
+        cmd.env_remove("KUBECONFIG")
+            .env("HOME", self.dir())
+            .arg("--kubeconfig")
+            .arg(&self.kubeconfig)
+            .args(args);
+        cmd
     }
 
     /// The machine's `kubectl` against this cluster (no ambient KUBECONFIG).

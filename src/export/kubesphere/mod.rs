@@ -74,5 +74,24 @@ mod write;
 pub use types::{ImageUpdater, ImageUpdaterSpec};
 pub use write::write;
 
+/// The CustomResourceDefinition, as `crd` prints it and the controller's
+/// manifests install it.
+pub fn crd() -> serde_json::Value {
+    use kube::CustomResourceExt;
+    let mut crd = serde_json::to_value(ImageUpdater::crd())
+        .expect("a CustomResourceDefinition always serializes");
+    // The derive writes `categories: []` and `shortNames: []`. The API
+    // server stores no empty list, so a second server-side apply of the
+    // same file by another manager conflicts on them (measured on
+    // kube-apiserver 1.35); leaving them out says the same.
+    if let Some(names) = crd
+        .pointer_mut("/spec/names")
+        .and_then(|n| n.as_object_mut())
+    {
+        names.retain(|_, v| v.as_array().is_none_or(|a| !a.is_empty()));
+    }
+    crd
+}
+
 #[cfg(test)]
 mod tests;

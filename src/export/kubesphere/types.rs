@@ -12,7 +12,7 @@
 //! | `spec.argo` | shipped | `app` (required) `{name}`, `write` enum `built-in`/`git` default `built-in`, maps `updateStrategy`, `allowTags`, `ignoreTags`, `platforms`, `secrets` |
 //! | `spec.argocd` | design | `app {name, namespace}`, `write` as above, maps `update-strategy`, `allow-tags`, `ignore-tags`, `platforms`, `secret` |
 //! | `spec.fluxcd` | design | `interval`, `secret`, `policy.semver.range`, `sourceRef {kind, name}`, `git.checkout.ref.branch`, `git.commit.author {email, name}`, `git.commit.messageTemplate`, `git.push.branch`, `update {path, strategy}` |
-//! | `status` | — | an object with no fields: the shipped CRD declares the status subresource but its type has no status |
+//! | `status` | — | the bridge controller's: `observedGeneration`, `conditions` (Ready), `generated` (object refs), `diagnostics` (code, severity, message, field); the shipped CRD declared the subresource with no fields |
 //!
 //! Every schema node is typed and inlined (no `$ref`), maps carry
 //! `additionalProperties` with a type, and optional fields are skipped
@@ -33,6 +33,9 @@ use serde::{Deserialize, Serialize};
 pub const DURATION_PATTERN: &str = r"^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$";
 
 /// The updater: a list of images and how their new tags are applied.
+// Each printer column repeats `type_`, which clippy takes for a
+// duplicated attribute.
+#[allow(clippy::duplicated_attributes)]
 #[derive(CustomResource, Serialize, Deserialize, JsonSchema, Clone, Debug, Default, PartialEq)]
 #[kube(
     group = "gitops.kubesphere.io",
@@ -42,6 +45,16 @@ pub const DURATION_PATTERN: &str = r"^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$";
     namespaced,
     status = "ImageUpdaterStatus",
     printcolumn(name = "Kind", type_ = "string", json_path = ".spec.kind"),
+    printcolumn(
+        name = "Ready",
+        type_ = "string",
+        json_path = ".status.conditions[?(@.type==\"Ready\")].status"
+    ),
+    printcolumn(
+        name = "Age",
+        type_ = "date",
+        json_path = ".metadata.creationTimestamp"
+    ),
     doc = "ImageUpdater keeps the images of a GitOps application at the newest tags its policy allows"
 )]
 pub struct ImageUpdaterSpec {
@@ -62,9 +75,69 @@ pub struct ImageUpdaterSpec {
     pub fluxcd: Option<DesignFlux>,
 }
 
-/// Nothing is recorded: the shipped type has no status.
+/// What the bridge controller (`kubectl imageupdate controller`) found
+/// and made. The shipped type had none; every field is optional, so
+/// objects written before it are still valid.
 #[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, Default, PartialEq)]
-pub struct ImageUpdaterStatus {}
+#[serde(rename_all = "camelCase")]
+pub struct ImageUpdaterStatus {
+    /// The `metadata.generation` this status describes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_generation: Option<i64>,
+    /// `Ready`: whether the engine's objects say what the spec says.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<Condition>,
+    /// The engine objects generated from the spec.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub generated: Vec<GeneratedRef>,
+    /// What `kubectl imageupdate validate` reports about the spec, and
+    /// what the engine cannot hold.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub diagnostics: Vec<StatusDiagnostic>,
+}
+
+/// A condition in the shape of Kubernetes' `metav1.Condition`.
+#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, Default, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Condition {
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// True, False or Unknown.
+    #[schemars(schema_with = "condition_status_schema")]
+    pub status: String,
+    /// A CamelCase word: Reconciled, Invalid, EngineMissing,
+    /// ApplicationNotFound, ApplyFailed.
+    pub reason: String,
+    #[serde(default)]
+    pub message: String,
+    /// When `status` last changed (RFC 3339).
+    pub last_transition_time: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_generation: Option<i64>,
+}
+
+/// One generated object.
+#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, Default, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct GeneratedRef {
+    pub api_version: String,
+    pub kind: String,
+    pub name: String,
+    pub namespace: String,
+}
+
+/// One finding, as `validate` reports it.
+#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, Default, PartialEq, Eq)]
+pub struct StatusDiagnostic {
+    /// The rule's stable code (`kubectl imageupdate explain CODE`).
+    pub code: String,
+    /// error, warning or info.
+    pub severity: String,
+    pub message: String,
+    /// Where in the object, e.g. `spec.argo.updateStrategy.web`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
 
 #[derive(Serialize, Deserialize, JsonSchema, Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
@@ -258,6 +331,13 @@ fn write_schema(_: &mut SchemaGenerator) -> Schema {
         "type": "string",
         "enum": ["built-in", "git"],
         "default": "built-in",
+    })
+}
+
+fn condition_status_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({
+        "type": "string",
+        "enum": ["True", "False", "Unknown"],
     })
 }
 
