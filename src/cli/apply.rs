@@ -46,6 +46,10 @@ pub struct Args {
     /// Output format of the change list.
     #[arg(short = 'o', long = "output", value_enum, default_value = "text")]
     pub output: Output,
+    /// The Flux release whose controllers to follow (`MAJOR.MINOR`): which
+    /// image API versions are served.
+    #[arg(long = "flux", value_name = "VERSION", default_value = "2.9", value_parser = super::preview::flux_version)]
+    pub flux: crate::model::flux::FluxVersion,
     #[command(flatten)]
     pub registry: super::preview::RegistryArgs,
     #[command(flatten)]
@@ -203,7 +207,7 @@ fn apply_in(
         _ => None,
     };
     let (ws, model) = super::load_parsed(root, targets);
-    let resolution = source.map(|s| crate::preview::resolve(&model, s));
+    let resolution = source.map(|s| crate::preview::resolve(&ws, &model, s, args.flux));
     let plan = plan::plan(&ws, &model, resolution.as_ref(), sets)?;
     if args.dry_run || plan.files.is_empty() {
         return Ok(Outcome {

@@ -74,6 +74,10 @@ pub enum CliError {
     #[error("must be greater than zero")]
     #[diagnostic(code(imageupdate::cli::duration))]
     ZeroDuration,
+    /// `--flux`'s value as given.
+    #[error("{0:?} is not a Flux release (MAJOR.MINOR, e.g. 2.9)")]
+    #[diagnostic(code(imageupdate::cli::flux))]
+    FluxVersion(String),
 }
 
 #[derive(Debug, Parser)]

@@ -1,0 +1,271 @@
+//! Whether Flux's controllers would act on a setter marker: the
+//! image-reflector-controller must produce the named ImagePolicy's
+//! `status.latestRef` (API version served, the CRD's CEL rules, not
+//! suspended, one usable policy kind, its ImageRepository served, not
+//! suspended and open to the policy's namespace), and an
+//! ImageUpdateAutomation must apply it to the marker's file (same
+//! namespace, served, not suspended, `update.strategy: Setters`,
+//! `policySelector` selecting the policy, the file under `update.path`).
+//! Each answer is `None` (it would) or the reason, in words preview shows
+//! and apply skips with. Reads the Flux index and the objects' labels;
+//! hands preview (and through it apply) the verdicts.
+//!
+//! A repository holding no ImageUpdateAutomation at all is taken to be
+//! automated from elsewhere (a fleet repository), so its markers are
+//! applied; the objects the repository does hold are judged.
+
+use super::flux::{FluxVersion, ImagePolicy, ImageRepository, ImageUpdateAutomation};
+use super::{Model, yaml_of};
+use crate::discover::Workspace;
+use crate::yaml::{NodeId, Yaml};
+
+/// Why the image-reflector-controller would not produce (or would not
+/// move) `policy`'s latestRef; `None` when it would.
+pub fn policy_blocked(model: &Model, policy: &ImagePolicy, flux: FluxVersion) -> Option<String> {
+    let name = qualified(policy.meta.namespace.as_deref(), &policy.meta.name);
+    if let Some(why) = not_served(model, policy.meta.object, "ImagePolicy", &name, flux) {
+        return Some(why);
+    }
+    // The CRD's CEL rules (api/v1 imagepolicy_types.go, ImagePolicySpec):
+    // the API server refuses the object, so no controller sees it.
+    let always = policy
+        .digest_reflection
+        .as_ref()
+        .is_some_and(|d| d.value == "Always");
+    if policy.interval.is_some() && !always {
+        return Some(format!(
+            "the API server rejects ImagePolicy {name}: spec.interval is only accepted when spec.digestReflectionPolicy is set to 'Always'"
+        ));
+    }
+    if always && policy.interval.is_none() {
+        return Some(format!(
+            "the API server rejects ImagePolicy {name}: spec.interval must be set when spec.digestReflectionPolicy is set to 'Always'"
+        ));
+    }
+    if policy.suspend.is_some() {
+        return Some(format!(
+            "ImagePolicy {name} is suspended: its latestRef stays where the cluster has it, and nothing is written"
+        ));
+    }
+    if let Some(why) = policy_kind(policy, &name) {
+        return Some(why);
+    }
+    let repo = model.flux.repository_for(policy)?;
+    let repo_name = qualified(repo.meta.namespace.as_deref(), &repo.meta.name);
+    if let Some(why) = not_served(model, repo.meta.object, "ImageRepository", &repo_name, flux) {
+        return Some(format!("{why}, so ImagePolicy {name} has no tags"));
+    }
+    if repo.suspend.is_some() {
+        return Some(format!(
+            "ImageRepository {repo_name} is suspended: it is not scanned, so ImagePolicy {name} keeps the latestRef the cluster has, and nothing is written"
+        ));
+    }
+    denied(policy, repo, &name, &repo_name)
+}
+
+/// `PolicerFromSpec` takes semver, then alphabetical, then numerical, and
+/// never falls back: a semver without a range stalls the policy.
+fn policy_kind(policy: &ImagePolicy, name: &str) -> Option<String> {
+    let first = policy.choices.first()?;
+    if first.kind().is_some() {
+        return None;
+    }
+    let others: Vec<&str> = policy.choices[1..]
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    let fallback = if others.is_empty() {
+        String::new()
+    } else {
+        format!("; Flux does not fall back to {}", others.join(" or "))
+    };
+    Some(format!(
+        "ImagePolicy {name} stalls: spec.policy.semver has no range{fallback}"
+    ))
+}
+
+/// `HasAccessToRef` (fluxcd/pkg runtime/acl): another namespace's
+/// ImageRepository without `accessFrom` denies the policy. With
+/// `accessFrom`, the namespace labels decide; those are the cluster's, so
+/// access is assumed.
+fn denied(
+    policy: &ImagePolicy,
+    repo: &ImageRepository,
+    name: &str,
+    repo_name: &str,
+) -> Option<String> {
+    let (Some(pns), Some(rns)) = (
+        policy.meta.namespace.as_deref(),
+        repo.meta.namespace.as_deref(),
+    ) else {
+        return None;
+    };
+    (pns != rns && !repo.has_access_from).then(|| {
+        format!(
+            "ImageRepository {repo_name} has no spec.accessFrom: the controller denies ImagePolicy {name} from namespace {pns}, so it has no latestRef"
+        )
+    })
+}
+
+/// Why no ImageUpdateAutomation would apply `policy` to a marker in
+/// `file` (a path relative to the repository root); `None` when one
+/// would, or when the repository holds no automation at all.
+pub fn marker_blocked(
+    ws: &Workspace,
+    model: &Model,
+    policy: &ImagePolicy,
+    file: &str,
+    flux: FluxVersion,
+) -> Option<String> {
+    let automations = &model.flux.automations;
+    if automations.is_empty() {
+        return None;
+    }
+    let ns = policy.meta.namespace.as_deref();
+    let mine: Vec<&ImageUpdateAutomation> = automations
+        .iter()
+        .filter(|a| ns.is_none_or(|ns| a.meta.in_namespace(ns)))
+        .collect();
+    let name = qualified(ns, &policy.meta.name);
+    if mine.is_empty() {
+        return Some(format!(
+            "no ImageUpdateAutomation in namespace {} applies ImagePolicy {name}",
+            ns.unwrap_or("default")
+        ));
+    }
+    let mut why = Vec::new();
+    for a in mine {
+        match automation_skips(ws, model, a, policy, file, flux) {
+            None => return None,
+            Some(w) => why.push(w),
+        }
+    }
+    Some(format!("not applied: {}", why.join("; ")))
+}
+
+/// Why automation `a` leaves the marker alone.
+fn automation_skips(
+    ws: &Workspace,
+    model: &Model,
+    a: &ImageUpdateAutomation,
+    policy: &ImagePolicy,
+    file: &str,
+    flux: FluxVersion,
+) -> Option<String> {
+    let name = qualified(a.meta.namespace.as_deref(), &a.meta.name);
+    let label = format!("ImageUpdateAutomation {name}");
+    if let Some(why) = not_served(model, a.meta.object, "ImageUpdateAutomation", &name, flux) {
+        return Some(why);
+    }
+    if a.suspend.is_some() {
+        return Some(format!("{label} is suspended"));
+    }
+    if let Some(s) = a.update_strategy.as_ref().filter(|s| s.value != "Setters") {
+        return Some(format!("{label} stalls on update.strategy {:?}", s.value));
+    }
+    if let Some(sel) = a.policy_selector {
+        let yaml = yaml_of(ws, a.meta.file);
+        let labels = labels_of(yaml_of(ws, policy.meta.file), policy.meta.root);
+        match selects(yaml, sel, &labels) {
+            Err(e) => return Some(format!("{label} stalls: invalid policySelector: {e}")),
+            Ok(false) => {
+                return Some(format!(
+                    "{label}'s policySelector does not select ImagePolicy {}",
+                    policy.meta.name
+                ));
+            }
+            Ok(true) => {}
+        }
+    }
+    if !a.covers(file) {
+        return Some(format!("{label} updates only ./{}", a.scope()));
+    }
+    None
+}
+
+/// `metadata.labels` of an object, as written.
+fn labels_of(yaml: &Yaml, root: NodeId) -> Vec<(String, String)> {
+    yaml.path(root, &["metadata", "labels"])
+        .map(|m| {
+            yaml.entries(m)
+                .iter()
+                .filter_map(|&(k, v)| Some((yaml.str(k)?.to_owned(), yaml.str(v)?.to_owned())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A Kubernetes LabelSelector (`matchLabels` and `matchExpressions`, as
+/// `metav1.LabelSelectorAsSelector` reads them) against `labels`. An empty
+/// selector selects everything.
+pub fn selects(yaml: &Yaml, selector: NodeId, labels: &[(String, String)]) -> Result<bool, String> {
+    let value = |k: &str| labels.iter().find(|(l, _)| l == k).map(|(_, v)| v.as_str());
+    if let Some(m) = yaml.get(selector, "matchLabels") {
+        for &(k, v) in yaml.entries(m) {
+            let (Some(k), Some(v)) = (yaml.str(k), yaml.str(v)) else {
+                continue;
+            };
+            if value(k) != Some(v) {
+                return Ok(false);
+            }
+        }
+    }
+    let Some(exprs) = yaml.get(selector, "matchExpressions") else {
+        return Ok(true);
+    };
+    for &e in yaml.items(exprs) {
+        let key = yaml.path_str(e, &["key"]).unwrap_or_default();
+        let op = yaml.path_str(e, &["operator"]).unwrap_or_default();
+        let values: Vec<&str> = yaml
+            .get(e, "values")
+            .map(|v| yaml.items(v).iter().filter_map(|&i| yaml.str(i)).collect())
+            .unwrap_or_default();
+        let have = value(key);
+        let ok = match op {
+            "In" | "NotIn" if values.is_empty() => {
+                return Err(format!("operator {op} on {key:?} needs values"));
+            }
+            "Exists" | "DoesNotExist" if !values.is_empty() => {
+                return Err(format!("operator {op} on {key:?} takes no values"));
+            }
+            "In" => have.is_some_and(|h| values.contains(&h)),
+            "NotIn" => have.is_none_or(|h| !values.contains(&h)),
+            "Exists" => have.is_some(),
+            "DoesNotExist" => have.is_none(),
+            other => return Err(format!("{other:?} is not a valid label selector operator")),
+        };
+        if !ok {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// The object's API version, when `flux` no longer serves it.
+fn not_served(
+    model: &Model,
+    object: usize,
+    kind: &str,
+    name: &str,
+    flux: FluxVersion,
+) -> Option<String> {
+    let version = model.objects.get(object)?.version();
+    if flux.serves(version) {
+        return None;
+    }
+    Some(match FluxVersion::removed(version) {
+        Some(r) if r.minor > 0 => format!(
+            "{kind} {name} is image.toolkit.fluxcd.io/{version}, which Flux {flux} does not serve (removed in Flux {r})"
+        ),
+        _ => format!(
+            "{kind} {name} is image.toolkit.fluxcd.io/{version}, which no Flux release serves"
+        ),
+    })
+}
+
+fn qualified(ns: Option<&str>, name: &str) -> String {
+    match ns {
+        Some(ns) => format!("{ns}/{name}"),
+        None => name.to_owned(),
+    }
+}
