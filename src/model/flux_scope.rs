@@ -134,13 +134,36 @@ pub fn marker_blocked(
         ));
     }
     let mut why = Vec::new();
+    let mut scopes: Vec<String> = Vec::new();
     for a in mine {
         match automation_skips(ws, model, a, policy, file, flux) {
             None => return None,
-            Some(w) => why.push(w),
+            Some(Skip::Outside(scope)) => {
+                if !scopes.contains(&scope) {
+                    scopes.push(scope);
+                }
+            }
+            Some(Skip::Other(w)) => why.push(w),
         }
     }
+    if !scopes.is_empty() {
+        why.insert(
+            0,
+            format!(
+                "the file is outside update.path of the automations in namespace {} ({})",
+                ns.unwrap_or("default"),
+                scopes.join(", ")
+            ),
+        );
+    }
     Some(format!("not applied: {}", why.join("; ")))
+}
+
+/// Why one automation leaves a marker alone.
+enum Skip {
+    /// The file is outside its `update.path` (`./path`).
+    Outside(String),
+    Other(String),
 }
 
 /// Why automation `a` leaves the marker alone.
@@ -151,34 +174,41 @@ fn automation_skips(
     policy: &ImagePolicy,
     file: &str,
     flux: FluxVersion,
-) -> Option<String> {
+) -> Option<Skip> {
     let name = qualified(a.meta.namespace.as_deref(), &a.meta.name);
     let label = format!("ImageUpdateAutomation {name}");
     if let Some(why) = not_served(model, a.meta.object, "ImageUpdateAutomation", &name, flux) {
-        return Some(why);
+        return Some(Skip::Other(why));
     }
     if a.suspend.is_some() {
-        return Some(format!("{label} is suspended"));
+        return Some(Skip::Other(format!("{label} is suspended")));
     }
     if let Some(s) = a.update_strategy.as_ref().filter(|s| s.value != "Setters") {
-        return Some(format!("{label} stalls on update.strategy {:?}", s.value));
+        return Some(Skip::Other(format!(
+            "{label} stalls on update.strategy {:?}",
+            s.value
+        )));
     }
     if let Some(sel) = a.policy_selector {
         let yaml = yaml_of(ws, a.meta.file);
         let labels = labels_of(yaml_of(ws, policy.meta.file), policy.meta.root);
         match selects(yaml, sel, &labels) {
-            Err(e) => return Some(format!("{label} stalls: invalid policySelector: {e}")),
+            Err(e) => {
+                return Some(Skip::Other(format!(
+                    "{label} stalls: invalid policySelector: {e}"
+                )));
+            }
             Ok(false) => {
-                return Some(format!(
+                return Some(Skip::Other(format!(
                     "{label}'s policySelector does not select ImagePolicy {}",
                     policy.meta.name
-                ));
+                )));
             }
             Ok(true) => {}
         }
     }
     if !a.covers(file) {
-        return Some(format!("{label} updates only ./{}", a.scope()));
+        return Some(Skip::Outside(format!("./{}", a.scope())));
     }
     None
 }
