@@ -320,3 +320,116 @@ fn apply_writes_nothing_where_flux_would_not() {
         );
     }
 }
+
+/// IU310 findings of `validate --format json` over `root`.
+fn iu310(root: &std::path::Path) -> Vec<String> {
+    common::json(root)["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["code"] == "IU310")
+        .map(|d| d["message"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+fn git(root: &std::path::Path, args: &[&str]) {
+    let ok = std::process::Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(args)
+        .status()
+        .expect("git runs")
+        .success();
+    assert!(ok, "git {args:?}");
+}
+
+const AUTOMATION: &str = "apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImageUpdateAutomation
+metadata:
+  name: apps
+  namespace: flux-system
+spec:
+  interval: 30m
+  sourceRef:
+    kind: GitRepository
+    name: SOURCE
+  git:
+    commit:
+      author:
+        email: bot@example.com
+    push:
+      branch: main
+  update:
+    path: ./clusters/production
+";
+
+fn git_repository(name: &str, url: &str) -> String {
+    format!(
+        "apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata:
+  name: {name}
+  namespace: flux-system
+spec:
+  interval: 1m
+  url: {url}
+"
+    )
+}
+
+/// IU310 is about this checkout only: image-automation-controller
+/// `internal/source/source.go` (`NewSourceManager`, `CheckoutSource`)
+/// clones the GitRepository's `url` and resolves `update.path` in that
+/// clone. A GitRepository absent here, or whose `url` is none of this
+/// checkout's remotes, is another repository: no finding. Otherwise the
+/// finding says which GitRepository it took for this checkout.
+#[test]
+fn update_path_missing_only_for_this_checkouts_git_repository() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path();
+    git(root, &["init", "-q"]);
+    git(
+        root,
+        &[
+            "remote",
+            "add",
+            "origin",
+            "git@github.com:example/fleet.git",
+        ],
+    );
+    // Absent: the automation's GitRepository is defined elsewhere.
+    common::write(
+        root,
+        "flux-system/automation.yaml",
+        &AUTOMATION.replace("SOURCE", "apps-repo"),
+    );
+    assert_eq!(iu310(root), Vec::<String>::new());
+    // Present with another repository's url.
+    common::write(
+        root,
+        "flux-system/source.yaml",
+        &git_repository("apps-repo", "https://github.com/example/apps"),
+    );
+    assert_eq!(iu310(root), Vec::<String>::new());
+    // Present with this checkout's remote (another spelling of it).
+    common::write(
+        root,
+        "flux-system/source.yaml",
+        &git_repository("apps-repo", "ssh://git@github.com/example/fleet"),
+    );
+    let found = iu310(root);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].contains("GitRepository flux-system/apps-repo clones ssh://git@github.com/example/fleet, this checkout's remote"),
+        "{found:?}"
+    );
+    // Without a remote to compare with, the GitRepository is assumed to be
+    // this checkout, and the finding says so.
+    git(root, &["remote", "remove", "origin"]);
+    let found = iu310(root);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].contains("assuming GitRepository flux-system/apps-repo (ssh://git@github.com/example/fleet) is this checkout"),
+        "{found:?}"
+    );
+}
