@@ -271,7 +271,17 @@ fn report(args: &Args, o: &Outcome) -> u8 {
     }
     let files = o.plan.files.len();
     let verb = if o.written { "changed" } else { "would change" };
-    if changes.is_empty() {
+    if changes.is_empty() && o.plan.considered == 0 {
+        eprintln!(
+            "nothing to update: no marker, updater image or --set value found in the given paths"
+        );
+    } else if changes.is_empty() && !o.plan.skipped.is_empty() {
+        eprintln!(
+            "nothing to do: no value moves; {} target{} skipped (see above)",
+            o.plan.skipped.len(),
+            plural(o.plan.skipped.len())
+        );
+    } else if changes.is_empty() {
         eprintln!("nothing to do: every target already has its value");
     } else {
         eprintln!(
