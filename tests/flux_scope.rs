@@ -243,6 +243,16 @@ fn if_not_present_keeps_the_digest_of_an_unchanged_tag() {
             "ghcr.io/stefanprodan/podinfo:6.7.1@sha256:7171717171717171717171717171717171717171717171717171717171717171"
         )
     );
+    // A `:digest` marker beside a `:tag` marker of the same policy.
+    let k = "apps/podinfo/kustomization.yaml";
+    assert_eq!(
+        at(&rows, k, 12).0.as_deref(),
+        Some("sha256:1111111111111111111111111111111111111111111111111111111111111111")
+    );
+    assert_eq!(
+        at(&rows, k, 16).0.as_deref(),
+        Some("sha256:7171717171717171717171717171717171717171717171717171717171717171")
+    );
 }
 
 /// image-automation-controller `internal/update/setters.go` (the
@@ -301,6 +311,8 @@ fn apply_writes_nothing_where_flux_would_not() {
             (DEPLOY.to_owned(), 18),
             (DEPLOY.to_owned(), 48),
             ("apps/podinfo/kustomization.yaml".to_owned(), 7),
+            ("apps/podinfo/kustomization.yaml".to_owned(), 15),
+            ("apps/podinfo/kustomization.yaml".to_owned(), 16),
             ("web/deployment.yaml".to_owned(), 11),
         ]
     );
