@@ -360,32 +360,8 @@ fn kept_digest(run: &FluxRun, t: &Target, policy: &ImagePolicy, selected: &str) 
             if current.is_empty() {
                 return None;
             }
-            let yaml = crate::model::yaml_of(run.ws, t.file);
-            let parent = yaml.node(t.node).parent;
-            let tag_beside = run.model.targets.iter().find_map(|o| {
-                let Driver::Flux {
-                    namespace,
-                    name,
-                    suffix,
-                } = &o.driver
-                else {
-                    return None;
-                };
-                let same = o.file == t.file
-                    && yaml.node(o.node).parent == parent
-                    && namespace == want_ns
-                    && name == want_name;
-                if !same {
-                    return None;
-                }
-                let value = o.current.as_deref()?;
-                match suffix {
-                    Suffix::Tag => Some(value.to_owned()),
-                    Suffix::Full => image::parse(value).ok()?.tag().map(str::to_owned),
-                    _ => None,
-                }
-            })?;
-            (tag_beside == selected).then(|| current.to_owned())
+            let beside = flux_scope::tag_beside(run.ws, run.model, t, want_ns, want_name)?;
+            (beside == selected).then(|| current.to_owned())
         }
         _ => None,
     }

@@ -257,12 +257,9 @@ fn automation(cx: &mut Context, a: &ImageUpdateAutomation) {
             .as_ref()
             .map(|n| n.value.as_str())
             .or(a.meta.namespace.as_deref());
-        let exists = cx
-            .model
-            .flux
-            .git_repositories
-            .iter()
-            .any(|g| g.name == source.value && wanted.is_none_or(|ns| g.in_namespace(ns)));
+        let exists = cx.model.flux.git_repositories.iter().any(|g| {
+            g.meta.name == source.value && wanted.is_none_or(|ns| g.meta.in_namespace(ns))
+        });
         if kind_ok && !exists {
             cx.report(Diagnostic::new(
                 &rules::UNRESOLVED_REFERENCE,
@@ -328,15 +325,12 @@ fn this_checkout(cx: &Context, a: &ImageUpdateAutomation) -> Option<String> {
         .flux
         .git_repositories
         .iter()
-        .find(|g| g.name == name.value && ns.is_none_or(|ns| g.in_namespace(ns)))?;
-    let label = match &git.namespace {
-        Some(ns) => format!("{ns}/{}", git.name),
-        None => git.name.clone(),
+        .find(|g| g.meta.name == name.value && ns.is_none_or(|ns| g.meta.in_namespace(ns)))?;
+    let label = match &git.meta.namespace {
+        Some(ns) => format!("{ns}/{}", git.meta.name),
+        None => git.meta.name.clone(),
     };
-    let url = cx
-        .yaml(git.file)
-        .path_str(git.root, &["spec", "url"])
-        .map(str::to_owned);
+    let url = git.url.as_ref().map(|u| u.value.clone());
     let remotes = cx.ws.remote_urls();
     match url {
         Some(url) if !remotes.is_empty() => remotes

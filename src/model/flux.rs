@@ -342,12 +342,21 @@ impl std::fmt::Display for FluxVersion {
     }
 }
 
+/// A `source.toolkit.fluxcd.io` GitRepository: what an automation's
+/// `sourceRef` names, and the repository it clones.
+#[derive(Debug, Clone)]
+pub struct GitRepository {
+    pub meta: Named,
+    /// `spec.url`.
+    pub url: Option<Str>,
+}
+
 #[derive(Debug, Default)]
 pub struct FluxObjects {
     pub repositories: Vec<ImageRepository>,
     pub policies: Vec<ImagePolicy>,
     pub automations: Vec<ImageUpdateAutomation>,
-    pub git_repositories: Vec<Named>,
+    pub git_repositories: Vec<GitRepository>,
 }
 
 impl FluxObjects {
@@ -422,7 +431,10 @@ impl FluxObjects {
                         meta,
                     })
                 }
-                (SOURCE_GROUP, "GitRepository") => out.git_repositories.push(meta),
+                (SOURCE_GROUP, "GitRepository") => out.git_repositories.push(GitRepository {
+                    url: at(&["url"]),
+                    meta,
+                }),
                 _ => {}
             }
         }

@@ -15,6 +15,8 @@
 //! applied; the objects the repository does hold are judged.
 
 use super::flux::{FluxVersion, ImagePolicy, ImageRepository, ImageUpdateAutomation};
+use super::marker::Suffix;
+use super::target::{Driver, Target};
 use super::{Model, yaml_of};
 use crate::discover::Workspace;
 use crate::yaml::{NodeId, Yaml};
@@ -211,6 +213,39 @@ fn automation_skips(
         return Some(Skip::Outside(format!("./{}", a.scope())));
     }
     None
+}
+
+/// The tag a `:tag` (or full) marker of policy `namespace:name` holds in
+/// the same mapping as target `t` (the kustomize entry or Helm image map
+/// of a `:digest` marker): what the policy last wrote beside the digest.
+pub fn tag_beside(
+    ws: &Workspace,
+    model: &Model,
+    t: &Target,
+    namespace: &str,
+    name: &str,
+) -> Option<String> {
+    let yaml = yaml_of(ws, t.file);
+    let parent = yaml.node(t.node).parent;
+    model.targets.iter().find_map(|o| {
+        let Driver::Flux {
+            namespace: ns,
+            name: n,
+            suffix,
+        } = &o.driver
+        else {
+            return None;
+        };
+        if o.file != t.file || yaml.node(o.node).parent != parent || ns != namespace || n != name {
+            return None;
+        }
+        let value = o.current.as_deref()?;
+        match suffix {
+            Suffix::Tag => Some(value.to_owned()),
+            Suffix::Full => super::image::parse(value).ok()?.tag().map(str::to_owned),
+            _ => None,
+        }
+    })
 }
 
 /// `metadata.labels` of an object, as written.
