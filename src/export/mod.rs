@@ -152,20 +152,22 @@ fn clashing_names(updaters: &[Updater], req: &Request) -> Vec<bool> {
     if req.to != Dialect::Flux {
         return out;
     }
-    let mut by_key: Vec<(DocKey, serde_json::Value, usize)> = Vec::new();
+    let mut by_key: std::collections::BTreeMap<DocKey, Vec<(serde_json::Value, usize)>> =
+        std::collections::BTreeMap::new();
     for (i, u) in updaters.iter().enumerate() {
         for doc in write(u, req.to, &req.options).documents {
             let key = DocKey::of(&doc);
             if !matches!(key.kind.as_str(), "ImageRepository" | "ImagePolicy") {
                 continue;
             }
-            for (k, d, j) in &by_key {
-                if *k == key && *d != doc && *j != i {
+            let same = by_key.entry(key).or_default();
+            for (d, j) in same.iter() {
+                if *d != doc && *j != i {
                     out[i] = true;
                     out[*j] = true;
                 }
             }
-            by_key.push((key, doc, i));
+            same.push((doc, i));
         }
     }
     out

@@ -334,3 +334,87 @@ fn qualified(ns: Option<&str>, name: &str) -> String {
         None => name.to_owned(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::flux::{FluxVersion, same_git_repository};
+
+    fn selector(text: &str, labels: &[(&str, &str)]) -> Result<bool, String> {
+        let yaml = crate::yaml::parse(text);
+        let root = yaml.roots().next().unwrap();
+        let labels: Vec<(String, String)> = labels
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        selects(&yaml, root, &labels)
+    }
+
+    /// `metav1.LabelSelectorAsSelector` (k8s.io/apimachinery
+    /// `pkg/apis/meta/v1/helpers.go`): matchLabels and matchExpressions
+    /// AND together; `In`/`NotIn` need values, `Exists`/`DoesNotExist`
+    /// take none (an invalid selector stalls the automation).
+    #[test]
+    fn label_selectors_as_kubernetes_reads_them() {
+        let app = [("app", "web"), ("tier", "edge")];
+        assert_eq!(selector("{}", &app), Ok(true));
+        assert_eq!(selector("matchLabels: {app: web}", &app), Ok(true));
+        assert_eq!(selector("matchLabels: {app: api}", &app), Ok(false));
+        let exprs = "matchExpressions:\n  - {key: tier, operator: In, values: [edge, web]}\n  - {key: team, operator: DoesNotExist}\n";
+        assert_eq!(selector(exprs, &app), Ok(true));
+        assert_eq!(selector(exprs, &[("app", "web")]), Ok(false));
+        let not_in = "matchExpressions: [{key: tier, operator: NotIn, values: [edge]}]";
+        assert_eq!(selector(not_in, &app), Ok(false));
+        assert_eq!(selector(not_in, &[]), Ok(true));
+        assert!(selector("matchExpressions: [{key: a, operator: In}]", &app).is_err());
+        assert!(
+            selector(
+                "matchExpressions: [{key: a, operator: Exists, values: [x]}]",
+                &app
+            )
+            .is_err()
+        );
+        assert!(selector("matchExpressions: [{key: a, operator: Like}]", &app).is_err());
+    }
+
+    #[test]
+    fn flux_releases_serve_the_image_api_versions_of_their_table() {
+        let v = |s| FluxVersion::parse(s).unwrap();
+        assert_eq!(v("2.9"), FluxVersion::CURRENT);
+        assert_eq!(v("v2.8.3"), FluxVersion { major: 2, minor: 8 });
+        assert!(FluxVersion::parse("two").is_none() && FluxVersion::parse("2").is_none());
+        assert!(v("2.9").serves("v1") && !v("2.9").serves("v1beta2"));
+        assert!(v("2.8").serves("v1beta2") && !v("2.8").serves("v1beta1"));
+        assert!(v("2.6").serves("v1beta1") && !v("3.0").serves("v1beta2"));
+        assert!(!v("2.6").serves("v2"));
+    }
+
+    #[test]
+    fn git_urls_in_their_spellings_name_one_repository() {
+        let same = [
+            (
+                "git@github.com:org/fleet.git",
+                "ssh://git@github.com/org/fleet",
+            ),
+            (
+                "https://github.com/org/fleet",
+                "https://GitHub.com/org/fleet.git/",
+            ),
+            (
+                "ssh://git@git.example.com:22/org/fleet.git",
+                "git@git.example.com:org/fleet",
+            ),
+        ];
+        for (a, b) in same {
+            assert!(same_git_repository(a, b), "{a} {b}");
+        }
+        assert!(!same_git_repository(
+            "https://github.com/org/fleet",
+            "https://github.com/org/apps"
+        ));
+        assert!(!same_git_repository(
+            "https://github.com/org/fleet",
+            "https://gitlab.com/org/fleet"
+        ));
+    }
+}
