@@ -52,6 +52,23 @@ impl Workspace {
             .map(FileId)
     }
 
+    /// The URLs of the git remotes of the checkout whose work tree is the
+    /// root (empty when the root is no checkout, or it has no remote).
+    pub fn remote_urls(&self) -> Vec<String> {
+        let Ok(repo) = git2::Repository::open(&self.root) else {
+            return Vec::new();
+        };
+        let Ok(names) = repo.remotes() else {
+            return Vec::new();
+        };
+        (0..names.len())
+            .filter_map(|i| {
+                let remote = repo.find_remote(names.get(i).ok().flatten()?).ok()?;
+                remote.url().ok().map(str::to_owned)
+            })
+            .collect()
+    }
+
     /// True when `rel` (a `/`-separated path relative to the root) exists on
     /// disk inside the repository.
     pub fn exists(&self, rel: &str) -> bool {
@@ -341,7 +358,7 @@ fn load_file(
                 } else {
                     format!("symlink cannot be followed: {err}")
                 };
-                problem(&rules::UNREADABLE_FILE, message, Some(Severity::Warning));
+                problem(&rules::UNREADABLE_FILE, message, None);
                 return (file, pending);
             }
         }
@@ -352,7 +369,7 @@ fn load_file(
             problem(
                 &rules::UNREADABLE_FILE,
                 format!("is a {kind}, not a regular file; not read"),
-                Some(Severity::Warning),
+                None,
             );
             return (file, pending);
         }
@@ -371,7 +388,7 @@ fn load_file(
             problem(
                 &rules::UNREADABLE_FILE,
                 format!("cannot read file: {err}"),
-                None,
+                Some(Severity::Error),
             );
             return (file, pending);
         }

@@ -10,7 +10,8 @@ use std::sync::Mutex;
 use crate::discover::Workspace;
 use crate::gosyntax::glob::glob_match;
 use crate::model::argo::GenerationChoice;
-use crate::model::flux::{ImagePolicy, ImageRepository};
+use crate::model::flux::{FluxVersion, ImagePolicy, ImageRepository};
+use crate::model::flux_scope;
 use crate::model::marker::Suffix;
 use crate::model::spec::Dialect;
 use crate::model::target::{self, Driver, Target};
@@ -110,12 +111,23 @@ fn repositories(model: &Model, targets: &[Target]) -> Vec<String> {
     out
 }
 
-/// Every target of the model as a display row.
+/// Every target of the model as a display row, for the current Flux.
 pub fn run(ws: &Workspace, model: &Model, source: &dyn TagSource) -> Preview {
+    run_for(ws, model, source, FluxVersion::CURRENT)
+}
+
+/// Every target of the model as a display row, as the controllers of
+/// `flux` would treat it.
+pub fn run_for(
+    ws: &Workspace,
+    model: &Model,
+    source: &dyn TagSource,
+    flux: FluxVersion,
+) -> Preview {
     let Resolution {
         decisions,
         source_failures,
-    } = resolve(model, source);
+    } = resolve(ws, model, source, flux);
     let updates = model
         .targets
         .iter()
@@ -160,9 +172,14 @@ fn row(ws: &Workspace, t: &Target, d: Decision) -> Update {
     }
 }
 
-/// What every target's driver selects now; `decisions[i]` answers
-/// `model.targets[i]`.
-pub fn resolve(model: &Model, source: &dyn TagSource) -> Resolution {
+/// What every target's driver selects now, with the controllers of
+/// `flux` for Flux targets; `decisions[i]` answers `model.targets[i]`.
+pub fn resolve(
+    ws: &Workspace,
+    model: &Model,
+    source: &dyn TagSource,
+    flux: FluxVersion,
+) -> Resolution {
     let targets = &model.targets;
     let cache = Cache {
         source,
@@ -178,11 +195,16 @@ pub fn resolve(model: &Model, source: &dyn TagSource) -> Resolution {
             offline: Offline::default(),
         };
         let resolved = match &t.driver {
-            Driver::Flux {
-                namespace,
-                name,
-                suffix,
-            } => flux_target(model, &cache, namespace, name, *suffix, &mut update),
+            Driver::Flux { .. } => flux_target(
+                &FluxRun {
+                    ws,
+                    model,
+                    cache: &cache,
+                    flux,
+                },
+                t,
+                &mut update,
+            ),
             Driver::Argo(config) => argo_target(&cache, config, &mut update),
             Driver::KubesphereFlux { repository, range } => {
                 kubesphere_flux(&cache, repository, range.as_deref(), &mut update)
@@ -238,14 +260,24 @@ fn flux_policy(
     })
 }
 
-fn flux_target(
-    model: &Model,
-    cache: &Cache,
-    namespace: &str,
-    name: &str,
-    suffix: Suffix,
-    update: &mut Decision,
-) -> Result<String, Unresolved> {
+/// What a Flux target is resolved against.
+struct FluxRun<'a> {
+    ws: &'a Workspace,
+    model: &'a Model,
+    cache: &'a Cache<'a>,
+    flux: FluxVersion,
+}
+
+fn flux_target(run: &FluxRun, t: &Target, update: &mut Decision) -> Result<String, Unresolved> {
+    let Driver::Flux {
+        namespace,
+        name,
+        suffix,
+    } = &t.driver
+    else {
+        return Err(Unresolved::Reason(String::new()));
+    };
+    let (model, cache) = (run.model, run.cache);
     update.policy = format!("{namespace}/{name}");
     let fx = &model.flux;
     let policy = fx.policy(namespace, name).ok_or_else(|| {
@@ -260,12 +292,22 @@ fn flux_target(
         )));
     };
     update.image = repo_image.clone();
+    if let Some(why) = flux_scope::policy_blocked(model, policy, run.flux) {
+        return Err(Unresolved::Reason(why));
+    }
+    let file = &run.ws.files[t.file].path;
+    if let Some(why) = flux_scope::marker_blocked(run.ws, model, policy, file, run.flux) {
+        return Err(Unresolved::Reason(why));
+    }
     let spec = flux_policy(policy, repo)?;
     update.policy = format!("{namespace}/{name} ({})", describe_flux(&spec));
     let tags = cache.tags(&repo_image)?;
     let names: Vec<String> = tags.iter().map(|t| t.tag.clone()).collect();
     let selected = flux::select(&spec, &names).map_err(|e| Unresolved::Reason(e.to_string()))?;
-    let digest = if policy.reflects_digest() {
+    let kept = kept_digest(run, t, policy, &selected.tag);
+    let digest = if kept.is_some() {
+        kept
+    } else if policy.reflects_digest() {
         // Only the selected tag's manifest is asked for.
         let need = Need {
             digests: true,
@@ -297,6 +339,45 @@ fn flux_target(
                 "ImagePolicy {namespace}/{name} does not reflect digests; Flux would write an empty string"
             ))),
         },
+    }
+}
+
+/// `digestReflectionPolicy: IfNotPresent` keeps the digest it has when
+/// the selected tag is unchanged (`updateImageRefs`): offline, what the
+/// policy last wrote is what the marked value holds (a full reference),
+/// or what the `:tag`/full marker beside a `:digest` marker holds.
+fn kept_digest(run: &FluxRun, t: &Target, policy: &ImagePolicy, selected: &str) -> Option<String> {
+    let if_not_present = policy
+        .digest_reflection
+        .as_ref()
+        .is_some_and(|d| d.value == "IfNotPresent");
+    if !if_not_present {
+        return None;
+    }
+    let Driver::Flux {
+        namespace: want_ns,
+        name: want_name,
+        suffix,
+    } = &t.driver
+    else {
+        return None;
+    };
+    let current = t.current.as_deref()?;
+    match suffix {
+        Suffix::Full => {
+            let r = image::parse(current).ok()?;
+            (r.tag() == Some(selected))
+                .then(|| r.digest().map(str::to_owned))
+                .flatten()
+        }
+        Suffix::Digest => {
+            if current.is_empty() {
+                return None;
+            }
+            let beside = flux_scope::tag_beside(run.ws, run.model, t, want_ns, want_name)?;
+            (beside == selected).then(|| current.to_owned())
+        }
+        _ => None,
     }
 }
 

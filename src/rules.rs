@@ -11,6 +11,9 @@ pub struct Rule {
     /// Reads well as "allow `<name>`": it names the pattern, not the fix.
     pub name: &'static str,
     pub severity: Severity,
+    /// Other severities some of its findings carry (the doc says when);
+    /// `--strict` promotions aside, nothing else is emitted.
+    pub also: &'static [Severity],
     pub summary: &'static str,
     pub help: Option<&'static str>,
     /// Why it matters and what the controller does with it.
@@ -18,17 +21,25 @@ pub struct Rule {
 }
 
 macro_rules! rules {
-    ($( $ident:ident = $code:literal $name:literal $sev:ident
+    ($( $ident:ident = $code:literal $name:literal $sev:ident $(/ $also:ident)*
         summary: $summary:literal
         help: $help:expr,
         doc: $doc:literal; )*) => {
         $( pub static $ident: Rule = Rule {
             code: $code, name: $name, severity: Severity::$sev,
+            also: &[$(Severity::$also),*],
             summary: $summary, help: $help, doc: $doc,
         }; )*
         /// Every rule, in code order.
         pub static ALL: &[&Rule] = &[ $( &$ident ),* ];
     };
+}
+
+impl Rule {
+    /// Every severity the rule's findings may carry, the default first.
+    pub fn severities(&self) -> impl Iterator<Item = Severity> + '_ {
+        std::iter::once(self.severity).chain(self.also.iter().copied())
+    }
 }
 
 pub fn find(code_or_name: &str) -> Option<&'static Rule> {
@@ -49,11 +60,13 @@ documents before it are still checked.";
         help: Some("remove one of the two entries"),
         doc: "YAML 1.2 forbids duplicate keys. kubectl and Argo CD reject the object; Go's \
 yaml.v3 (used by Flux) fails to decode it. Which value would win is undefined.";
-    UNREADABLE_FILE = "IU003" "unreadable-file" Error
+    UNREADABLE_FILE = "IU003" "unreadable-file" Warning / Error
         summary: "A file could not be read"
         help: None,
-        doc: "The file exists but reading it failed (permissions, a broken symlink, an I/O \
-error). It is reported and the run goes on with the other files.";
+        doc: "A dangling or looping symlink, or a path that is not a regular file (a FIFO, a \
+device), is a warning: there is no manifest there to check. A regular file that cannot be read \
+(permissions, an I/O error) is an error. Either way it is reported and the run goes on with the \
+other files.";
     INVALID_UTF8 = "IU004" "invalid-utf8" Error
         summary: "A YAML file is not valid UTF-8"
         help: Some("re-encode the file as UTF-8"),
@@ -156,11 +169,14 @@ distribution/reference grammar: lowercase repository path, tag `[A-Za-z0-9_][A-Z
         doc: "`localhost:5000` alone is the image `docker.io/library/localhost` with tag \
 `5000`. The repository path is missing.";
 
-    FLUX_API_VERSION = "IU301" "flux-api-version" Warning
-        summary: "A Flux image automation object uses an old API version"
+    FLUX_API_VERSION = "IU301" "flux-api-version" Warning / Error
+        summary: "A Flux image automation object uses an API version Flux no longer serves"
         help: Some("use apiVersion: image.toolkit.fluxcd.io/v1"),
-        doc: "`v1` is the current API since Flux 2.7. `v1beta2` is deprecated and removed in \
-Flux 2.9 (warning); `v1beta1` and older are no longer served (error).";
+        doc: "`v1` is the current API since Flux 2.7. `v1beta2` was deprecated in Flux 2.7 and \
+removed in Flux 2.9 (image-reflector-controller and image-automation-controller 1.2 serve only \
+`v1`): a warning, since Flux 2.8 and older still serve it; preview and apply skip such objects \
+unless `--flux 2.8` or older is given. `v1beta1` and the alphas were removed in Flux 2.7, and a \
+malformed apiVersion (`image.toolkit.fluxcd.io/v1/v2`) is served by no release: errors.";
     INVALID_SEMVER_RANGE = "IU302" "invalid-semver-range" Error
         summary: "A semver range does not parse with Masterminds semantics"
         help: None,
@@ -261,11 +277,12 @@ for an undeclared alias is ignored.";
         help: Some("write regexp:<expression> or any"),
         doc: "A value without the `regexp:` prefix (or `any`), or a regular expression that \
 does not compile, is a match function that matches nothing: the image never updates.";
-    INVALID_IGNORE_TAGS = "IU407" "invalid-ignore-tags" Error
+    INVALID_IGNORE_TAGS = "IU407" "invalid-ignore-tags" Error / Warning
         summary: "An ignore-tags pattern is not a valid Go glob"
         help: None,
-        doc: "Patterns are Go filepath.Match globs; a malformed one matches nothing. Negation \
-is `[^...]`: `[!...]` matches a literal `!`.";
+        doc: "Patterns are Go filepath.Match globs; a malformed one matches nothing (error). \
+Negation is `[^...]`: `[!...]` matches a literal `!` (warning: the glob still works, for \
+another set of tags).";
     INVALID_PLATFORM = "IU408" "invalid-platform" Error
         summary: "A platform is not os/arch[/variant]"
         help: None,
@@ -368,10 +385,11 @@ shipped API uses camelCase (`argo`, `updateStrategy`). Mixing them means one set
         help: None,
         doc: "gitops-promotion writes each promotion into `<group>/<environment>/`; a missing \
 folder makes the promotion fail.";
-    PROMOTION_INVALID_CONFIG = "IU602" "promotion-invalid-config" Error
+    PROMOTION_INVALID_CONFIG = "IU602" "promotion-invalid-config" Error / Warning
         summary: "gitops-promotion.yaml is malformed"
         help: None,
-        doc: "The promotion tool cannot load its configuration.";
+        doc: "The promotion tool cannot load its configuration (error). A bare number as \
+`status_timeout_minutes` loads, but as nanoseconds (warning).";
 
     EXPORT_NO_EQUIVALENT = "IU701" "export-no-equivalent" Warning
         summary: "A setting has no equivalent in the export target and is left out"

@@ -411,3 +411,99 @@ fn bad_set_requests_are_usage_errors() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to commit"));
 }
+
+/// `--set` with a tag only on a kustomize entry that pins `digest:` moves
+/// nothing there: a new tag beside the old digest would keep the old
+/// image, so the marker is refused with a reason naming the image (not
+/// the digest); with `TAG@DIGEST` both move (testdata/apply/kustomize-pinned
+/// is that case, byte for byte). A marker for a policy defined elsewhere
+/// moves its entry, found by name as kustomize's `edit set image` does
+/// (`kustomize/commands/edit/set/setimage.go`, `setImage`), and a marker
+/// whose value names no image is listed as skipped, never passed over.
+#[test]
+fn set_on_a_pinned_kustomize_entry_moves_tag_and_digest_together_or_refuses() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&testdata("apply/kustomize-refused"), dir.path());
+    let before = tree(dir.path());
+    let out = apply(
+        dir.path(),
+        &[
+            "-o".into(),
+            "json".into(),
+            "--set".into(),
+            "ghcr.io/org/app=2.0.0".into(),
+            "--set".into(),
+            "ghcr.io/org/side=2.0.0".into(),
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let changed: Vec<(String, u64)> = v["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["file"].as_str().unwrap().to_owned(),
+                c["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    // The pinned entry (line 7) stays; the side entry (line 10, policy
+    // elsewhere) moves with the base manifest it overrides.
+    assert!(
+        changed.contains(&("overlay/kustomization.yaml".into(), 10)),
+        "{changed:?}"
+    );
+    assert!(
+        !changed
+            .iter()
+            .any(|(f, l)| f == "overlay/kustomization.yaml" && *l < 9),
+        "{changed:?}"
+    );
+    let skipped = v["skipped"].as_array().unwrap();
+    let pinned = skipped
+        .iter()
+        .find(|s| s["line"] == 7)
+        .expect("the pinned entry is skipped");
+    assert_eq!(pinned["image"], "ghcr.io/org/app");
+    assert!(
+        pinned["reason"]
+            .as_str()
+            .unwrap()
+            .contains("pass --set ghcr.io/org/app=TAG@DIGEST"),
+        "{pinned}"
+    );
+    let tool = skipped
+        .iter()
+        .find(|s| s["line"] == 12)
+        .expect("the marker on `newTag: app` is skipped");
+    assert_eq!(tool["image"], "ghcr.io/org/tool");
+    assert!(
+        tool["reason"].as_str().unwrap().contains("names no image"),
+        "{tool}"
+    );
+    let kustomization = "overlay/kustomization.yaml";
+    let after = tree(dir.path());
+    let text = String::from_utf8_lossy(&after[kustomization]);
+    assert!(text.contains("newTag: 1.0.0 # {\"$imagepolicy\": \"flux-system:app:tag\"}"));
+    assert!(text.contains("digest: sha256:aaaa"));
+    assert_ne!(before[kustomization], after[kustomization]);
+}
+
+/// With no target at all, apply says there is nothing to update, not that
+/// every target already has its value.
+#[test]
+fn zero_targets_say_there_is_nothing_to_update() {
+    let dir = one_file_repo("apiVersion: v1\nkind: ConfigMap\ndata:\n  a: b\n");
+    let out = apply(dir.path(), &["--set".into(), "nginx=1.27.4".into()]);
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("nothing to update"), "{err}");
+    assert!(!err.contains("already has its value"), "{err}");
+}

@@ -253,3 +253,53 @@ fn every_rule_is_exercised_by_an_example() {
         .collect();
     assert!(missing.is_empty(), "rules without an example: {missing:?}");
 }
+
+/// Every finding validate emits over the whole of testdata/ (each
+/// top-level folder as one repository), plus an unreadable-file case,
+/// carries a severity its rule declares in `src/rules.rs` (the default or
+/// one of `also`): `rules` and `explain` never say error where a warning
+/// is printed (IU003 did).
+#[test]
+fn rule_severities_agree_with_emitted_findings() {
+    let mut roots: Vec<std::path::PathBuf> = std::fs::read_dir(common::project().join("testdata"))
+        .expect("testdata")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.is_dir())
+        .collect();
+    roots.sort();
+    // Load problems cannot be committed: a dangling symlink (IU003's
+    // warning) beside a manifest.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    common::write(tmp.path(), "app.yaml", "apiVersion: v1\nkind: ConfigMap\n");
+    std::os::unix::fs::symlink(tmp.path().join("gone.yaml"), tmp.path().join("link.yaml"))
+        .expect("symlink");
+    roots.push(tmp.path().to_path_buf());
+    let mut seen = BTreeSet::new();
+    for root in &roots {
+        let out = json(root);
+        for d in out["diagnostics"].as_array().expect("diagnostics") {
+            let code = d["code"].as_str().expect("code");
+            let severity = d["severity"].as_str().expect("severity");
+            let rule = imageupdate::rules::find(code).expect("a registered rule");
+            assert!(
+                rule.severities().any(|s| s.as_str() == severity),
+                "{code} emitted as {severity} in {}, but src/rules.rs declares {:?}: {}",
+                root.display(),
+                rule.severities().map(|s| s.as_str()).collect::<Vec<_>>(),
+                d["message"]
+            );
+            seen.insert((code.to_owned(), severity.to_owned()));
+        }
+    }
+    // The test sees the variants it is about.
+    for (code, severity) in [
+        ("IU003", "warning"),
+        ("IU301", "warning"),
+        ("IU301", "error"),
+    ] {
+        assert!(
+            seen.contains(&(code.to_owned(), severity.to_owned())),
+            "no {code} {severity} in testdata: {seen:?}"
+        );
+    }
+}

@@ -657,3 +657,49 @@ fn an_applicationset_template_is_not_exported() {
         "{stderr}"
     );
 }
+
+/// Export names each image's ImageRepository and ImagePolicy after the
+/// alias, and, when another application's image has that name with other
+/// settings, after the application and the alias: no image is dropped as
+/// the duplicate of a different one (real repositories call every image
+/// `app`; 14 images once came out as 4 policies).
+#[test]
+fn export_names_are_unique_per_application_and_alias() {
+    let repo = testdata("export/argocd-same-alias");
+    let out = export_cmd(&repo, "flux", &[]);
+    let stdout = text(&out.stdout);
+    let stderr = text(&out.stderr);
+    assert!(!stderr.contains("generated twice"), "{stderr}");
+    let mut policies: Vec<&str> = stdout
+        .split("\n---")
+        .filter(|d| d.contains("kind: ImagePolicy"))
+        .filter_map(|d| {
+            d.lines()
+                .find_map(|l| l.strip_prefix("  name: "))
+                .map(str::trim)
+        })
+        .collect();
+    policies.sort();
+    assert_eq!(
+        policies,
+        [
+            "shop-backend-app",
+            "shop-backend-canary-app",
+            "shop-frontend-app"
+        ],
+        "{stdout}"
+    );
+    for image in [
+        "ghcr.io/example/shop-frontend",
+        "ghcr.io/example/shop-backend",
+    ] {
+        assert!(stdout.contains(&format!("image: {image}\n")), "{stdout}");
+    }
+    // One application alone keeps the alias as the name.
+    let one = tempfile::tempdir().unwrap();
+    let text_all = std::fs::read_to_string(repo.join("applications.yaml")).unwrap();
+    let first = text_all.split("\n---\n").next().unwrap();
+    common::write(one.path(), "app.yaml", first);
+    let single = text(&export_cmd(one.path(), "flux", &[]).stdout);
+    assert!(single.contains("  name: app\n"), "{single}");
+}

@@ -320,7 +320,8 @@ fn flux_digest_reflection_heads_the_selected_tag_only() {
         &root,
         &image,
         "1.x",
-        "  digestReflectionPolicy: Always\n",
+        // The CRD's CEL rule: Always needs an interval.
+        "  digestReflectionPolicy: Always\n  interval: 10m\n",
         ":digest",
     );
     let run = w.preview(&root, &["--no-cache"], &[]);

@@ -15,6 +15,7 @@ use crate::diagnostic::{Diagnostic, FileId};
 use crate::gosyntax::{duration, regex as goregex, template};
 use crate::model::flux::{
     ImagePolicy, ImageRepository, ImageUpdateAutomation, PolicyName, SOURCE_GROUP, normalize_rel,
+    same_git_repository,
 };
 use crate::model::spec::Origin;
 use crate::model::{Str, image};
@@ -256,12 +257,9 @@ fn automation(cx: &mut Context, a: &ImageUpdateAutomation) {
             .as_ref()
             .map(|n| n.value.as_str())
             .or(a.meta.namespace.as_deref());
-        let exists = cx
-            .model
-            .flux
-            .git_repositories
-            .iter()
-            .any(|g| g.name == source.value && wanted.is_none_or(|ns| g.in_namespace(ns)));
+        let exists = cx.model.flux.git_repositories.iter().any(|g| {
+            g.meta.name == source.value && wanted.is_none_or(|ns| g.meta.in_namespace(ns))
+        });
         if kind_ok && !exists {
             cx.report(Diagnostic::new(
                 &rules::UNRESOLVED_REFERENCE,
@@ -286,13 +284,16 @@ fn automation(cx: &mut Context, a: &ImageUpdateAutomation) {
     }
     if let Some(path) = &a.update_path {
         let rel = normalize_rel(&path.value);
-        if !rel.is_empty() && !cx.ws.exists(&rel) {
+        if !rel.is_empty()
+            && !cx.ws.exists(&rel)
+            && let Some(assumed) = this_checkout(cx, a)
+        {
             cx.report(Diagnostic::new(
                 &rules::UPDATE_PATH_MISSING,
                 file,
                 cx.span(file, path.node),
                 format!(
-                    "update.path {:?} does not exist in the repository",
+                    "update.path {:?} does not exist in the repository ({assumed})",
                     path.value
                 ),
             ));
@@ -300,6 +301,48 @@ fn automation(cx: &mut Context, a: &ImageUpdateAutomation) {
     }
     if let Some(tpl) = &a.message_template {
         message_template(cx, at(cx, file, tpl), &tpl.value);
+    }
+}
+
+/// Whether the automation's GitRepository is this checkout, said as the
+/// assumption made; `None` when it is another repository: absent here (it
+/// is defined with the repository it clones), or present with a `url`
+/// none of this checkout's remotes has. The controller clones the
+/// GitRepository's `url` (`internal/source/source.go`, NewSourceManager
+/// and CheckoutSource) and resolves `update.path` in that clone.
+fn this_checkout(cx: &Context, a: &ImageUpdateAutomation) -> Option<String> {
+    let Some(name) = a.source_ref.as_ref().and_then(|s| s.name.as_ref()) else {
+        return Some("the automation names no GitRepository; assumed to be this checkout".into());
+    };
+    let ns = a
+        .source_ref
+        .as_ref()
+        .and_then(|s| s.namespace.as_ref())
+        .map(|n| n.value.as_str())
+        .or(a.meta.namespace.as_deref());
+    let git = cx
+        .model
+        .flux
+        .git_repositories
+        .iter()
+        .find(|g| g.meta.name == name.value && ns.is_none_or(|ns| g.meta.in_namespace(ns)))?;
+    let label = match &git.meta.namespace {
+        Some(ns) => format!("{ns}/{}", git.meta.name),
+        None => git.meta.name.clone(),
+    };
+    let url = git.url.as_ref().map(|u| u.value.clone());
+    let remotes = cx.ws.remote_urls();
+    match url {
+        Some(url) if !remotes.is_empty() => remotes
+            .iter()
+            .any(|r| same_git_repository(r, &url))
+            .then(|| format!("GitRepository {label} clones {url}, this checkout's remote")),
+        Some(url) => Some(format!(
+            "assuming GitRepository {label} ({url}) is this checkout: it has no git remote to compare with"
+        )),
+        None => Some(format!(
+            "assuming GitRepository {label}, which has no url, is this checkout"
+        )),
     }
 }
 

@@ -12,7 +12,7 @@ use super::Context;
 use crate::diagnostic::{Diagnostic, FileId, Severity};
 use crate::model::Object;
 use crate::model::argo::{self, CR_GROUP};
-use crate::model::flux::IMAGE_GROUP;
+use crate::model::flux::{FluxVersion, IMAGE_GROUP};
 use crate::model::kubesphere::{self as ks, Spelling};
 use crate::model::object::str_at;
 use crate::model::schema::{self, Field, Unknown};
@@ -24,6 +24,8 @@ pub fn check(cx: &mut Context) {
     for obj in objects {
         if obj.group() == IMAGE_GROUP {
             flux_api_version(cx, &obj);
+        } else {
+            malformed_flux_api_version(cx, &obj);
         }
         let schema: &'static [Field] = match (obj.group(), obj.kind()) {
             (IMAGE_GROUP, "ImageRepository") => schema::IMAGE_REPOSITORY_SPEC,
@@ -57,31 +59,97 @@ pub fn check(cx: &mut Context) {
     }
 }
 
-/// IU301: a Flux image object's `apiVersion`, whatever its kind.
+/// IU301: a Flux image object's `apiVersion`, whatever its kind, named
+/// with the Flux release that stopped serving it (v1beta2: 2.9, whose
+/// image-reflector-controller and image-automation-controller 1.2 serve
+/// only v1; v1beta1: 2.7). v1beta2 stays a warning: Flux 2.8 and older
+/// still serve it, and preview and apply follow `--flux`.
 fn flux_api_version(cx: &mut Context, obj: &Object) {
     let Some(api) = &obj.api_version else { return };
     let span = cx.span(obj.file, api.node);
-    match obj.version() {
-        "v1" => {}
-        "v1beta2" => cx.report(Diagnostic::new(
+    let version = obj.version();
+    if !is_version_token(version) {
+        return malformed_flux_api_version(cx, obj);
+    }
+    match FluxVersion::removed(version) {
+        None => {}
+        Some(removed) if version == "v1beta2" => cx.report(Diagnostic::new(
             &rules::FLUX_API_VERSION,
             obj.file,
             span,
             format!(
-                "{} is deprecated since Flux 2.7 and removed in Flux 2.9",
+                "{} is deprecated since Flux 2.7 and removed in Flux {removed}: the image controllers of Flux {removed} and later do not serve it",
                 api.value
             ),
         )),
-        other => cx.report(
+        Some(removed) if removed.minor > 0 => cx.report(
             Diagnostic::new(
                 &rules::FLUX_API_VERSION,
                 obj.file,
                 span,
-                format!("{IMAGE_GROUP}/{other} is no longer served by Flux"),
+                format!("{} was removed in Flux {removed} and is no longer served", api.value),
+            )
+            .severity(Severity::Error),
+        ),
+        Some(_) => cx.report(
+            Diagnostic::new(
+                &rules::FLUX_API_VERSION,
+                obj.file,
+                span,
+                format!("{IMAGE_GROUP}/{version} is not an API version any Flux release serves"),
             )
             .severity(Severity::Error),
         ),
     }
+}
+
+/// `v1`, `v1beta2`, `v2alpha1`: a Kubernetes API version.
+fn is_version_token(v: &str) -> bool {
+    let Some(rest) = v.strip_prefix('v') else {
+        return false;
+    };
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let (major, tail) = rest.split_at(digits);
+    if major.is_empty() || major.starts_with('0') {
+        return false;
+    }
+    let level = tail
+        .strip_prefix("alpha")
+        .or_else(|| tail.strip_prefix("beta"));
+    match level {
+        None => tail.is_empty(),
+        Some(n) => !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) && !n.starts_with('0'),
+    }
+}
+
+/// IU301 for an `apiVersion` that names the Flux image group but is not
+/// `GROUP/VERSION` (`image.toolkit.fluxcd.io/v1/v2`, a trailing `/`): the
+/// API server serves no such version, so the object is never created.
+fn malformed_flux_api_version(cx: &mut Context, obj: &Object) {
+    let Some(api) = &obj.api_version else { return };
+    let Some(rest) = api.value.strip_prefix(IMAGE_GROUP) else {
+        return;
+    };
+    if !(rest.is_empty() || rest.starts_with('/')) {
+        return;
+    }
+    let version = rest.strip_prefix('/').unwrap_or_default();
+    if !version.is_empty() && is_version_token(version) {
+        return;
+    }
+    cx.report(
+        Diagnostic::new(
+            &rules::FLUX_API_VERSION,
+            obj.file,
+            cx.span(obj.file, api.node),
+            format!(
+                "apiVersion {:?} is malformed: it must be {IMAGE_GROUP}/<version>; the API server rejects the object",
+                api.value
+            ),
+        )
+        .severity(Severity::Error)
+        .help(format!("use apiVersion: {IMAGE_GROUP}/v1")),
+    );
 }
 
 /// The fields a Flux image object's CRD requires, and ImagePolicy's one

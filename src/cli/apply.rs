@@ -46,6 +46,10 @@ pub struct Args {
     /// Output format of the change list.
     #[arg(short = 'o', long = "output", value_enum, default_value = "text")]
     pub output: Output,
+    /// The Flux release whose controllers to follow (`MAJOR.MINOR`): which
+    /// image API versions are served.
+    #[arg(long = "flux", value_name = "VERSION", default_value = "2.9", value_parser = super::preview::flux_version)]
+    pub flux: crate::model::flux::FluxVersion,
     #[command(flatten)]
     pub argo: super::ArgoArgs,
     #[command(flatten)]
@@ -205,7 +209,7 @@ fn apply_in(
         _ => None,
     };
     let (ws, model) = super::load_parsed_with(root, targets, &args.argo.options());
-    let resolution = source.map(|s| crate::preview::resolve(&model, s));
+    let resolution = source.map(|s| crate::preview::resolve(&ws, &model, s, args.flux));
     let plan = plan::plan(&ws, &model, resolution.as_ref(), sets)?;
     if args.dry_run || plan.files.is_empty() {
         return Ok(Outcome {
@@ -269,7 +273,17 @@ fn report(args: &Args, o: &Outcome) -> u8 {
     }
     let files = o.plan.files.len();
     let verb = if o.written { "changed" } else { "would change" };
-    if changes.is_empty() {
+    if changes.is_empty() && o.plan.considered == 0 {
+        eprintln!(
+            "nothing to update: no marker, updater image or --set value found in the given paths"
+        );
+    } else if changes.is_empty() && !o.plan.skipped.is_empty() {
+        eprintln!(
+            "nothing to do: no value moves; {} target{} skipped (see above)",
+            o.plan.skipped.len(),
+            plural(o.plan.skipped.len())
+        );
+    } else if changes.is_empty() {
         eprintln!("nothing to do: every target already has its value");
     } else {
         eprintln!(

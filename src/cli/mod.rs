@@ -79,6 +79,10 @@ pub enum CliError {
     #[error("{0:?} is not v0 or v1")]
     #[diagnostic(code(imageupdate::cli::argo_generation))]
     ArgoGeneration(String),
+    /// `--flux`'s value as given.
+    #[error("{0:?} is not a Flux release (MAJOR.MINOR, e.g. 2.9)")]
+    #[diagnostic(code(imageupdate::cli::flux))]
+    FluxVersion(String),
 }
 
 #[derive(Debug, Parser)]

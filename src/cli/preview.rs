@@ -35,6 +35,10 @@ pub struct Args {
     /// Exit 1 when some target would change.
     #[arg(long)]
     pub exit_code: bool,
+    /// The Flux release whose controllers to follow (`MAJOR.MINOR`): which
+    /// image API versions are served.
+    #[arg(long = "flux", value_name = "VERSION", default_value = "2.9", value_parser = flux_version)]
+    pub flux: crate::model::flux::FluxVersion,
     #[command(flatten)]
     pub argo: super::ArgoArgs,
     #[command(flatten)]
@@ -86,6 +90,11 @@ pub struct RegistryArgs {
     /// Log every registry request (method, URL, status) to stderr.
     #[arg(short = 'v', long)]
     pub verbose: bool,
+}
+
+/// `--flux 2.9` (`v2.9`, `2.9.1`).
+pub(super) fn flux_version(s: &str) -> Result<crate::model::flux::FluxVersion, CliError> {
+    crate::model::flux::FluxVersion::parse(s).ok_or_else(|| CliError::FluxVersion(s.to_owned()))
 }
 
 fn go_duration(s: &str) -> Result<Duration, CliError> {
@@ -187,7 +196,7 @@ pub fn run(args: Args, kube: &super::KubeFlags) -> u8 {
         }
     };
     let (ws, model) = super::load_parsed_with(&root, &targets, &args.argo.options());
-    let preview = crate::preview::run(&ws, &model, source.as_dyn());
+    let preview = crate::preview::run_for(&ws, &model, source.as_dyn(), args.flux);
     if let Source::Registry(r) = &source
         && args.registry.verbose
     {

@@ -23,6 +23,7 @@ pub fn rules(args: RulesArgs) -> u8 {
             .map(|r| {
                 serde_json::json!({
                     "code": r.code, "name": r.name, "severity": r.severity.as_str(),
+                    "severities": r.severities().map(|s| s.as_str()).collect::<Vec<_>>(),
                     "summary": r.summary, "help": r.help, "doc": r.doc,
                 })
             })
@@ -62,13 +63,19 @@ pub fn explain(args: ExplainArgs) -> u8 {
 }
 
 fn explain_text(r: &Rule) -> String {
+    let also: Vec<&str> = r.also.iter().map(|s| s.as_str()).collect();
+    let severity = if also.is_empty() {
+        r.severity.as_str().to_owned()
+    } else {
+        format!(
+            "{} (some findings: {})",
+            r.severity.as_str(),
+            also.join(", ")
+        )
+    };
     let mut s = format!(
-        "{} ({}) — {}\n\nDefault severity: {}\n\n{}\n",
-        r.code,
-        r.name,
-        r.summary,
-        r.severity.as_str(),
-        r.doc
+        "{} ({}) — {}\n\nDefault severity: {severity}\n\n{}\n",
+        r.code, r.name, r.summary, r.doc
     );
     if let Some(help) = r.help {
         s.push_str(&format!("\nHow to fix: {help}\n"));

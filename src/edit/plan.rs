@@ -17,10 +17,11 @@ use crate::discover::Workspace;
 use crate::model::marker::Suffix;
 use crate::model::object::str_at;
 use crate::model::target::{Driver, Target};
-use crate::model::workload::{self, HelmImage};
+use crate::model::workload::{self, HelmImage, KustomizeImage};
 use crate::model::{Model, Str, image, yaml_of};
 use crate::resolve::Resolution;
 use crate::yaml::{NodeId, NodeKind, Yaml};
+use std::collections::HashSet;
 
 /// `--set IMAGE=TAG[@DIGEST]` (or `IMAGE=@DIGEST`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +63,19 @@ pub enum SetError {
     NoTagForMarker { image: String },
     #[error("--set {image} gives no digest for this :digest marker (use IMAGE=TAG@DIGEST)")]
     NoDigestForMarker { image: String },
+    /// `policy` is `namespace/name`; `value` the marked value.
+    #[error(
+        "ImagePolicy {policy} is not in the repository and {value:?} names no image, so no --set can be matched to this marker"
+    )]
+    UnknownImage { policy: String, value: String },
+    #[error(
+        "a full-reference marker on a tag or digest field ({value:?}): --set {image} would write an image reference here; mark the field with :tag or :digest"
+    )]
+    FullMarkerInTagSlot { image: String, value: String },
+    #[error(
+        "pinned to digest {digest}; a new tag alone would keep the old image: pass --set {image}=TAG@DIGEST"
+    )]
+    PinnedDigest { image: String, digest: String },
 }
 
 impl SetRequest {
@@ -147,6 +161,10 @@ pub struct Plan {
     pub skipped: Vec<Skip>,
     /// Repositories the tag source failed for.
     pub source_failures: Vec<String>,
+    /// How many values the plan looked at (the model's targets and the
+    /// plain values a `--set` names): zero means there was nothing to
+    /// update, not that everything is current.
+    pub considered: usize,
 }
 
 impl Plan {
@@ -200,12 +218,26 @@ pub fn plan(
                 name,
                 suffix,
             } => {
-                let set = flux_set_value(model, t, namespace, name, *suffix, sets);
+                let entry = kustomize_entry(model, t);
+                let set = flux_set_value(model, t, entry, namespace, name, *suffix, sets);
+                let image = flux_image(model, namespace, name)
+                    .or_else(|| entry.and_then(entry_image))
+                    .unwrap_or_default();
                 let value = match set {
                     Some(Ok(v)) => Some(v),
                     Some(Err(reason)) => {
-                        out.skipped
-                            .push(skip(ws, t.file, t.node, reason.to_string()));
+                        let mut s = skip(ws, t.file, t.node, reason.to_string());
+                        if !image.is_empty() {
+                            s.image = image.clone();
+                        }
+                        // Resolution may have said why already.
+                        if !out
+                            .skipped
+                            .iter()
+                            .any(|o| o.file == s.file && o.line == s.line)
+                        {
+                            out.skipped.push(s);
+                        }
                         None
                     }
                     None => candidate,
@@ -214,7 +246,6 @@ pub fn plan(
                 let span = yaml_of(ws, t.file).node(t.node).span;
                 edits.proposals.keep(t.file, span.start..span.end);
                 if let Some(value) = value {
-                    let image = flux_image(model, namespace, name).unwrap_or_default();
                     edits.scalar(
                         ws,
                         Rank::Configured,
@@ -283,8 +314,9 @@ pub fn plan(
             _ => created.push(f),
         }
     }
+    out.considered = targets.len();
     if !sets.is_empty() {
-        plain_sets(ws, model, sets, &mut edits);
+        out.considered += plain_sets(ws, model, sets, &mut edits);
     }
     let (mut files, skips) = overlap::settle(ws, edits.proposals)?;
     out.skipped.extend(skips);
@@ -358,25 +390,102 @@ fn flux_image(model: &Model, namespace: &str, name: &str) -> Option<String> {
         .map(|i| i.value.clone())
 }
 
+/// The kustomize `images:` entry whose `newTag`, `newName` or `digest` is
+/// the target's value.
+fn kustomize_entry<'m>(model: &'m Model, t: &Target) -> Option<&'m KustomizeImage> {
+    model.images.get(t.file.0)?.kustomize.iter().find(|k| {
+        [&k.new_tag, &k.new_name, &k.digest]
+            .iter()
+            .any(|v| v.as_ref().is_some_and(|v| v.node == t.node))
+    })
+}
+
+/// The image a kustomize entry sets: `newName`, else `name`.
+fn entry_image(k: &KustomizeImage) -> Option<String> {
+    k.new_name
+        .as_ref()
+        .or(k.name.as_ref())
+        .map(|n| n.value.clone())
+}
+
 /// The value a `--set` gives a marker target: `None` when no request names
-/// its image.
+/// its image. The image is the policy's ImageRepository; for a policy
+/// defined elsewhere, the kustomize entry the value sits in (matched by
+/// name, as `kustomize edit set image` does), else the full reference the
+/// value holds; a marker whose image none of those tell is an error, so
+/// it is listed as skipped rather than passed over.
 fn flux_set_value(
     model: &Model,
     t: &Target,
+    entry: Option<&KustomizeImage>,
     namespace: &str,
     name: &str,
     suffix: Suffix,
     sets: &[SetRequest],
 ) -> Option<Result<String, SetError>> {
+    if sets.is_empty() {
+        return None;
+    }
     let current = t.current.as_deref().unwrap_or("");
-    let repo_image = flux_image(model, namespace, name).or_else(|| {
-        // Without the ImageRepository, a full marker still names its image.
-        (suffix == Suffix::Full)
-            .then(|| image::parse(current).ok().map(|r| r.name().to_owned()))
-            .flatten()
-    })?;
+    let in_tag_slot = entry.is_some_and(|k| {
+        [&k.new_tag, &k.digest]
+            .iter()
+            .any(|v| v.as_ref().is_some_and(|v| v.node == t.node))
+    });
+    let repo_image = flux_image(model, namespace, name)
+        .or_else(|| {
+            (suffix != Suffix::Full)
+                .then(|| entry.and_then(entry_image))
+                .flatten()
+        })
+        .or_else(|| {
+            // Without the ImageRepository, a full marker still names its
+            // image, when its value is a reference and not a tag slot's.
+            (suffix == Suffix::Full && !in_tag_slot)
+                .then(|| image::parse(current).ok())
+                .flatten()
+                .filter(|r| r.tag().is_some() || r.digest().is_some() || r.name().contains('/'))
+                .map(|r| r.name().to_owned())
+        });
+    if suffix == Suffix::Full
+        && in_tag_slot
+        && let Some(set) = entry
+            .and_then(entry_image)
+            .and_then(|i| normalized(&i))
+            .and_then(|n| sets.iter().find(|s| s.name == n))
+    {
+        return Some(Err(SetError::FullMarkerInTagSlot {
+            image: set.image.clone(),
+            value: current.to_owned(),
+        }));
+    }
+    let Some(repo_image) = repo_image else {
+        return Some(Err(SetError::UnknownImage {
+            policy: format!("{namespace}/{name}"),
+            value: current.to_owned(),
+        }));
+    };
     let wanted = normalized(&repo_image)?;
     let set = sets.iter().find(|s| s.name == wanted)?;
+    if suffix == Suffix::Full && in_tag_slot {
+        return Some(Err(SetError::FullMarkerInTagSlot {
+            image: set.image.clone(),
+            value: current.to_owned(),
+        }));
+    }
+    // A tag moved beside a digest the request leaves alone would keep
+    // the old image: tag and digest move together or not at all.
+    if suffix == Suffix::Tag
+        && set.digest.is_none()
+        && let Some(d) = entry
+            .and_then(|k| k.digest.as_ref())
+            .filter(|d| !d.value.is_empty())
+    {
+        return Some(Err(SetError::PinnedDigest {
+            image: set.image.clone(),
+            digest: d.value.clone(),
+        }));
+    }
     Some(match suffix {
         Suffix::Full => Ok(format!("{repo_image}{}", set.reference_suffix())),
         Suffix::Tag => set.tag.clone().ok_or_else(|| SetError::NoTagForMarker {
@@ -396,18 +505,29 @@ fn flux_set_value(
 /// `image:` fields, kustomize `images:` entries and Helm values. What a
 /// configuration owns is settled by the overlap policy, so each file is
 /// proposed for on its own, across cores.
-fn plain_sets(ws: &Workspace, model: &Model, sets: &[SetRequest], edits: &mut Planner) {
+fn plain_sets(ws: &Workspace, model: &Model, sets: &[SetRequest], edits: &mut Planner) -> usize {
+    // Values a marker drives are the marker's (it moves them with the
+    // same `--set`); the plain pass leaves them alone.
+    let marked: HashSet<(FileId, NodeId)> = model
+        .targets
+        .iter()
+        .filter(|t| matches!(t.driver, Driver::Flux { .. }))
+        .map(|t| (t.file, t.node))
+        .collect();
     let ids: Vec<FileId> = FileId::all(ws.files.len()).collect();
     let parts = super::per_core(&ids, |ids| {
         let mut part = Planner::default();
         for &id in ids {
-            plain_sets_in(ws, model, id, sets, &mut part);
+            plain_sets_in(ws, model, id, sets, &marked, &mut part);
         }
-        part.proposals
+        part
     });
+    let mut seen = 0;
     for part in parts {
-        edits.proposals.append(part);
+        seen += part.matched;
+        edits.proposals.append(part.proposals);
     }
+    seen
 }
 
 fn plain_sets_in(
@@ -415,6 +535,7 @@ fn plain_sets_in(
     model: &Model,
     id: FileId,
     sets: &[SetRequest],
+    marked: &HashSet<(FileId, NodeId)>,
     edits: &mut Planner,
 ) {
     let find = |name: &str| {
@@ -433,6 +554,19 @@ fn plain_sets_in(
         let Some(set) = find(&name.value) else {
             continue;
         };
+        let is_marked =
+            |v: &Option<Str>| v.as_ref().is_some_and(|v| marked.contains(&(id, v.node)));
+        if is_marked(&k.new_tag) {
+            // The tag marker moves the tag (or refuses, beside a pinned
+            // digest); an unmarked digest moves with it.
+            edits.matched += 1;
+            if let (Some(d), Some(new)) = (k.digest.as_ref(), &set.digest)
+                && !is_marked(&k.digest)
+            {
+                edits.scalar(ws, Rank::Requested, id, d.node, new, &name.value, None);
+            }
+            continue;
+        }
         edits.split_image(
             ws,
             id,
@@ -476,6 +610,8 @@ fn plain_sets_in(
 #[derive(Default)]
 struct Planner {
     proposals: Proposals,
+    /// Plain values a `--set` named.
+    matched: usize,
 }
 
 impl Planner {
@@ -568,11 +704,12 @@ impl Planner {
             return;
         };
         let Some(set) = find(r.name()) else { return };
+        self.matched += 1;
         if let Some(d) = r.digest()
             && set.digest.is_none()
         {
             let span = yaml_of(ws, file).node(value.node).span;
-            let skip = pinned(ws, file, value.node, d, set);
+            let skip = pinned(ws, file, value.node, d, set, r.name());
             self.skip_at(Rank::Requested, file, span.start..span.end, skip);
             return;
         }
@@ -596,10 +733,11 @@ impl Planner {
         set: &SetRequest,
         image: &str,
     ) {
+        self.matched += 1;
         if let Some(d) = digest.filter(|d| !d.value.is_empty())
             && set.digest.is_none()
         {
-            let skip = pinned(ws, file, d.node, &d.value, set);
+            let skip = pinned(ws, file, d.node, &d.value, set, image);
             self.skip_at(Rank::Requested, file, 0..0, skip);
             return;
         }
@@ -619,16 +757,28 @@ impl Planner {
     }
 }
 
-fn pinned(ws: &Workspace, file: FileId, node: NodeId, digest: &str, set: &SetRequest) -> Skip {
-    skip(
+/// The skip of a value pinned to `digest`, naming `image` (not the
+/// digest).
+fn pinned(
+    ws: &Workspace,
+    file: FileId,
+    node: NodeId,
+    digest: &str,
+    set: &SetRequest,
+    image: &str,
+) -> Skip {
+    let mut s = skip(
         ws,
         file,
         node,
-        format!(
-            "pinned to digest {digest}; a new tag alone would keep the old image: pass --set {}=TAG@DIGEST",
-            set.image
-        ),
-    )
+        SetError::PinnedDigest {
+            image: set.image.clone(),
+            digest: digest.to_owned(),
+        }
+        .to_string(),
+    );
+    s.image = image.to_owned();
+    s
 }
 
 /// Argo's `.OldTag` / `.NewTag` reading of a value: the digest if there is

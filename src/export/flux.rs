@@ -91,8 +91,16 @@ const MAX_NAME: usize = 63;
 // Writing
 
 pub fn write(u: &Updater, options: &WriteOptions) -> Written {
+    write_qualified(u, options, None)
+}
+
+/// [`write`], with every image's object name led by `qualifier` (the
+/// application an image belongs to), for images whose plain names other
+/// updaters generate too, with other content.
+pub fn write_qualified(u: &Updater, options: &WriteOptions, qualifier: Option<&str>) -> Written {
     let mut w = Writer {
         u,
+        qualifier: qualifier.map(str::to_owned),
         remarks: Vec::new(),
         documents: Vec::new(),
     };
@@ -140,6 +148,8 @@ pub fn write(u: &Updater, options: &WriteOptions) -> Written {
 
 struct Writer<'a> {
     u: &'a Updater,
+    /// Leads every image's object name (see [`write_qualified`]).
+    qualifier: Option<String>,
     remarks: Vec<Remark>,
     documents: Vec<Value>,
 }
@@ -231,8 +241,20 @@ impl Writer<'_> {
             },
             |a| a.value.clone(),
         );
+        let base = match &self.qualifier {
+            Some(q) => format!("{q}-{base}"),
+            None => base,
+        };
         let name = unique_name(&sanitize_name(&base), names);
-        if let Some(a) = &img.alias
+        if let Some(q) = &self.qualifier {
+            self.normalized(
+                img.alias.as_ref().and_then(|a| a.origin).or(img.origin),
+                &field("name"),
+                format!(
+                    "another application's image has the name {label} too; the objects are named {name} after application {q}"
+                ),
+            );
+        } else if let Some(a) = &img.alias
             && a.value != name
         {
             self.normalized(

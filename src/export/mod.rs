@@ -108,8 +108,18 @@ pub fn export(ws: &Workspace, model: &Model, req: &Request) -> Export {
     }
     updaters.retain(|u| !u.templated);
     let mut seen: Vec<(DocKey, usize)> = Vec::new();
-    for u in &updaters {
-        let written = write(u, req.to, &req.options);
+    let qualified = clashing_names(&updaters, req);
+    for (i, u) in updaters.iter().enumerate() {
+        let written = if qualified[i] {
+            let app = u
+                .app
+                .name
+                .as_ref()
+                .map_or(u.name.as_str(), |n| n.value.as_str());
+            flux::write_qualified(u, &req.options, Some(app))
+        } else {
+            write(u, req.to, &req.options)
+        };
         for r in u.dropped.iter().chain(&written.remarks) {
             if let Some(d) = diagnostic(ws, u, req.to, r) {
                 out.diagnostics.push(d);
@@ -142,6 +152,37 @@ pub fn export(ws: &Workspace, model: &Model, req: &Request) -> Export {
     out.diagnostics
         .sort_by_key(|d| (d.file, d.span.start, d.rule.code));
     out.updaters = updaters;
+    out
+}
+
+/// Which updaters' Flux objects must carry their application's name: an
+/// ImageRepository or ImagePolicy name that two updaters (two Argo CD
+/// Applications with an alias `app` each) would both generate, with
+/// different content. Without it one image would be dropped as a
+/// duplicate of another. Same content is one object, shared.
+fn clashing_names(updaters: &[Updater], req: &Request) -> Vec<bool> {
+    let mut out = vec![false; updaters.len()];
+    if req.to != Dialect::Flux {
+        return out;
+    }
+    let mut by_key: std::collections::BTreeMap<DocKey, Vec<(serde_json::Value, usize)>> =
+        std::collections::BTreeMap::new();
+    for (i, u) in updaters.iter().enumerate() {
+        for doc in write(u, req.to, &req.options).documents {
+            let key = DocKey::of(&doc);
+            if !matches!(key.kind.as_str(), "ImageRepository" | "ImagePolicy") {
+                continue;
+            }
+            let same = by_key.entry(key).or_default();
+            for (d, j) in same.iter() {
+                if *d != doc && *j != i {
+                    out[i] = true;
+                    out[*j] = true;
+                }
+            }
+            same.push((doc, i));
+        }
+    }
     out
 }
 

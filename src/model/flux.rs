@@ -71,6 +71,8 @@ pub struct ImageRepository {
     pub exclusion_list: Option<StrList>,
     /// `spec.accessFrom` is there (null included: the key is written).
     pub has_access_from: bool,
+    /// `spec.suspend: true`.
+    pub suspend: Option<Str>,
 }
 
 /// A list setting: its node, and the items that are scalars, as written.
@@ -157,6 +159,8 @@ pub struct ImagePolicy {
     pub choices: Vec<PolicyChoice>,
     pub filter_pattern: Option<Str>,
     pub filter_extract: Option<Str>,
+    /// `spec.suspend: true`.
+    pub suspend: Option<Str>,
 }
 
 impl ImagePolicy {
@@ -175,10 +179,12 @@ impl ImagePolicy {
             .is_some_and(|d| d.value == "IfNotPresent" || d.value == "Always")
     }
 
-    /// What selection runs: the first kind that says what to select (a
-    /// semver without a range does not).
+    /// What selection runs: the first kind in Flux's order
+    /// (`PolicerFromSpec`: semver, alphabetical, numerical), `None` when
+    /// it cannot select (a semver without a range: Flux does not fall back
+    /// to the next kind, it stalls).
     pub fn kind(&self) -> Option<PolicyKind> {
-        self.choices.iter().find_map(PolicyChoice::kind)
+        self.choices.first().and_then(PolicyChoice::kind)
     }
 }
 
@@ -204,6 +210,10 @@ pub struct ImageUpdateAutomation {
     pub update_strategy: Option<Str>,
     /// `spec.update.path`, `None` when absent (the repository root).
     pub update_path: Option<Str>,
+    /// `spec.policySelector`'s value, when the key is there.
+    pub policy_selector: Option<NodeId>,
+    /// `spec.suspend: true`.
+    pub suspend: Option<Str>,
 }
 
 impl ImageUpdateAutomation {
@@ -217,6 +227,34 @@ impl ImageUpdateAutomation {
     pub fn covers(&self, file: &str) -> bool {
         covers(&self.scope(), file)
     }
+}
+
+/// Two git URLs name one repository: scheme, user, a `.git` suffix, a
+/// trailing `/` and the host's case aside; `git@host:org/repo` is
+/// `ssh://git@host/org/repo`.
+pub fn same_git_repository(a: &str, b: &str) -> bool {
+    fn key(url: &str) -> String {
+        let url = url.trim();
+        let rest = match url.split_once("://") {
+            Some((_, rest)) => rest.to_owned(),
+            // scp-like `user@host:path`
+            None => match url.split_once(':') {
+                Some((host, path)) if !host.contains('/') => format!("{host}/{path}"),
+                _ => url.to_owned(),
+            },
+        };
+        let rest = rest.rsplit_once('@').map_or(rest.as_str(), |(_, r)| r);
+        let rest = rest.trim_end_matches('/');
+        let rest = rest.strip_suffix(".git").unwrap_or(rest);
+        let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+        // A default port is no difference.
+        let host = host
+            .trim_end_matches(":22")
+            .trim_end_matches(":443")
+            .to_ascii_lowercase();
+        format!("{host}/{}", path.trim_start_matches('/'))
+    }
+    key(a) == key(b)
 }
 
 /// Whether `file` lies in the normalised `scope` (empty: everything).
@@ -254,12 +292,71 @@ pub fn normalize_rel(raw: &str) -> String {
     parts.join("/")
 }
 
+/// A Flux release, `MAJOR.MINOR`: which image API versions its
+/// controllers serve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FluxVersion {
+    pub major: u32,
+    pub minor: u32,
+}
+
+impl FluxVersion {
+    /// The release the tool follows unless told otherwise.
+    pub const CURRENT: FluxVersion = FluxVersion { major: 2, minor: 9 };
+
+    /// `2.9`, `v2.9`, `2.9.3`.
+    pub fn parse(s: &str) -> Option<Self> {
+        let s = s.trim();
+        let s = s.strip_prefix('v').unwrap_or(s);
+        let mut parts = s.split('.');
+        let major = parts.next()?.parse().ok()?;
+        let minor = parts.next()?.parse().ok()?;
+        if parts.next().is_some_and(|p| p.parse::<u32>().is_err()) || parts.next().is_some() {
+            return None;
+        }
+        Some(Self { major, minor })
+    }
+
+    /// The release that stopped serving `image.toolkit.fluxcd.io/VERSION`
+    /// (flux.md's release table: v1beta1 and the alphas went with 2.7,
+    /// v1beta2 with 2.9), `None` for `v1`, and for what no release ever
+    /// served, `Some(2.0)` (a floor: never served).
+    pub fn removed(api_version: &str) -> Option<FluxVersion> {
+        match api_version {
+            "v1" => None,
+            "v1beta2" => Some(FluxVersion { major: 2, minor: 9 }),
+            "v1beta1" | "v1alpha1" | "v1alpha2" => Some(FluxVersion { major: 2, minor: 7 }),
+            _ => Some(FluxVersion { major: 2, minor: 0 }),
+        }
+    }
+
+    /// Whether this release's controllers serve `image.toolkit.fluxcd.io/VERSION`.
+    pub fn serves(self, api_version: &str) -> bool {
+        Self::removed(api_version).is_none_or(|r| self < r)
+    }
+}
+
+impl std::fmt::Display for FluxVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.major, self.minor)
+    }
+}
+
+/// A `source.toolkit.fluxcd.io` GitRepository: what an automation's
+/// `sourceRef` names, and the repository it clones.
+#[derive(Debug, Clone)]
+pub struct GitRepository {
+    pub meta: Named,
+    /// `spec.url`.
+    pub url: Option<Str>,
+}
+
 #[derive(Debug, Default)]
 pub struct FluxObjects {
     pub repositories: Vec<ImageRepository>,
     pub policies: Vec<ImagePolicy>,
     pub automations: Vec<ImageUpdateAutomation>,
-    pub git_repositories: Vec<Named>,
+    pub git_repositories: Vec<GitRepository>,
 }
 
 impl FluxObjects {
@@ -274,6 +371,7 @@ impl FluxObjects {
             let spec = yaml.get(obj.root, "spec");
             let at = |keys: &[&str]| spec.and_then(|s| str_at(yaml, s, keys));
             let node = |keys: &[&str]| spec.and_then(|s| yaml.path(s, keys));
+            let suspended = || at(&["suspend"]).filter(|s| s.value == "true");
             match (obj.group(), obj.kind()) {
                 (IMAGE_GROUP, "ImageRepository") => out.repositories.push(ImageRepository {
                     image: at(&["image"]),
@@ -281,6 +379,7 @@ impl FluxObjects {
                     timeout: at(&["timeout"]),
                     exclusion_list: node(&["exclusionList"]).map(|l| str_list(yaml, l)),
                     has_access_from: node(&["accessFrom"]).is_some(),
+                    suspend: suspended(),
                     meta,
                 }),
                 (IMAGE_GROUP, "ImagePolicy") => {
@@ -309,6 +408,7 @@ impl FluxObjects {
                         choices,
                         filter_pattern: at(&["filterTags", "pattern"]),
                         filter_extract: at(&["filterTags", "extract"]),
+                        suspend: suspended(),
                         meta,
                     })
                 }
@@ -326,10 +426,15 @@ impl FluxObjects {
                         message_template: at(&["git", "commit", "messageTemplate"]),
                         update_strategy: at(&["update", "strategy"]),
                         update_path: at(&["update", "path"]),
+                        policy_selector: node(&["policySelector"]),
+                        suspend: suspended(),
                         meta,
                     })
                 }
-                (SOURCE_GROUP, "GitRepository") => out.git_repositories.push(meta),
+                (SOURCE_GROUP, "GitRepository") => out.git_repositories.push(GitRepository {
+                    url: at(&["url"]),
+                    meta,
+                }),
                 _ => {}
             }
         }

@@ -9,6 +9,7 @@
 
 pub mod argo;
 pub mod flux;
+pub mod flux_scope;
 pub mod image;
 pub mod kubesphere;
 pub mod marker;

@@ -65,10 +65,14 @@
 //!
 //! # Deliberate differences
 //!
-//! - A candidate that parses as NaN (`nan`, `NaN`) makes the numerical
-//!   policy an [`SelectError::Unsupported`]: Go's comparisons with NaN are
-//!   all false, so Flux's pick then depends on iteration order in a way that
-//!   is not worth emulating.
+//! - A candidate that parses as NaN (`nan`, `NaN`) is not an error:
+//!   Go's comparisons with NaN are all false, so in `Numerical.Latest`
+//!   (`internal/policy/numerical.go`) a NaN always replaces the running
+//!   pick and the candidate after it always replaces the NaN. Over the
+//!   stored order (descending bytes) that is deterministic: the pick is the
+//!   usual one among the candidates after the last NaN, or that NaN when
+//!   none follows (`[NaN, 3]` gives `3`). With a filter, Go's map order is
+//!   random and we keep the descending order, as everywhere else.
 //! - Configuration errors (bad range, bad regex) are reported even when there
 //!   are no tags; Flux reports "no tags in database" first in that case, and
 //!   both are failures.
@@ -597,6 +601,9 @@ struct NumericalLatest<'a> {
     /// meets first.
     invalid: Vec<Kept<'a>>,
     nan: Vec<Kept<'a>>,
+    /// Every number seen, kept so a NaN's position can be honoured at the
+    /// end (the key only when it differs from the tag).
+    numbers: Vec<(f64, &'a str, usize, Option<String>)>,
 }
 
 impl NumericalLatest<'_> {
@@ -606,6 +613,7 @@ impl NumericalLatest<'_> {
             best: None,
             invalid: Vec::new(),
             nan: Vec::new(),
+            numbers: Vec::new(),
         }
     }
 }
@@ -622,6 +630,12 @@ impl<'a> Latest<'a> for NumericalLatest<'a> {
             Some(x) if x.is_nan() => return self.nan.push(kept(key)),
             Some(x) => x,
         };
+        self.numbers.push((
+            x,
+            original,
+            index,
+            (key != original).then(|| key.to_owned()),
+        ));
         match &mut self.best {
             None => self.best = Some((x, kept(key))),
             Some((b, best)) => {
@@ -644,12 +658,34 @@ impl<'a> Latest<'a> for NumericalLatest<'a> {
         if let Some(k) = first_in_flux(self.invalid) {
             return Err(SelectError::InvalidNumeric(k.key));
         }
-        if let Some(k) = first_in_flux(self.nan) {
-            return Err(SelectError::Unsupported(format!(
-                "numerical policy: candidate '{}' is NaN; Flux's pick then depends on the \
-                 order it reads candidates in, which this tool does not reproduce",
-                k.key
-            )));
+        // Flux meets candidates in descending original order; the last NaN
+        // it meets is the smallest NaN original.
+        if let Some(last_nan) = self
+            .nan
+            .into_iter()
+            .min_by(|a, b| a.original.cmp(b.original))
+        {
+            let after = self
+                .numbers
+                .into_iter()
+                .filter(|(_, original, _, _)| *original < last_nan.original);
+            let mut best: Option<(f64, &'a str, usize, Option<String>)> = None;
+            for c in after {
+                let better = best.as_ref().is_none_or(|b| {
+                    let ord = c.0.partial_cmp(&b.0).unwrap_or(Ordering::Equal);
+                    let ord = if self.desc { ord.reverse() } else { ord };
+                    ord == Ordering::Greater || (ord == Ordering::Equal && c.1 < b.1)
+                });
+                if better {
+                    best = Some(c);
+                }
+            }
+            return Ok(match best {
+                Some((_, original, index, key)) => {
+                    (index, original, key.unwrap_or_else(|| original.to_owned()))
+                }
+                None => (last_nan.index, last_nan.original, last_nan.key),
+            });
         }
         let (_, k) = self.best.ok_or(SelectError::EmptyCandidates)?;
         Ok((k.index, k.original, k.key))
@@ -987,13 +1023,38 @@ mod tests {
         );
     }
 
+    /// A NaN candidate gives the controller's deterministic answer: Go's
+    /// comparisons with NaN are false, so over the stored tag order
+    /// (descending bytes) a NaN replaces the running pick and the next
+    /// candidate replaces the NaN. Upstream:
+    /// fluxcd/image-reflector-controller `internal/policy/numerical.go`,
+    /// `Numerical.Latest`, fed by `applyPolicy` in
+    /// `internal/controller/imagepolicy_controller.go` (the database's
+    /// stored tag order).
     #[test]
-    fn numerical_nan_is_rejected() {
-        match pick(&numerical(false), &["1", "NaN"]) {
-            Err(SelectError::Unsupported(m)) => assert!(m.contains("NaN"), "{m}"),
-            other => panic!("{other:?}"),
-        }
-        // An unparseable candidate still wins over NaN: Flux fails either way.
+    fn numerical_nan_candidates_follow_go_comparisons() {
+        // Stored order ["NaN", "3"]: NaN first, then 3 replaces it.
+        assert_eq!(pick(&numerical(false), &["3", "NaN"]).unwrap(), "3");
+        assert_eq!(pick(&numerical(true), &["NaN", "3"]).unwrap(), "3");
+        // 'N' sorts above the digits, so "NaN" is met first and only
+        // the numbers after it count.
+        assert_eq!(
+            pick(&numerical(false), &["1", "5", "NaN", "3"]).unwrap(),
+            "5"
+        );
+        // Met last ("inf" > "NaN" bytewise), the NaN wins over +Inf.
+        assert_eq!(pick(&numerical(false), &["inf", "NaN"]).unwrap(), "NaN");
+        // "nan" sorts before "9" descending ('n' > '9'): met first, then the
+        // usual pick among 9, 2: asc 9, desc 2.
+        assert_eq!(pick(&numerical(false), &["2", "nan", "9"]).unwrap(), "9");
+        assert_eq!(pick(&numerical(true), &["2", "nan", "9"]).unwrap(), "2");
+        // Two NaNs ("nan" > "NaN"): the last one met ("NaN") sets the cut;
+        // "nan" comes before it, the digits after.
+        assert_eq!(
+            pick(&numerical(false), &["nan", "7", "NaN", "4"]).unwrap(),
+            "7"
+        );
+        // An unparseable candidate still fails the whole policy.
         assert_eq!(
             pick(&numerical(false), &["nan", "x"]),
             Err(SelectError::InvalidNumeric("x".into()))
@@ -1376,22 +1437,16 @@ mod tests {
             PolicyKind::Numerical { desc } => {
                 let mut latest = 0;
                 let mut pv = 0.0;
-                let mut saw_nan = None;
                 for (i, (k, _)) in items.iter().enumerate() {
                     let Ok(cv) = parse_float(k) else {
                         return Err(SelectError::InvalidNumeric(k.clone()));
                     };
-                    if cv.is_nan() && saw_nan.is_none() {
-                        saw_nan = Some(k.clone());
-                    }
+                    // NaN compares false both ways, as in Go.
                     if i != 0 && ((!*desc && cv < pv) || (*desc && cv > pv)) {
                         continue;
                     }
                     latest = i;
                     pv = cv;
-                }
-                if let Some(k) = saw_nan {
-                    return Err(SelectError::Unsupported(k));
                 }
                 latest
             }
@@ -1547,10 +1602,6 @@ mod tests {
             let reference = flux_reference(&p, &tags);
             match (&ours, &reference) {
                 (Ok(a), Ok(b)) => assert_eq!(&a.tag, b, "round {round}: {p:?} {tags:?}"),
-                // Our NaN message is longer; the reference carries the key.
-                (Err(SelectError::Unsupported(m)), Err(SelectError::Unsupported(k))) => {
-                    assert!(m.contains(&format!("'{k}'")), "round {round}: {m} vs {k}")
-                }
                 (a, b) => assert_eq!(
                     a.as_ref().map(|s| &s.tag),
                     b.as_ref(),
