@@ -114,8 +114,7 @@ pub fn validate_file(data: &[u8]) {
     let _ = report::render_gitlab(&ws, &diagnostics);
     let tags = TagsFile::parse(TAGS, "tags.yaml").expect("the built-in tags file parses");
     let _ = crate::preview::run(&ws, &model, &tags);
-    let resolution =
-        crate::preview::resolve(&ws, &model, &tags, crate::model::flux::FluxVersion::CURRENT);
+    let resolution = crate::preview::resolve(&model, &tags);
     let _ = edit::plan::plan(&ws, &model, Some(&resolution), &[]);
     for to in Dialect::ALL {
         let req = Request {

@@ -10,8 +10,7 @@ use std::sync::Mutex;
 use crate::discover::Workspace;
 use crate::gosyntax::glob::glob_match;
 use crate::model::argo::GenerationChoice;
-use crate::model::flux::{FluxVersion, ImagePolicy, ImageRepository};
-use crate::model::flux_scope;
+use crate::model::flux::{ImagePolicy, ImageRepository};
 use crate::model::marker::Suffix;
 use crate::model::spec::Dialect;
 use crate::model::target::{self, Driver, Target};
@@ -111,23 +110,12 @@ fn repositories(model: &Model, targets: &[Target]) -> Vec<String> {
     out
 }
 
-/// Every target of the model as a display row, for the current Flux.
+/// Every target of the model as a display row.
 pub fn run(ws: &Workspace, model: &Model, source: &dyn TagSource) -> Preview {
-    run_for(ws, model, source, FluxVersion::CURRENT)
-}
-
-/// Every target of the model as a display row, as the controllers of
-/// `flux` would treat it.
-pub fn run_for(
-    ws: &Workspace,
-    model: &Model,
-    source: &dyn TagSource,
-    flux: FluxVersion,
-) -> Preview {
     let Resolution {
         decisions,
         source_failures,
-    } = resolve(ws, model, source, flux);
+    } = resolve(model, source);
     let updates = model
         .targets
         .iter()
@@ -172,14 +160,9 @@ fn row(ws: &Workspace, t: &Target, d: Decision) -> Update {
     }
 }
 
-/// What every target's driver selects now, with the controllers of
-/// `flux` for Flux targets; `decisions[i]` answers `model.targets[i]`.
-pub fn resolve(
-    ws: &Workspace,
-    model: &Model,
-    source: &dyn TagSource,
-    flux: FluxVersion,
-) -> Resolution {
+/// What every target's driver selects now; `decisions[i]` answers
+/// `model.targets[i]`.
+pub fn resolve(model: &Model, source: &dyn TagSource) -> Resolution {
     let targets = &model.targets;
     let cache = Cache {
         source,
@@ -195,16 +178,7 @@ pub fn resolve(
             offline: Offline::default(),
         };
         let resolved = match &t.driver {
-            Driver::Flux { .. } => flux_target(
-                &FluxRun {
-                    ws,
-                    model,
-                    cache: &cache,
-                    flux,
-                },
-                t,
-                &mut update,
-            ),
+            Driver::Flux { .. } => flux_target(model, &cache, t, &mut update),
             Driver::Argo(config) => argo_target(&cache, config, &mut update),
             Driver::KubesphereFlux { repository, range } => {
                 kubesphere_flux(&cache, repository, range.as_deref(), &mut update)
@@ -260,24 +234,21 @@ fn flux_policy(
     })
 }
 
-/// What a Flux target is resolved against.
-struct FluxRun<'a> {
-    ws: &'a Workspace,
-    model: &'a Model,
-    cache: &'a Cache<'a>,
-    flux: FluxVersion,
-}
-
-fn flux_target(run: &FluxRun, t: &Target, update: &mut Decision) -> Result<String, Unresolved> {
+fn flux_target(
+    model: &Model,
+    cache: &Cache,
+    t: &Target,
+    update: &mut Decision,
+) -> Result<String, Unresolved> {
     let Driver::Flux {
         namespace,
         name,
         suffix,
+        verdict,
     } = &t.driver
     else {
         return Err(Unresolved::Reason(String::new()));
     };
-    let (model, cache) = (run.model, run.cache);
     update.policy = format!("{namespace}/{name}");
     let fx = &model.flux;
     let policy = fx.policy(namespace, name).ok_or_else(|| {
@@ -292,19 +263,15 @@ fn flux_target(run: &FluxRun, t: &Target, update: &mut Decision) -> Result<Strin
         )));
     };
     update.image = repo_image.clone();
-    if let Some(why) = flux_scope::policy_blocked(model, policy, run.flux) {
-        return Err(Unresolved::Reason(why));
-    }
-    let file = &run.ws.files[t.file].path;
-    if let Some(why) = flux_scope::marker_blocked(run.ws, model, policy, file, run.flux) {
-        return Err(Unresolved::Reason(why));
+    if let Some(why) = &verdict.blocked {
+        return Err(Unresolved::Reason(why.clone()));
     }
     let spec = flux_policy(policy, repo)?;
     update.policy = format!("{namespace}/{name} ({})", describe_flux(&spec));
     let tags = cache.tags(&repo_image)?;
     let names: Vec<String> = tags.iter().map(|t| t.tag.clone()).collect();
     let selected = flux::select(&spec, &names).map_err(|e| Unresolved::Reason(e.to_string()))?;
-    let kept = kept_digest(run, t, policy, &selected.tag);
+    let kept = kept_digest(t, policy, &selected.tag);
     let digest = if kept.is_some() {
         kept
     } else if policy.reflects_digest() {
@@ -346,7 +313,7 @@ fn flux_target(run: &FluxRun, t: &Target, update: &mut Decision) -> Result<Strin
 /// the selected tag is unchanged (`updateImageRefs`): offline, what the
 /// policy last wrote is what the marked value holds (a full reference),
 /// or what the `:tag`/full marker beside a `:digest` marker holds.
-fn kept_digest(run: &FluxRun, t: &Target, policy: &ImagePolicy, selected: &str) -> Option<String> {
+fn kept_digest(t: &Target, policy: &ImagePolicy, selected: &str) -> Option<String> {
     let if_not_present = policy
         .digest_reflection
         .as_ref()
@@ -355,9 +322,7 @@ fn kept_digest(run: &FluxRun, t: &Target, policy: &ImagePolicy, selected: &str) 
         return None;
     }
     let Driver::Flux {
-        namespace: want_ns,
-        name: want_name,
-        suffix,
+        suffix, verdict, ..
     } = &t.driver
     else {
         return None;
@@ -374,7 +339,7 @@ fn kept_digest(run: &FluxRun, t: &Target, policy: &ImagePolicy, selected: &str) 
             if current.is_empty() {
                 return None;
             }
-            let beside = flux_scope::tag_beside(run.ws, run.model, t, want_ns, want_name)?;
+            let beside = verdict.tag_beside.as_deref()?;
             (beside == selected).then(|| current.to_owned())
         }
         _ => None,

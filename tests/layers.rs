@@ -313,6 +313,17 @@ fn preview_reads_the_model() {
         .filter(|tree| code.contains(tree))
         .collect();
     assert!(wrong.is_empty(), "preview.rs reads the tree: {wrong:?}");
+    // Every verdict a controller's scope gives (Flux's update.path,
+    // policySelector, suspend; Argo's generation) is judged while the
+    // model is built, so resolving needs no workspace.
+    assert!(
+        code.contains("pub fn resolve(model: &Model, source: &dyn TagSource)"),
+        "preview::resolve takes more than the model and the tag source"
+    );
+    assert!(
+        !code.contains("flux_scope::"),
+        "preview judges Flux scope itself"
+    );
 }
 
 /// Argo CD write-back resolves its target from what the model read of

@@ -208,8 +208,15 @@ fn apply_in(
         None if !args.dry_run => Some(take_lock(root)?),
         _ => None,
     };
-    let (ws, model) = super::load_parsed_with(root, targets, &args.argo.options());
-    let resolution = source.map(|s| crate::preview::resolve(&ws, &model, s, args.flux));
+    let (ws, model) = super::load_parsed_with(
+        root,
+        targets,
+        &crate::model::Options {
+            flux: args.flux,
+            ..args.argo.options()
+        },
+    );
+    let resolution = source.map(|s| crate::preview::resolve(&model, s));
     let plan = plan::plan(&ws, &model, resolution.as_ref(), sets)?;
     if args.dry_run || plan.files.is_empty() {
         return Ok(Outcome {

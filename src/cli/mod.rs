@@ -235,6 +235,7 @@ impl ArgoArgs {
     pub fn options(&self) -> crate::model::Options {
         crate::model::Options {
             argo: self.generation,
+            ..crate::model::Options::default()
         }
     }
 }

@@ -195,8 +195,15 @@ pub fn run(args: Args, kube: &super::KubeFlags) -> u8 {
             return EXIT_ERROR;
         }
     };
-    let (ws, model) = super::load_parsed_with(&root, &targets, &args.argo.options());
-    let preview = crate::preview::run_for(&ws, &model, source.as_dyn(), args.flux);
+    let (ws, model) = super::load_parsed_with(
+        &root,
+        &targets,
+        &crate::model::Options {
+            flux: args.flux,
+            ..args.argo.options()
+        },
+    );
+    let preview = crate::preview::run(&ws, &model, source.as_dyn());
     if let Source::Registry(r) = &source
         && args.registry.verbose
     {

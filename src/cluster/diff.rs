@@ -237,6 +237,7 @@ fn target(
             namespace: pns,
             name,
             suffix,
+            ..
         } => {
             match cluster.get(&kinds::IMAGE_POLICY, pns, name)? {
                 None => out.note = Some(format!("no ImagePolicy {pns}/{name} in the cluster")),

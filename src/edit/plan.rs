@@ -217,6 +217,7 @@ pub fn plan(
                 namespace,
                 name,
                 suffix,
+                ..
             } => {
                 let entry = kustomize_entry(model, t);
                 let set = flux_set_value(model, t, entry, namespace, name, *suffix, sets);

@@ -300,6 +300,12 @@ pub struct FluxVersion {
     pub minor: u32,
 }
 
+impl Default for FluxVersion {
+    fn default() -> Self {
+        Self::CURRENT
+    }
+}
+
 impl FluxVersion {
     /// The release the tool follows unless told otherwise.
     pub const CURRENT: FluxVersion = FluxVersion { major: 2, minor: 9 };

@@ -7,8 +7,9 @@
 //! namespace, served, not suspended, `update.strategy: Setters`,
 //! `policySelector` selecting the policy, the file under `update.path`).
 //! Each answer is `None` (it would) or the reason, in words preview shows
-//! and apply skips with. Reads the Flux index and the objects' labels;
-//! hands preview (and through it apply) the verdicts.
+//! and apply skips with. Reads the Flux index and the objects' labels
+//! while the model is built; hands each marker target its [`Verdict`],
+//! which preview (and through it apply) reads.
 //!
 //! A repository holding no ImageUpdateAutomation at all is taken to be
 //! automated from elsewhere (a fleet repository), so its markers are
@@ -21,9 +22,52 @@ use super::{Model, yaml_of};
 use crate::discover::Workspace;
 use crate::yaml::{NodeId, Yaml};
 
+/// What Flux's controllers would do with one setter marker.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Verdict {
+    /// Why the policy's latestRef would not be produced or not be
+    /// applied to the marker; `None` when it would.
+    pub blocked: Option<String>,
+    /// For a `:digest` marker, the tag its policy's `:tag` (or full)
+    /// marker in the same mapping holds: what the policy last wrote
+    /// beside the digest (`digestReflectionPolicy: IfNotPresent`).
+    pub tag_beside: Option<String>,
+}
+
+/// The verdict of each of `model.targets` under Flux release `flux`
+/// (default for targets that are not markers).
+pub(super) fn judge(ws: &Workspace, model: &Model, flux: FluxVersion) -> Vec<Verdict> {
+    model
+        .targets
+        .iter()
+        .map(|t| {
+            let Driver::Flux {
+                namespace,
+                name,
+                suffix,
+                ..
+            } = &t.driver
+            else {
+                return Verdict::default();
+            };
+            let blocked = model.flux.policy(namespace, name).and_then(|p| {
+                policy_blocked(model, p, flux)
+                    .or_else(|| marker_blocked(ws, model, p, &ws.files[t.file].path, flux))
+            });
+            let tag_beside = (*suffix == Suffix::Digest)
+                .then(|| tag_beside(ws, model, t, namespace, name))
+                .flatten();
+            Verdict {
+                blocked,
+                tag_beside,
+            }
+        })
+        .collect()
+}
+
 /// Why the image-reflector-controller would not produce (or would not
 /// move) `policy`'s latestRef; `None` when it would.
-pub fn policy_blocked(model: &Model, policy: &ImagePolicy, flux: FluxVersion) -> Option<String> {
+fn policy_blocked(model: &Model, policy: &ImagePolicy, flux: FluxVersion) -> Option<String> {
     let name = qualified(policy.meta.namespace.as_deref(), &policy.meta.name);
     if let Some(why) = not_served(model, policy.meta.object, "ImagePolicy", &name, flux) {
         return Some(why);
@@ -112,7 +156,7 @@ fn denied(
 /// Why no ImageUpdateAutomation would apply `policy` to a marker in
 /// `file` (a path relative to the repository root); `None` when one
 /// would, or when the repository holds no automation at all.
-pub fn marker_blocked(
+fn marker_blocked(
     ws: &Workspace,
     model: &Model,
     policy: &ImagePolicy,
@@ -218,7 +262,7 @@ fn automation_skips(
 /// The tag a `:tag` (or full) marker of policy `namespace:name` holds in
 /// the same mapping as target `t` (the kustomize entry or Helm image map
 /// of a `:digest` marker): what the policy last wrote beside the digest.
-pub fn tag_beside(
+fn tag_beside(
     ws: &Workspace,
     model: &Model,
     t: &Target,
@@ -232,6 +276,7 @@ pub fn tag_beside(
             namespace: ns,
             name: n,
             suffix,
+            ..
         } = &o.driver
         else {
             return None;

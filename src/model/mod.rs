@@ -58,6 +58,9 @@ pub struct Options {
     /// Updater configuration as (default: v1 when the repository holds an
     /// `ImageUpdater` CR, else v0).
     pub argo: Option<argo::Generation>,
+    /// `--flux`: the Flux release whose controllers decide which markers
+    /// are applied (the image API versions they serve).
+    pub flux: flux::FluxVersion,
 }
 
 impl Model {
@@ -92,6 +95,12 @@ impl Model {
         // The Flux reader reads the marker targets; the other targets are
         // the updaters' images.
         model.targets = target::markers(ws, &model);
+        let verdicts = flux_scope::judge(ws, &model, opts.flux);
+        for (t, v) in model.targets.iter_mut().zip(verdicts) {
+            if let target::Driver::Flux { verdict, .. } = &mut t.driver {
+                *verdict = v;
+            }
+        }
         model.argo = read::argo_scope::generation(ws, &model, opts.argo);
         model.updaters = read::updaters(ws, &model);
         let of_updaters = target::of_updaters(ws, &model);

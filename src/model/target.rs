@@ -13,7 +13,7 @@ use super::marker::{Suffix, Target as MarkerTarget};
 use super::object::str_at;
 use super::spec::{Dialect, Engine, Field, Updater, WriteMethod};
 use super::workload::{is_kustomization_file, is_values_file};
-use super::{Model, Object, argo, yaml_of};
+use super::{Model, Object, argo, flux_scope, yaml_of};
 use crate::diagnostic::FileId;
 use crate::discover::Workspace;
 use crate::yaml::{NodeId, NodeKind, Yaml};
@@ -145,6 +145,9 @@ pub enum Driver {
         namespace: String,
         name: String,
         suffix: Suffix,
+        /// What Flux's controllers would do with the marker, judged once
+        /// when the model is built.
+        verdict: flux_scope::Verdict,
     },
     Argo(ArgoImage),
     /// KubeSphere kind fluxcd: one semver range for every image.
@@ -202,6 +205,7 @@ pub(super) fn markers(ws: &Workspace, model: &Model) -> Vec<Target> {
                 namespace: reference.namespace.clone(),
                 name: reference.name.clone(),
                 suffix: reference.suffix,
+                verdict: flux_scope::Verdict::default(),
             },
         });
     }

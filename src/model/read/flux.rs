@@ -192,6 +192,7 @@ fn marker_sites(ws: &Workspace, model: &Model) -> Vec<Site> {
             namespace,
             name,
             suffix,
+            ..
         } = &t.driver
         else {
             continue;
