@@ -45,14 +45,11 @@ pub async fn serve(addr: &str, state: State) -> Result<(), super::ControllerErro
             };
             let state = state.clone();
             tokio::spawn(async move {
-                let mut buf = [0u8; 1024];
-                let n =
-                    tokio::time::timeout(std::time::Duration::from_secs(5), stream.read(&mut buf))
+                let head =
+                    tokio::time::timeout(std::time::Duration::from_secs(5), read_head(&mut stream))
                         .await
-                        .ok()
-                        .and_then(Result::ok)
-                        .unwrap_or(0);
-                let request = String::from_utf8_lossy(&buf[..n]);
+                        .unwrap_or_default();
+                let request = String::from_utf8_lossy(&head);
                 let path = request.split_whitespace().nth(1).unwrap_or("/");
                 let (code, body) = answer(path, state.get());
                 let reason = if code == 200 {
@@ -72,6 +69,22 @@ pub async fn serve(addr: &str, state: State) -> Result<(), super::ControllerErro
         }
     });
     Ok(())
+}
+
+/// The request line and headers, up to the blank line (or 4 KiB, or the
+/// client's end). A request can arrive in several segments; answering
+/// after the first one and closing with the rest unread makes the kernel
+/// reset the connection, and the prober sees no answer at all.
+async fn read_head(stream: &mut tokio::net::TcpStream) -> Vec<u8> {
+    let mut head = Vec::new();
+    let mut buf = [0u8; 1024];
+    while head.len() < 4096 && !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+        }
+    }
+    head
 }
 
 /// Status code and body for `path` in state `s`.
