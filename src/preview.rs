@@ -12,7 +12,7 @@ use crate::gosyntax::glob::glob_match;
 use crate::model::argo::GenerationChoice;
 use crate::model::flux::{ImagePolicy, ImageRepository};
 use crate::model::marker::Suffix;
-use crate::model::spec::Dialect;
+use crate::model::spec::{Dialect, PullSecret};
 use crate::model::target::{self, Driver, Target};
 use crate::model::{Model, Str, image, line_of};
 use crate::resolve::{
@@ -110,6 +110,36 @@ fn repositories(model: &Model, targets: &[Target]) -> Vec<String> {
     out
 }
 
+/// Each image's pull secret as a credential reference, by normalised
+/// repository (the first one named wins where images of one repository
+/// name different secrets). A dockerconfigjson Secret written without a
+/// namespace (KubeSphere `secret`) is in the updater's namespace.
+fn pull_secrets(model: &Model) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for u in &model.updaters {
+        for img in &u.images {
+            let Some(secret) = &img.pull_secret else {
+                continue;
+            };
+            let reference = match &secret.value {
+                PullSecret::Secret { namespace, name } => {
+                    let ns = namespace
+                        .as_deref()
+                        .or(u.namespace.as_deref())
+                        .unwrap_or("default");
+                    format!("pullsecret:{ns}/{name}")
+                }
+                PullSecret::Other(r) => r.clone(),
+            };
+            let repository = normalized(&img.name.value);
+            if !out.iter().any(|(r, _)| *r == repository) {
+                out.push((repository, reference));
+            }
+        }
+    }
+    out
+}
+
 /// Every target of the model as a display row.
 pub fn run(ws: &Workspace, model: &Model, source: &dyn TagSource) -> Preview {
     let Resolution {
@@ -168,6 +198,7 @@ pub fn resolve(model: &Model, source: &dyn TagSource) -> Resolution {
         source,
         seen: Mutex::new(HashMap::new()),
     };
+    source.pull_secrets(&pull_secrets(model));
     source.prefetch(&repositories(model, targets));
     let mut out = Resolution::default();
     for t in targets {

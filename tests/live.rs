@@ -1006,6 +1006,81 @@ fn pull_secret_case(c: &Cluster, ns: &str) {
         "{}",
         run.stderr
     );
+
+    // The repository names the secret itself (Flux `secretRef`, in the
+    // ImageRepository's namespace; an Argo `pull-secret` annotation): it
+    // is read from the cluster, with no credentials in registries.conf.
+    let conf = work.path().join("anonymous.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "registries:\n- name: test\n  prefix: {addr}\n  api_url: http://{addr}\n",
+            addr = reg.addr
+        ),
+    )
+    .unwrap();
+    let named = |name: &str, manifests: &str| {
+        let root = work.path().join(name);
+        common::write(&root, "app.yaml", manifests);
+        let root = root.to_str().unwrap().to_owned();
+        imageupdate(
+            c,
+            &[
+                "preview",
+                "--root",
+                &root,
+                &root,
+                "-o",
+                "json",
+                "--no-cache",
+                "--registries-conf",
+                conf.to_str().unwrap(),
+            ],
+        )
+    };
+    let flux = |secret_ref: &str| {
+        format!(
+            "apiVersion: image.toolkit.fluxcd.io/v1\nkind: ImageRepository\nmetadata:\n  name: app\n  namespace: {ns}\nspec:\n  image: {addr}/team/app\n  interval: 5m\n{secret_ref}---\napiVersion: image.toolkit.fluxcd.io/v1\nkind: ImagePolicy\nmetadata:\n  name: app\n  namespace: {ns}\nspec:\n  imageRepositoryRef:\n    name: app\n  policy:\n    semver:\n      range: 1.x\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        image: {addr}/team/app:1.0.0 # {{\"$imagepolicy\": \"{ns}:app\"}}\n",
+            addr = reg.addr
+        )
+    };
+    let run = named(
+        "flux-secret-ref",
+        &flux("  secretRef:\n    name: regcred\n"),
+    );
+    let doc = json_of(&run);
+    assert_eq!(
+        doc["updates"][0]["candidate"],
+        format!("{}/team/app:1.1.0", reg.addr),
+        "{doc}\n{}",
+        run.stderr
+    );
+    // Without it the registry refuses: the secret is what let it in.
+    let run = named("flux-anonymous", &flux(""));
+    assert_eq!(run.code, Some(2), "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("401"), "{}", run.stderr);
+    let argo = format!(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: app\n  namespace: {ns}\n  annotations:\n    argocd-image-updater.argoproj.io/image-list: app={addr}/team/app:^1.0\n    argocd-image-updater.argoproj.io/app.pull-secret: secret:{ns}/plain#creds\nspec:\n  source:\n    repoURL: https://git.example.com/apps.git\n    path: app\n    kustomize:\n      images:\n      - {addr}/team/app:1.0.0\n",
+        addr = reg.addr
+    );
+    let run = named("argo-pull-secret", &argo);
+    let doc = json_of(&run);
+    assert_eq!(
+        doc["updates"][0]["candidate"], "1.1.0",
+        "{doc}\n{}",
+        run.stderr
+    );
+    // A secret that cannot be read is said, and the registry's own
+    // credentials (none here) are used.
+    let run = named("flux-absent", &flux("  secretRef:\n    name: absent\n"));
+    assert_eq!(run.code, Some(2), "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr
+            .contains("the pull secret the repository names is not used")
+            && run.stderr.contains("absent"),
+        "{}",
+        run.stderr
+    );
 }
 
 /// `diff` reads the Application's `status.summary.images` and says which

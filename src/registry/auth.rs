@@ -15,7 +15,7 @@ use base64::engine::general_purpose::STANDARD;
 
 use super::RegistryError;
 use super::client::{Client, Failure, Method, Request, Response};
-use super::credentials::{Credential, CredentialSources, Secret};
+use super::credentials::{Credential, CredentialRef, CredentialSources, Secret};
 use super::endpoints::{Endpoint, Origin, plain_http_allowed};
 use super::url::{Url, encode};
 
@@ -156,6 +156,8 @@ pub struct Session {
     endpoint: Arc<Endpoint>,
     registry: String,
     sources: Arc<CredentialSources>,
+    /// The credential reference the repository names for this image.
+    image_ref: Option<CredentialRef>,
     base: OnceLock<Result<Url, Failure>>,
     challenge: Mutex<Option<Challenge>>,
     credential: OnceLock<Result<Option<Credential>, RegistryError>>,
@@ -168,12 +170,14 @@ impl Session {
         endpoint: Arc<Endpoint>,
         registry: String,
         sources: Arc<CredentialSources>,
+        image_ref: Option<CredentialRef>,
     ) -> Session {
         Session {
             client,
             endpoint,
             registry,
             sources,
+            image_ref,
             base: OnceLock::new(),
             challenge: Mutex::new(None),
             credential: OnceLock::new(),
@@ -241,11 +245,12 @@ impl Session {
 
     fn credential(&self) -> Result<Option<Credential>, Failure> {
         let looked_up = self.credential.get_or_init(|| {
-            self.sources.for_registry(
-                &self.registry,
-                &self.endpoint.api_url.authority,
-                self.endpoint.credentials.as_ref(),
-            )
+            let (registry, api) = (&self.registry, &self.endpoint.api_url.authority);
+            let endpoint_ref = self.endpoint.credentials.as_ref();
+            match &self.image_ref {
+                Some(r) => self.sources.for_image(registry, api, r, endpoint_ref),
+                None => self.sources.for_registry(registry, api, endpoint_ref),
+            }
         });
         match looked_up {
             Ok(c) => Ok(c.clone()),

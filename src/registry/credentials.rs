@@ -522,10 +522,33 @@ impl CredentialSources {
             None => Ok(None),
         }
     }
+
+    /// Credentials for one repository whose image names `image_ref`
+    /// (Argo `pull-secret`, Flux `secretRef`, KubeSphere `secret`): that
+    /// reference first, as the controller reads it; when it cannot be
+    /// read (no cluster, no such Secret) a warning says so and the
+    /// registry's own credentials are used, as when it holds no entry for
+    /// these hosts.
+    pub fn for_image(
+        &self,
+        registry: &str,
+        api_authority: &str,
+        image_ref: &CredentialRef,
+        endpoint_ref: Option<&CredentialRef>,
+    ) -> Result<Option<Credential>, RegistryError> {
+        match image_ref.resolve(&[registry, api_authority], self.cluster.as_deref()) {
+            Ok(Some(c)) => return Ok(Some(c)),
+            Ok(None) => {}
+            Err(e) => eprintln!(
+                "warning: {registry}: the pull secret the repository names is not used: {e}"
+            ),
+        }
+        self.for_registry(registry, api_authority, endpoint_ref)
+    }
 }
 
 /// An Argo CD credential reference (`credentials:` in registries.conf).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CredentialRef {
     /// `env:VAR` holding `user:password`.
     Env(String),

@@ -48,7 +48,7 @@ use std::time::Duration;
 use auth::Session;
 use cache::{DiskCache, Kind, Mode};
 use client::{Client, Failure, HttpOptions, Stats};
-use credentials::{CredentialSources, DockerConfig};
+use credentials::{CredentialRef, CredentialSources, DockerConfig};
 use endpoints::{Registries, Route, TagSort};
 use manifest::{ConfigInfo, ManifestInfo};
 
@@ -155,7 +155,12 @@ pub struct RegistrySource {
     /// Errors are shared: every repository on the endpoint reports the
     /// same one, and [`RegistryError`] holds I/O errors, which do not clone.
     clients: Memo<String, Result<Arc<Client>, Arc<RegistryError>>>,
-    sessions: Memo<(String, String), Arc<Session>>,
+    /// Keyed by endpoint, image registry and the image's own credential
+    /// reference (images of one registry may name different secrets).
+    sessions: Memo<(String, String, Option<CredentialRef>), Arc<Session>>,
+    /// What [`TagSource::pull_secrets`] handed over, by route (registry,
+    /// path).
+    pull_secrets: Mutex<HashMap<(String, String), CredentialRef>>,
     tag_lists: Memo<String, Result<Vec<String>, SourceError>>,
     tag_manifests: Memo<String, Result<Option<TagManifest>, Failure>>,
     tag_digests: Memo<String, Result<Option<String>, Failure>>,
@@ -215,6 +220,7 @@ impl RegistrySource {
             progress: opts.progress && !opts.verbose,
             clients: Memo::new(),
             sessions: Memo::new(),
+            pull_secrets: Mutex::default(),
             tag_lists: Memo::new(),
             tag_manifests: Memo::new(),
             tag_digests: Memo::new(),
@@ -256,9 +262,16 @@ impl RegistrySource {
 
     fn session(&self, route: &Route) -> Result<Arc<Session>, Arc<RegistryError>> {
         let client = self.client(route)?;
+        let image_ref = self
+            .pull_secrets
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&(route.registry.clone(), route.path.clone()))
+            .cloned();
         let key = (
             format!("{}|{}", route.endpoint.name, route.endpoint.api_url),
             route.registry.clone(),
+            image_ref.clone(),
         );
         Ok(self.sessions.get_or(key, || {
             Arc::new(Session::new(
@@ -266,6 +279,7 @@ impl RegistrySource {
                 route.endpoint.clone(),
                 route.registry.clone(),
                 self.sources.clone(),
+                image_ref,
             ))
         }))
     }
@@ -508,6 +522,21 @@ fn sorted(names: &[String]) -> Vec<String> {
 }
 
 impl TagSource for RegistrySource {
+    fn pull_secrets(&self, by_repository: &[(String, String)]) {
+        let mut known = self.pull_secrets.lock().unwrap_or_else(|e| e.into_inner());
+        for (repository, reference) in by_repository {
+            // A repository that does not route, or a malformed reference,
+            // fails (or is reported by validate) where it is used.
+            let (Ok(route), Ok((_, r))) = (
+                self.registries.route(repository),
+                credentials::parse_credential_ref(reference, false),
+            ) else {
+                continue;
+            };
+            known.entry((route.registry, route.path)).or_insert(r);
+        }
+    }
+
     fn tags(&self, repository: &str) -> Result<Vec<TagInfo>, SourceError> {
         Ok(sorted(&self.tag_names(repository)?)
             .into_iter()

@@ -165,6 +165,15 @@ pub trait TagSource: Sync {
     /// (and failures) must then come from what this fetched. The default
     /// does nothing.
     fn prefetch(&self, _repositories: &[String]) {}
+
+    /// The credentials the repository names for some images (Argo's
+    /// `pull-secret` / `pullSecret`, Flux `secretRef`, KubeSphere
+    /// `secret`), as `(repository, reference)` pairs in Argo's
+    /// credential-reference syntax (`pullsecret:ns/name`,
+    /// `secret:ns/name#field`, `env:VAR`, `ext:/path`). A registry reads
+    /// those images with them, as the controller would; the default (a
+    /// tags file) needs none.
+    fn pull_secrets(&self, _by_repository: &[(String, String)]) {}
 }
 
 /// What metadata a strategy needs besides tag names. `Need::default()` is
