@@ -877,6 +877,46 @@ fn diff_case(c: &Cluster, ns: &str) {
     );
 }
 
+/// With no kubeconfig, inside a pod: the in-cluster configuration
+/// (`KUBERNETES_SERVICE_HOST`/`_PORT`, the service account's token, CA and
+/// namespace under `/var/run/secrets/kubernetes.io/serviceaccount`), as
+/// the controller's Deployment runs. The files are put in place in a
+/// private mount namespace (`unshare`, a tmpfs over `/run`), so the host's
+/// own `/run` is never touched; kube's `Config::infer` reads them at their
+/// fixed paths.
+fn in_cluster_case(c: &Cluster, ns: &str) {
+    c.apply_ok(ns, FLUX);
+    let account = tempfile::tempdir().unwrap();
+    std::fs::write(account.path().join("token"), ADMIN_TOKEN).unwrap();
+    std::fs::copy(&c.ca, account.path().join("ca.crt")).unwrap();
+    std::fs::write(account.path().join("namespace"), ns).unwrap();
+    let port = c.server.rsplit(':').next().unwrap();
+    let script = "mount -t tmpfs tmpfs /run \
+        && mkdir -p /run/secrets/kubernetes.io/serviceaccount \
+        && cp \"$ACCOUNT\"/* /run/secrets/kubernetes.io/serviceaccount/ \
+        && exec \"$BIN\" status -o json";
+    let mut cmd = Command::new("unshare");
+    cmd.args(["--mount", "--propagation", "private", "sh", "-c", script])
+        .env_remove("KUBECONFIG")
+        .env("HOME", account.path())
+        .env("ACCOUNT", account.path())
+        .env("BIN", env!("CARGO_BIN_EXE_kubectl-imageupdate"))
+        .env("KUBERNETES_SERVICE_HOST", "127.0.0.1")
+        .env("KUBERNETES_SERVICE_PORT", port);
+    let run = run_bounded(cmd, None, Duration::from_secs(120));
+    assert_eq!(
+        run.code,
+        Some(0),
+        "in-cluster status (unshare needs CAP_SYS_ADMIN, which the test machines have): {}{}",
+        run.stdout,
+        run.stderr
+    );
+    assert!(!run.stdout.contains(ADMIN_TOKEN) && !run.stderr.contains(ADMIN_TOKEN));
+    // The namespace came from the service account: -n was not given.
+    let r = rows(&json_of(&run));
+    assert_eq!(row(&r, "ImagePolicy/podinfo")["namespace"], ns, "{r:?}");
+}
+
 /// `pullsecret:` and `secret:` credentials in registries.conf are read
 /// from the cluster: a basic-auth registry on loopback answers only with
 /// the password the cluster's Secret holds.
@@ -1134,6 +1174,7 @@ fn cluster_commands() {
     let c = Cluster::start();
     c.cases(&[
         ("status", &status_case),
+        ("in-cluster", &in_cluster_case),
         ("apply", &apply_case),
         ("reconcile", &reconcile_case),
         ("diff", &diff_case),
