@@ -112,6 +112,14 @@ const RULES: &[(&str, &[&str])] = &[
             "preview", "edit", "git", "report", "cli", "resolve", "registry",
         ],
     ),
+    // The webhook judges one object by the controller's path and answers
+    // the API server; it writes nothing.
+    (
+        "webhook",
+        &[
+            "preview", "edit", "git", "report", "cli", "resolve", "registry",
+        ],
+    ),
 ];
 
 fn sources(layer: &str) -> Vec<PathBuf> {
