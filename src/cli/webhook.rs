@@ -3,6 +3,8 @@
 //! `webhook manifests` prints what installs it (in a cluster, or only the
 //! configuration for a webhook reached by URL).
 
+#![allow(clippy::disallowed_methods)] // an I/O module
+
 use std::path::PathBuf;
 
 use super::{EXIT_CLEAN, EXIT_ERROR, KubeFlags, print};

@@ -4,6 +4,8 @@
 //! are those of a `kubernetes.io/tls` Secret: `tls.crt`, `tls.key`,
 //! `ca.crt`. Hands them to [`super::manifests`] and to `webhook cert`.
 
+#![allow(clippy::disallowed_methods)] // an I/O module
+
 use std::net::IpAddr;
 use std::path::Path;
 
