@@ -85,7 +85,14 @@ fn start(c: &Cluster) -> Proc {
     let dir_arg = dir.to_str().unwrap();
     let cert = harness::run_bounded(
         c.imageupdate(&[
-            "webhook", "cert", "--dir", dir_arg, "--host", "127.0.0.1", "--host", "localhost",
+            "webhook",
+            "cert",
+            "--dir",
+            dir_arg,
+            "--host",
+            "127.0.0.1",
+            "--host",
+            "localhost",
         ]),
         None,
         Duration::from_secs(60),
@@ -142,11 +149,23 @@ fn good_policy_case(c: &Cluster, ns: &str) {
     let run = create(c, ns, GOOD_POLICY);
     assert!(run.success(), "{}", run.stderr);
     assert!(!run.stderr.contains("Warning"), "{}", run.stderr);
-    assert_eq!(c.get(ns, "imagepolicy", "good")["spec"]["policy"]["semver"]["range"], ">=1.0.0");
+    assert_eq!(
+        c.get(ns, "imagepolicy", "good")["spec"]["policy"]["semver"]["range"],
+        ">=1.0.0"
+    );
     // An update that breaks it is refused; the stored object stays.
     let patch = r#"{"spec":{"policy":{"semver":{"range":"<<"}}}}"#;
     let run = c.kubectl_run(
-        &["patch", "-n", ns, "imagepolicy", "good", "--type=merge", "-p", patch],
+        &[
+            "patch",
+            "-n",
+            ns,
+            "imagepolicy",
+            "good",
+            "--type=merge",
+            "-p",
+            patch,
+        ],
         None,
     );
     assert!(!run.success());
@@ -163,7 +182,11 @@ fn warned_policy_case(c: &Cluster, ns: &str) {
 fn bad_kubesphere_case(c: &Cluster, ns: &str) {
     let run = create(c, ns, BAD_KUBESPHERE);
     assert!(!run.success(), "{}", run.stdout);
-    assert!(run.stderr.contains("denied the request: IU404"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("denied the request: IU404"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -183,7 +206,11 @@ fn the_api_server_asks_the_webhook() {
     }
     // The configuration goes first, so the stop is not a refused create.
     c.kubectl_ok(
-        &["delete", "validatingwebhookconfiguration", "kubectl-imageupdate-webhook"],
+        &[
+            "delete",
+            "validatingwebhookconfiguration",
+            "kubectl-imageupdate-webhook",
+        ],
         None,
     );
     let code = hook.terminate(Duration::from_secs(30));
