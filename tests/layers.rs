@@ -138,7 +138,6 @@ const RULES: &[(&str, &[&str])] = &[
     // check, writes them with export and applies them with cluster.
     (
         "controller",
-        "webhook",
         &[
             "preview", "edit", "git", "report", "cli", "resolve", "registry", "webhook",
         ],
