@@ -189,6 +189,41 @@ fn bad_kubesphere_case(c: &Cluster, ns: &str) {
     );
 }
 
+/// `webhook manifests -n NS` applies cleanly (server dry run), and the
+/// configuration trusts the CA the Secret holds.
+fn manifests_case(c: &Cluster, ns: &str) {
+    let run = harness::run_bounded(
+        c.imageupdate(&["webhook", "manifests", "-n", ns, "-o", "json"]),
+        None,
+        Duration::from_secs(60),
+    );
+    assert!(run.success(), "{}", run.stderr);
+    let docs: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let docs = docs["items"].as_array().unwrap().clone();
+    let of = |kind: &str| docs.iter().find(|d| d["kind"] == kind).unwrap().clone();
+    let hook = of("ValidatingWebhookConfiguration");
+    let secret = of("Secret");
+    assert_eq!(
+        hook["webhooks"][0]["clientConfig"]["caBundle"],
+        secret["data"]["ca.crt"]
+    );
+    assert_eq!(
+        hook["webhooks"][0]["clientConfig"]["service"]["namespace"],
+        ns
+    );
+    c.kubectl_ok(
+        &[
+            "apply",
+            "--server-side",
+            "--force-conflicts",
+            "--dry-run=server",
+            "-f",
+            "-",
+        ],
+        Some(&run.stdout),
+    );
+}
+
 #[test]
 fn the_api_server_asks_the_webhook() {
     let c = Cluster::start();
@@ -218,4 +253,7 @@ fn the_api_server_asks_the_webhook() {
         std::panic::resume_unwind(e);
     }
     assert_eq!(code, Some(0), "{}", hook.log_tail(40));
+    // After the URL configuration is gone: applied over it, the service
+    // would join its url (another field manager's) and be refused.
+    manifests_case(&c, &c.namespace("manifests"));
 }
