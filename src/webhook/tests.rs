@@ -210,3 +210,28 @@ fn manifests_carry_the_ca_bundle_and_the_service_names() {
         "kubectl-imageupdate-webhook.ops.svc"
     );
 }
+
+/// "newest" is no strategy of argocd-image-updater `pkg/image/options.go`
+/// (`GetParameterUpdateStrategy`): IU404 on the Argo CD Image Updater CR
+/// as on the KubeSphere one.
+#[test]
+fn an_argocd_imageupdater_is_judged() {
+    let cr = json!({
+        "apiVersion": "argocd-image-updater.argoproj.io/v1alpha1",
+        "kind": "ImageUpdater",
+        "metadata": {"name": "shop", "namespace": "apps"},
+        "spec": {"applicationRefs": [{"namePattern": "shop", "images": [{
+            "alias": "web", "imageName": "registry.example.com/shop/web",
+            "commonUpdateSettings": {"updateStrategy": "newest"}}]}]},
+    });
+    let r = response(&review("CREATE", cr.clone(), None));
+    assert_eq!(r["allowed"], false, "{r}");
+    assert!(
+        r["status"]["message"].as_str().unwrap().contains("IU404"),
+        "{r}"
+    );
+    let mut good = cr;
+    good["spec"]["applicationRefs"][0]["images"][0]["commonUpdateSettings"]["updateStrategy"] =
+        json!("semver");
+    assert_eq!(response(&review("CREATE", good, None))["allowed"], true);
+}
