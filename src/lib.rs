@@ -44,6 +44,7 @@ pub mod resolve;
 pub mod rules;
 #[cfg(test)]
 mod testutil;
+pub mod webhook;
 pub mod yaml;
 
 use std::path::PathBuf;

@@ -24,6 +24,7 @@ const RULES: &[(&str, &[&str])] = &[
             "cli",
             "registry",
             "controller",
+            "webhook",
         ],
     ),
     (
@@ -39,6 +40,7 @@ const RULES: &[(&str, &[&str])] = &[
             "cli",
             "registry",
             "controller",
+            "webhook",
         ],
     ),
     (
@@ -52,6 +54,7 @@ const RULES: &[(&str, &[&str])] = &[
             "report",
             "cli",
             "controller",
+            "webhook",
         ],
     ),
     (
@@ -64,6 +67,7 @@ const RULES: &[(&str, &[&str])] = &[
             "report",
             "cli",
             "controller",
+            "webhook",
         ],
     ),
     (
@@ -77,11 +81,20 @@ const RULES: &[(&str, &[&str])] = &[
             "report",
             "cli",
             "controller",
+            "webhook",
         ],
     ),
     (
         "preview",
-        &["edit", "export", "git", "report", "cli", "controller"],
+        &[
+            "edit",
+            "export",
+            "git",
+            "report",
+            "cli",
+            "controller",
+            "webhook",
+        ],
     ),
     (
         "edit",
@@ -93,21 +106,46 @@ const RULES: &[(&str, &[&str])] = &[
             "report",
             "cli",
             "controller",
+            "webhook",
         ],
     ),
     (
         "git",
-        &["check", "preview", "export", "report", "cli", "controller"],
+        &[
+            "check",
+            "preview",
+            "export",
+            "report",
+            "cli",
+            "controller",
+            "webhook",
+        ],
     ),
     (
         "export",
-        &["check", "preview", "git", "report", "cli", "controller"],
+        &[
+            "check",
+            "preview",
+            "git",
+            "report",
+            "cli",
+            "controller",
+            "webhook",
+        ],
     ),
-    ("report", &["cli", "controller"]),
+    ("report", &["cli", "controller", "webhook"]),
     // The controller reads live objects into the model, judges them with
     // check, writes them with export and applies them with cluster.
     (
         "controller",
+        &[
+            "preview", "edit", "git", "report", "cli", "resolve", "registry", "webhook",
+        ],
+    ),
+    // The webhook judges one object by the controller's path and answers
+    // the API server; it writes nothing.
+    (
+        "webhook",
         &[
             "preview", "edit", "git", "report", "cli", "resolve", "registry",
         ],

@@ -165,7 +165,8 @@ pub fn run(args: Args, kube: &KubeFlags) -> u8 {
 }
 
 /// Resolves on the first SIGTERM or SIGINT.
-fn terminated() -> Result<impl std::future::Future<Output = ()> + Send + Sync + 'static, String> {
+pub(crate) fn terminated()
+-> Result<impl std::future::Future<Output = ()> + Send + Sync + 'static, String> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut term = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
     let mut int = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;

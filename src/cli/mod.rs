@@ -14,6 +14,7 @@ mod rules_cmd;
 mod serverapply;
 mod status;
 mod validate;
+mod webhook;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -153,6 +154,9 @@ pub enum Command {
     /// Run the KubeSphere ImageUpdater controller: reconcile each object
     /// into its engine's objects (Argo CD Image Updater or Flux).
     Controller(controller::Args),
+    /// Serve a validating admission webhook: creates and updates of image
+    /// automation objects with validate errors are rejected.
+    Webhook(webhook::Args),
     /// List every rule with its code, severity and summary.
     Rules(rules_cmd::RulesArgs),
     /// Print the documentation of one rule.
@@ -187,6 +191,7 @@ pub fn main() -> ExitCode {
         Command::Diff(args) => diff::run(args, &cli.kube),
         Command::Crd(args) => crd::run(args, &cli.kube),
         Command::Controller(args) => controller::run(args, &cli.kube),
+        Command::Webhook(args) => webhook::run(args, &cli.kube),
         Command::Rules(args) => rules_cmd::rules(args),
         Command::Explain(args) => rules_cmd::explain(args),
         Command::Completion(args) => completion::run(args),

@@ -4,10 +4,28 @@
 //! `kubectl get -o yaml` can find; the byte span of the workspace's JSON
 //! text would mean nothing there.
 
+use crate::cluster::{Live, live_workspace};
 use crate::diagnostic::Diagnostic;
 use crate::discover::Workspace;
 use crate::export::kubesphere::types::StatusDiagnostic;
+use crate::model::Model;
 use crate::yaml::{NodeId, NodeKind, Span, Yaml};
+
+/// Live objects read into the model exactly as `validate` reads files,
+/// and validate's findings on them: the one path the controller and the
+/// admission webhook judge objects by.
+pub struct Judged {
+    pub ws: Workspace,
+    pub model: Model,
+    pub found: Vec<Diagnostic>,
+}
+
+pub fn judge(objects: &[Live]) -> Judged {
+    let ws = live_workspace(objects);
+    let model = Model::build(&ws);
+    let found = crate::check::run(&ws, &model);
+    Judged { ws, model, found }
+}
 
 pub fn to_status(ws: &Workspace, d: &Diagnostic) -> StatusDiagnostic {
     let field = ws

@@ -61,15 +61,35 @@ fn lease_rules() -> Value {
     ])
 }
 
+/// The labels of everything `name` installs.
+pub fn labels(name: &str) -> Value {
+    json!({"app.kubernetes.io/name": name, "app.kubernetes.io/managed-by": FIELD_MANAGER})
+}
+
+/// The pod's security context: no root, the runtime's seccomp profile.
+pub fn pod_security() -> Value {
+    json!({"runAsNonRoot": true, "runAsUser": 65532, "seccompProfile": {"type": "RuntimeDefault"}})
+}
+
+/// The container's security context: no privilege, nothing written.
+pub fn container_security() -> Value {
+    json!({"allowPrivilegeEscalation": false, "readOnlyRootFilesystem": true,
+           "capabilities": {"drop": ["ALL"]}})
+}
+
+/// The namespace everything is installed into.
+pub fn namespace(ns: &str) -> Value {
+    json!({"apiVersion": "v1", "kind": "Namespace",
+           "metadata": {"name": ns, "labels": labels(NAME)}})
+}
+
 pub fn manifests(o: &ManifestOptions) -> Vec<Value> {
     let ns = &o.namespace;
-    let labels =
-        json!({"app.kubernetes.io/name": NAME, "app.kubernetes.io/managed-by": FIELD_MANAGER});
+    let labels = labels(NAME);
     let meta = |name: &str| json!({"name": name, "namespace": ns, "labels": labels});
     let subject = json!([{"kind": "ServiceAccount", "name": NAME, "namespace": ns}]);
     let mut docs = vec![
-        json!({"apiVersion": "v1", "kind": "Namespace",
-               "metadata": {"name": ns, "labels": labels}}),
+        namespace(ns),
         crate::export::kubesphere::crd(),
         json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta(NAME)}),
     ];
@@ -133,8 +153,7 @@ pub fn manifests(o: &ManifestOptions) -> Vec<Value> {
                 "metadata": {"labels": {"app.kubernetes.io/name": NAME}},
                 "spec": {
                     "serviceAccountName": NAME,
-                    "securityContext": {"runAsNonRoot": true, "runAsUser": 65532,
-                                        "seccompProfile": {"type": "RuntimeDefault"}},
+                    "securityContext": pod_security(),
                     "terminationGracePeriodSeconds": 30,
                     "containers": [{
                         "name": "controller",
@@ -150,9 +169,7 @@ pub fn manifests(o: &ManifestOptions) -> Vec<Value> {
                         "readinessProbe": probe("/readyz"),
                         "resources": {"requests": {"cpu": "10m", "memory": "32Mi"},
                                       "limits": {"memory": "256Mi"}},
-                        "securityContext": {"allowPrivilegeEscalation": false,
-                                            "readOnlyRootFilesystem": true,
-                                            "capabilities": {"drop": ["ALL"]}},
+                        "securityContext": container_security(),
                     }],
                 },
             },

@@ -7,11 +7,10 @@ use serde_json::{Value, json};
 
 use super::OWNER_LABEL;
 use super::findings;
-use crate::cluster::{Live, kinds, live_workspace};
+use crate::cluster::{Live, kinds};
 use crate::diagnostic::Severity;
 use crate::export::kubesphere::types::StatusDiagnostic;
 use crate::export::{self, WriteOptions};
-use crate::model::Model;
 use crate::model::spec::{Dialect, Engine};
 
 /// Why an object is not Ready: the `Ready` condition's reason.
@@ -120,9 +119,7 @@ pub fn plan(object: &Value, mode: ArgocdMode) -> Plan {
         name: owner.name.clone(),
         object,
     };
-    let ws = live_workspace(&[live]);
-    let model = Model::build(&ws);
-    let found = crate::check::run(&ws, &model);
+    let findings::Judged { ws, model, found } = findings::judge(&[live]);
     let mut out = Plan {
         diagnostics: found.iter().map(|d| findings::to_status(&ws, d)).collect(),
         ..Plan::default()
