@@ -19,9 +19,9 @@
 #[path = "cluster/harness.rs"]
 mod harness;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use harness::{Cluster, Crds, Proc};
+use harness::{Cluster, Crds, Proc, eventually};
 use serde_json::Value;
 
 const KS: &str = "imageupdaters.gitops.kubesphere.io";
@@ -93,21 +93,6 @@ spec:
     app: {name: reports}
     updateStrategy: {reports: newest}
 ";
-
-/// Polls `f` every 200 ms for up to 60 s.
-fn eventually<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
-    let start = Instant::now();
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
 
 /// The object, or `None` when it does not exist.
 fn get(c: &Cluster, ns: &str, resource: &str, name: &str) -> Option<Value> {

@@ -16,9 +16,9 @@ mod registry;
 
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use harness::{ADMIN_TOKEN, Cluster, Run, run_bounded};
+use harness::{ADMIN_TOKEN, Cluster, Run, eventually, run_bounded};
 use serde_json::Value;
 
 const FLUX: &str = "\
@@ -505,21 +505,6 @@ fn apply_case(c: &Cluster, ns: &str) {
     );
     assert_eq!(bad.code, Some(1), "{}{}", bad.stdout, bad.stderr);
     assert!(bad.stderr.contains("no-such-namespace"), "{}", bad.stderr);
-}
-
-/// Polls `f` every 100 ms for up to 60 s.
-fn eventually<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
-    let start = Instant::now();
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 /// Runs `kubectl-imageupdate ARGS` on a thread, as CI would while the

@@ -818,3 +818,20 @@ fn tls_for(ca: &Path) -> Option<ureq::tls::TlsConfig> {
             .build(),
     )
 }
+
+/// Polls `f` every 100 ms until it answers, for up to 60 s (then fails
+/// the test, naming `what`).
+#[allow(dead_code)] // not every test binary that includes the harness waits
+pub fn eventually<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let start = Instant::now();
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
