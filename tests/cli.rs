@@ -51,8 +51,9 @@ fn clean_repository_exits_0() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
+    // Human output closes stdout with the totals (issue 21).
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("0 errors, 0 warnings in 2 files checked")
+        String::from_utf8_lossy(&out.stdout).ends_with("0 errors, 0 warnings in 2 files checked\n")
     );
 }
 

@@ -353,3 +353,185 @@ fn unwritable_output_file_is_an_input_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
 }
+
+fn run_with(repo: &Path, args: &[&str]) -> std::process::Output {
+    bin()
+        .current_dir(project())
+        .args(["validate", "--root"])
+        .arg(repo)
+        .arg(repo)
+        .args(args)
+        .output()
+        .expect("binary runs")
+}
+
+fn rank(severity: &str) -> u8 {
+    match severity {
+        "error" => 0,
+        "warning" => 1,
+        _ => 2,
+    }
+}
+
+/// The flux example's findings in the order issue 21 asks of human output:
+/// errors, then warnings, then infos; within each by file, line, column.
+fn flux_in_human_order() -> Vec<Value> {
+    let mut findings = json_findings();
+    findings.sort_by_key(|f| {
+        (
+            rank(f["severity"].as_str().unwrap()),
+            f["file"].as_str().unwrap().to_owned(),
+            f["line"].as_u64().unwrap(),
+            f["column"].as_u64().unwrap(),
+        )
+    });
+    findings
+}
+
+fn place(f: &Value) -> String {
+    format!(
+        "{}:{}:{}: ",
+        f["file"].as_str().unwrap(),
+        f["line"],
+        f["column"]
+    )
+}
+
+/// Human output (issue 21): errors come before warnings, then by file and
+/// line, and stdout closes with the totals.
+#[test]
+fn human_puts_errors_first_and_closes_with_totals() {
+    let out = flux("human");
+    let want: Vec<String> = flux_in_human_order().iter().map(place).collect();
+    let got: Vec<String> = out
+        .lines()
+        .filter_map(|l| want.iter().find(|w| l.starts_with(w.as_str())).cloned())
+        .collect();
+    assert_eq!(got, want, "{out}");
+    let findings = json_findings();
+    let count = |s: &str| findings.iter().filter(|f| f["severity"] == s).count();
+    let last = out.lines().last().unwrap();
+    assert!(
+        last.starts_with(&format!(
+            "{} errors, {} warnings in ",
+            count("error"),
+            count("warning")
+        )),
+        "{last}"
+    );
+    assert!(last.ends_with(" files checked"), "{last}");
+}
+
+/// `--format concise`: one line per finding, `path:line:col: CODE message`,
+/// in the human order, then the totals.
+#[test]
+fn concise_is_one_line_per_finding() {
+    let out = flux("concise");
+    let want: Vec<String> = flux_in_human_order()
+        .iter()
+        .map(|f| {
+            format!(
+                "{}{} {}",
+                place(f),
+                f["code"].as_str().unwrap(),
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), want.len() + 1, "{out}");
+    assert_eq!(lines[..want.len()], want[..], "{out}");
+    assert!(lines[want.len()].ends_with(" files checked"), "{out}");
+    insta::assert_snapshot!("flux__concise", out);
+}
+
+/// `--statistics` in human output: one line per rule (count, code, name),
+/// most frequent first, between the findings and the totals.
+#[test]
+fn statistics_count_each_rule_most_frequent_first() {
+    let out = run_with(&testdata("flux"), &["--format", "concise", "--statistics"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let findings = json_findings();
+    let stats: Vec<(usize, String, String)> = text
+        .lines()
+        .skip(findings.len())
+        .take_while(|l| !l.ends_with("files checked"))
+        .map(|l| {
+            let cols: Vec<&str> = l.split('\t').map(str::trim).collect();
+            (
+                cols[0].parse().unwrap(),
+                cols[1].to_owned(),
+                cols[2].to_owned(),
+            )
+        })
+        .collect();
+    assert!(!stats.is_empty(), "{text}");
+    for (n, code, name) in &stats {
+        let rule = imageupdate::rules::ALL
+            .iter()
+            .find(|r| r.code == code)
+            .unwrap();
+        assert_eq!(name, rule.name);
+        assert_eq!(
+            *n,
+            findings
+                .iter()
+                .filter(|f| f["code"] == code.as_str())
+                .count(),
+            "{code}"
+        );
+    }
+    assert_eq!(stats.iter().map(|s| s.0).sum::<usize>(), findings.len());
+    assert!(stats.windows(2).all(|w| w[0].0 >= w[1].0), "{text}");
+    assert!(String::from_utf8_lossy(&out.stderr).is_empty());
+    insta::assert_snapshot!(
+        "flux__human_statistics",
+        String::from_utf8_lossy(&run_with(&testdata("flux"), &["--statistics"]).stdout)
+    );
+}
+
+/// `--statistics` with a machine format keeps stdout exactly what the
+/// machine parses and puts the per-rule counts on stderr.
+#[test]
+fn machine_formats_stay_parseable_with_statistics() {
+    let repo = testdata("flux");
+    for format in ["json", "sarif", "gitlab", "github"] {
+        let plain = run_with(&repo, &["--format", format]);
+        let out = run_with(&repo, &["--format", format, "--statistics"]);
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        assert_eq!(out.stdout, plain.stdout, "{format}: stdout unchanged");
+        let text = String::from_utf8(out.stdout).unwrap();
+        if format == "github" {
+            assert!(text.lines().all(|l| l.starts_with("::")), "{text}");
+        } else {
+            serde_json::from_str::<Value>(&text).unwrap_or_else(|e| panic!("{format}: {e}"));
+        }
+        let err = String::from_utf8(out.stderr).unwrap();
+        let first = err.lines().next().unwrap_or_default();
+        let cols: Vec<&str> = first.split('\t').map(str::trim).collect();
+        assert_eq!(cols.len(), 3, "{format}: {err}");
+        assert!(
+            cols[0].parse::<usize>().is_ok() && cols[1].starts_with("IU"),
+            "{err}"
+        );
+    }
+}
+
+/// Exit codes are those of the human format in the new modes: 1 with
+/// errors, 0 clean.
+#[test]
+fn new_modes_keep_exit_codes() {
+    let clean = testdata("gitops-promotion/clean");
+    for args in [&["--format", "concise"][..], &["--statistics"][..]] {
+        assert_eq!(run_with(&testdata("flux"), args).status.code(), Some(1));
+        let out = run_with(&clean, args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert!(String::from_utf8_lossy(&out.stdout).ends_with(" files checked\n"));
+    }
+}

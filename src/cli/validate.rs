@@ -12,7 +12,10 @@ use crate::report::{self, Style, Summary};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    /// A code frame per finding, errors first, and a closing summary.
     Human,
+    /// One line per finding, `path:line:col: CODE message`, errors first.
+    Concise,
     Json,
     /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
     Sarif,
@@ -39,6 +42,11 @@ pub struct Args {
     /// output is then plain); the summary line still goes to stderr.
     #[arg(long, value_name = "FILE")]
     pub output_file: Option<PathBuf>,
+    /// Also print one line per rule with its count, code and name, most
+    /// frequent first: after the report in human and concise output, on
+    /// stderr in machine formats (their stdout stays machine-readable).
+    #[arg(long)]
+    pub statistics: bool,
     /// Fail (exit 1) on warnings too.
     #[arg(long)]
     pub strict: bool,
@@ -68,7 +76,8 @@ pub fn run(args: Args) -> u8 {
     let (ws, diagnostics) = crate::validate_with(&root, &targets, &opts, &args.argo.options());
     let summary = Summary::of(&ws, &diagnostics);
     let to_file = args.output_file.is_some();
-    let report = match args.format {
+    let mut report = match args.format {
+        Format::Concise => report::render_concise(&ws, &diagnostics),
         Format::Json => report::render_json(&ws, &diagnostics),
         Format::Sarif => report::render_sarif(&ws, &diagnostics),
         Format::Github => report::render_github(&ws, &diagnostics),
@@ -81,6 +90,21 @@ pub fn run(args: Args) -> u8 {
             report::render_human(&ws, &diagnostics, style)
         }
     };
+    let human = matches!(args.format, Format::Human | Format::Concise);
+    if args.statistics {
+        let stats = report::render_statistics(&diagnostics);
+        if human {
+            report.push_str(&stats);
+        } else {
+            eprint!("{stats}");
+        }
+    }
+    // Human output closes with the totals, where a reader's eye ends; a
+    // machine's report leaves them to stderr.
+    if human {
+        report.push_str(&summary.line());
+        report.push('\n');
+    }
     match &args.output_file {
         Some(path) => {
             if let Err(e) = std::fs::write(path, &report) {
@@ -91,7 +115,7 @@ pub fn run(args: Args) -> u8 {
         None => print(&report),
     }
     // JSON on stdout has always been silent on stderr; scripts rely on it.
-    if to_file || args.format != Format::Json {
+    if to_file || !(human || args.format == Format::Json) {
         eprintln!("{}", summary.line());
     }
     let failing = diagnostics

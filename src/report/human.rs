@@ -1,5 +1,6 @@
-//! Human output: one miette code frame per finding. Colour only when the
-//! caller says the output is a terminal and NO_COLOR is unset.
+//! Human output: one miette code frame per finding (or one line each in the
+//! concise form), errors first, then per-rule statistics. Colour only when
+//! the caller says the output is a terminal and NO_COLOR is unset.
 
 use std::fmt;
 
@@ -168,6 +169,57 @@ fn clamp(text: &str, start: usize, end: usize) -> SourceSpan {
     SourceSpan::new(start.into(), end - start)
 }
 
+/// Errors before warnings before infos, then by file, position and code:
+/// on a fleet repository the few errors must not scroll away behind dozens
+/// of near-identical warnings.
+fn ordered<'a>(ws: &Workspace, diagnostics: &'a [Diagnostic]) -> Vec<&'a Diagnostic> {
+    let mut sorted: Vec<&Diagnostic> = diagnostics.iter().collect();
+    sorted.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| ws.files[a.file].path.cmp(&ws.files[b.file].path))
+            .then_with(|| a.span.start.cmp(&b.span.start))
+            .then_with(|| a.rule.code.cmp(b.rule.code))
+    });
+    sorted
+}
+
+/// One line per finding, `path:line:col: CODE message`, as ruff's concise
+/// output has it (editors and grep jump to it).
+pub fn render_concise(ws: &Workspace, diagnostics: &[Diagnostic]) -> String {
+    let mut out = String::new();
+    for d in ordered(ws, diagnostics) {
+        let pos = position(ws, d);
+        // A finding's message stays on its line whatever it holds.
+        let message = d.message.replace(['\n', '\r'], " ");
+        out.push_str(&format!(
+            "{}:{}:{}: {} {}\n",
+            ws.files[d.file].path, pos.start.line, pos.start.column, d.rule.code, message
+        ));
+    }
+    out
+}
+
+/// One line per rule with a finding: count, code and name, most frequent
+/// first (ruff's `--statistics`); ties by code.
+pub fn render_statistics(diagnostics: &[Diagnostic]) -> String {
+    let mut counts: Vec<(usize, &'static str, &'static str)> = Vec::new();
+    for d in diagnostics {
+        match counts.iter_mut().find(|c| c.1 == d.rule.code) {
+            Some(c) => c.0 += 1,
+            None => counts.push((1, d.rule.code, d.rule.name)),
+        }
+    }
+    counts.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    let width = counts.first().map_or(1, |c| c.0.to_string().len());
+    let code_width = counts.iter().map(|c| c.1.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for (n, code, name) in counts {
+        out.push_str(&format!("{n:>width$}\t{code:<code_width$}\t{name}\n"));
+    }
+    out
+}
+
 pub fn render(ws: &Workspace, diagnostics: &[Diagnostic], style: Style) -> String {
     let theme = match style {
         Style::Color => GraphicalTheme::unicode(),
@@ -175,7 +227,7 @@ pub fn render(ws: &Workspace, diagnostics: &[Diagnostic], style: Style) -> Strin
     };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
     let mut out = String::new();
-    for d in diagnostics {
+    for d in ordered(ws, diagnostics) {
         let file = &ws.files[d.file];
         let mut labels = vec![LabeledSpan::new_primary_with_span(
             None,

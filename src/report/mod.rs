@@ -18,7 +18,7 @@ use crate::yaml::{LineCol, LineIndex};
 
 pub use github::render as render_github;
 pub use gitlab::render as render_gitlab;
-pub use human::{Style, render as render_human};
+pub use human::{Style, render as render_human, render_concise, render_statistics};
 pub use json::render as render_json;
 pub use sarif::render as render_sarif;
 
