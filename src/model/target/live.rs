@@ -161,12 +161,15 @@ fn containers_of(ws: &Workspace, id: FileId, yaml: &Yaml) -> Vec<String> {
 fn rendered(ws: &Workspace, app: &Object) -> Option<Rendered> {
     let yaml = ws.files[app.file].yaml.as_ref()?;
     let source = argo::source_node(yaml, app.root).filter(|&s| yaml.is_mapping(s))?;
+    let argo::SourceKind::One(read) = argo::AppSource::read(yaml, app).source else {
+        return None;
+    };
     // A chart from a Helm repository, or what a Config Management Plugin
     // renders, is out of sight here.
-    if yaml.get(source, "chart").is_some() || yaml.get(source, "plugin").is_some() {
+    if read.chart || read.plugin {
         return None;
     }
-    let path = normalize_rel(yaml.path_str(source, &["path"])?);
+    let path = normalize_rel(read.path.as_deref()?);
     let inside = format!("{path}/");
     if !path.is_empty()
         && !ws.is_dir(&path)
@@ -196,15 +199,7 @@ fn rendered(ws: &Workspace, app: &Object) -> Option<Rendered> {
     };
     // The Application's own kustomize images, then its override files,
     // as Argo CD applies them on top.
-    let mut overrides: Vec<String> = yaml
-        .path(source, &["kustomize", "images"])
-        .map(|l| {
-            yaml.items(l)
-                .iter()
-                .filter_map(|&i| yaml.str(i).map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
+    let mut overrides = read.kustomize_images;
     for name in [
         ".argocd-source.yaml".to_owned(),
         argo::source_file_name(app.namespace(), app.name()),
