@@ -7,7 +7,6 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 pub const STARTING: u8 = 0;
@@ -45,46 +44,21 @@ pub async fn serve(addr: &str, state: State) -> Result<(), super::ControllerErro
             };
             let state = state.clone();
             tokio::spawn(async move {
-                let head =
-                    tokio::time::timeout(std::time::Duration::from_secs(5), read_head(&mut stream))
-                        .await
-                        .unwrap_or_default();
-                let request = String::from_utf8_lossy(&head);
-                let path = request.split_whitespace().nth(1).unwrap_or("/");
-                let (code, body) = answer(path, state.get());
-                let reason = if code == 200 {
-                    "OK"
-                } else if code == 404 {
-                    "Not Found"
-                } else {
-                    "Service Unavailable"
+                let request = tokio::time::timeout(
+                    std::time::Duration::from_secs(5),
+                    super::http::read_request(&mut stream),
+                )
+                .await;
+                let path = match &request {
+                    Ok(Ok(r)) => r.path.as_str(),
+                    _ => "/",
                 };
-                let response = format!(
-                    "HTTP/1.1 {code} {reason}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = stream.write_all(response.as_bytes()).await;
-                let _ = stream.shutdown().await;
+                let (code, body) = answer(path, state.get());
+                super::http::respond(&mut stream, code, body.as_bytes()).await;
             });
         }
     });
     Ok(())
-}
-
-/// The request line and headers, up to the blank line (or 4 KiB, or the
-/// client's end). A request can arrive in several segments; answering
-/// after the first one and closing with the rest unread makes the kernel
-/// reset the connection, and the prober sees no answer at all.
-async fn read_head(stream: &mut tokio::net::TcpStream) -> Vec<u8> {
-    let mut head = Vec::new();
-    let mut buf = [0u8; 1024];
-    while head.len() < 4096 && !head.windows(4).any(|w| w == b"\r\n\r\n") {
-        match stream.read(&mut buf).await {
-            Ok(0) | Err(_) => break,
-            Ok(n) => head.extend_from_slice(&buf[..n]),
-        }
-    }
-    head
 }
 
 /// Status code and body for `path` in state `s`.

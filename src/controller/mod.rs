@@ -18,6 +18,7 @@
 
 pub mod findings;
 pub mod health;
+pub mod http;
 pub mod leader;
 pub mod log;
 pub mod manifests;

@@ -11,19 +11,15 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls::{self, pki_types};
 
 use super::WebhookError;
 use super::cert::{CERT_FILE, KEY_FILE};
+use crate::controller::http::{Request, read_request, respond};
 use crate::controller::log;
-
-/// The largest request read: a review holds the object and its old
-/// version, each at most the API server's 3 MiB object limit.
-const MAX_BODY: usize = 8 << 20;
-const MAX_HEAD: usize = 16 << 10;
 
 pub fn tls_config(dir: &Path) -> Result<rustls::ServerConfig, WebhookError> {
     use pki_types::pem::PemObject;
@@ -96,39 +92,12 @@ pub async fn run(
     Ok(())
 }
 
-/// A request as far as the webhook reads one.
-#[derive(Debug, PartialEq, Eq)]
-pub struct Request {
-    pub method: String,
-    pub path: String,
-    pub body: Vec<u8>,
-}
-
 async fn connection<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S) {
     let (status, body) = match read_request(&mut stream).await {
         Ok(request) => route(&request),
         Err(status) => (status, Vec::new()),
     };
-    let reason = match status {
-        200 => "OK",
-        400 => "Bad Request",
-        404 => "Not Found",
-        411 => "Length Required",
-        413 => "Payload Too Large",
-        _ => "Error",
-    };
-    let content_type = if status == 200 && body.first() == Some(&b'{') {
-        "application/json"
-    } else {
-        "text/plain"
-    };
-    let head = format!(
-        "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    let _ = stream.write_all(head.as_bytes()).await;
-    let _ = stream.write_all(&body).await;
-    let _ = stream.shutdown().await;
+    respond(&mut stream, status, &body).await;
 }
 
 /// Status and body for a request.
@@ -149,57 +118,4 @@ pub fn route(request: &Request) -> (u16, Vec<u8>) {
         ("GET", Some("/healthz")) => (200, b"ok\n".to_vec()),
         _ => (404, b"not found\n".to_vec()),
     }
-}
-
-/// Reads the head and a `Content-Length` body; the error is the status
-/// to answer with.
-async fn read_request<S: AsyncRead + Unpin>(stream: &mut S) -> Result<Request, u16> {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 8192];
-    let head_end = loop {
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i;
-        }
-        if buf.len() > MAX_HEAD {
-            return Err(413);
-        }
-        let n = stream.read(&mut chunk).await.map_err(|_| 400u16)?;
-        if n == 0 {
-            return Err(400);
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    };
-    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
-    let mut lines = head.split("\r\n");
-    let mut first = lines.next().unwrap_or_default().split_whitespace();
-    let method = first.next().unwrap_or_default().to_owned();
-    let path = first.next().unwrap_or_default().to_owned();
-    let mut length = None;
-    for line in lines {
-        let Some((name, value)) = line.split_once(':') else {
-            continue;
-        };
-        let value = value.trim();
-        if name.eq_ignore_ascii_case("content-length") {
-            length = Some(value.parse::<usize>().map_err(|_| 400u16)?);
-        } else if name.eq_ignore_ascii_case("transfer-encoding")
-            && !value.eq_ignore_ascii_case("identity")
-        {
-            return Err(411);
-        }
-    }
-    let length = length.unwrap_or(0);
-    if length > MAX_BODY {
-        return Err(413);
-    }
-    let mut body = buf.split_off(head_end + 4);
-    while body.len() < length {
-        let n = stream.read(&mut chunk).await.map_err(|_| 400u16)?;
-        if n == 0 {
-            return Err(400);
-        }
-        body.extend_from_slice(&chunk[..n]);
-    }
-    body.truncate(length);
-    Ok(Request { method, path, body })
 }

@@ -1,7 +1,8 @@
 use serde_json::{Value, json};
 
 use super::review::answer;
-use super::serve::{Request, route};
+use super::serve::route;
+use crate::controller::http::Request;
 
 fn review(operation: &str, object: Value, old: Option<Value>) -> Vec<u8> {
     let kind = object["kind"].as_str().unwrap_or_default().to_owned();
