@@ -21,7 +21,7 @@ mod harness;
 
 use std::time::Duration;
 
-use harness::{Cluster, Crds, Proc, eventually};
+use harness::{Cluster, Crds, Proc, eventually, free_port};
 use serde_json::Value;
 
 const KS: &str = "imageupdaters.gitops.kubesphere.io";
@@ -429,13 +429,6 @@ fn a_missing_engine_is_reported() {
 }
 
 /// A port on 127.0.0.1 that was free a moment ago.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .unwrap()
-        .port()
-}
-
 /// `GET path` on 127.0.0.1:port: status code and body, `None` when
 /// nothing answers.
 fn http_get(port: u16, path: &str) -> Option<(u16, String)> {

@@ -12,7 +12,7 @@ mod harness;
 
 use std::time::{Duration, Instant};
 
-use harness::{Cluster, Proc};
+use harness::{Cluster, Proc, free_port};
 
 /// image-reflector-controller `internal/policy` `NewSemVer` fails on a
 /// range Masterminds' `NewConstraint` rejects: IU302.
@@ -66,13 +66,6 @@ spec:
     app: {name: reports}
     updateStrategy: {reports: newest}
 ";
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .unwrap()
-        .port()
-}
 
 fn create(c: &Cluster, ns: &str, yaml: &str) -> harness::Run {
     c.kubectl_run(&["create", "-n", ns, "-f", "-"], Some(yaml))

@@ -173,7 +173,7 @@ pub fn run_bounded(mut cmd: Command, stdin: Option<&str>, timeout: Duration) -> 
 
 /// A port on 127.0.0.1 that was free a moment ago (the child binds it; a
 /// start that finds it taken is retried with new ports).
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("bind 127.0.0.1:0")
